@@ -1,0 +1,50 @@
+package io.sessionflow.common.config;
+
+import java.util.List;
+
+/**
+ * How a stage reaches Kafka and how the pipeline's topics are created.
+ *
+ * @param bootstrapServers  comma-separated host:port list
+ * @param partitions        partitions for each pipeline topic when it is created
+ * @param replicationFactor replicas for each topic when it is created
+ * @param clientId          prefix of client ids, so broker logs say which stage spoke
+ */
+public record KafkaConfig(String bootstrapServers, int partitions, short replicationFactor, String clientId) {
+
+  public static final Setting<String> BOOTSTRAP_SERVERS = Setting.string("kafka-bootstrap-servers",
+      "KAFKA_BOOTSTRAP_SERVERS", null, "Kafka bootstrap servers, host:port[,host:port...]")
+      .map(KafkaConfig::validateBootstrap);
+  public static final Setting<Integer> PARTITIONS = Setting.integer("kafka-partitions", "KAFKA_PARTITIONS", 6, 1,
+      1000, "Partitions per pipeline topic when Sessionflow creates it (bounds consumer parallelism)");
+  public static final Setting<Integer> REPLICATION = Setting.integer("kafka-replication-factor",
+      "KAFKA_REPLICATION_FACTOR", 3, 1, 7, "Replicas per topic when Sessionflow creates it");
+  public static final Setting<String> CLIENT_ID = Setting.string("kafka-client-id", "KAFKA_CLIENT_ID", "sessionflow",
+      "Prefix of Kafka client ids");
+
+  public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP_SERVERS, PARTITIONS, REPLICATION, CLIENT_ID);
+
+  public static KafkaConfig from(ConfigSource source) {
+    return new KafkaConfig(source.get(BOOTSTRAP_SERVERS), source.get(PARTITIONS),
+        source.get(REPLICATION).shortValue(), source.get(CLIENT_ID));
+  }
+
+  private static String validateBootstrap(String raw) {
+    String trimmed = raw.trim();
+    for (String server : trimmed.split(",")) {
+      int colon = server.lastIndexOf(':');
+      if (colon <= 0 || colon == server.length() - 1) {
+        throw new IllegalArgumentException("expected host:port pairs separated by commas");
+      }
+      try {
+        int port = Integer.parseInt(server.substring(colon + 1).trim());
+        if (port < 1 || port > 65_535) {
+          throw new IllegalArgumentException("port out of range in '" + server + "'");
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("port is not a number in '" + server + "'", e);
+      }
+    }
+    return trimmed;
+  }
+}

@@ -1,0 +1,215 @@
+package io.sessionflow.common.crypto;
+
+import io.sessionflow.common.storage.CompletedPart;
+import io.sessionflow.common.storage.ObjectInfo;
+import io.sessionflow.common.storage.ObjectStore;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Encrypted objects in object storage: written part by part (multipart upload, each part its own
+ * authenticated stream, see {@link PartLayout}) and read part by part or by plaintext range.
+ * Plaintext lives only in the caller's memory; the store only ever sees ciphertext.
+ */
+public final class EncryptedObjects {
+  /** Object metadata: plaintext bytes per part. Tampering with it only makes decryption fail. */
+  public static final String PART_SIZE_METADATA = "sf-part-size";
+  public static final String FORMAT_METADATA = "sf-format";
+  private static final String FORMAT = "tink-gcm-hkdf-1mb-parts-v1";
+
+  private final ObjectStore store;
+  private final String bucket;
+
+  public EncryptedObjects(ObjectStore store, String bucket) {
+    this.store = store;
+    this.bucket = bucket;
+  }
+
+  public String bucket() {
+    return bucket;
+  }
+
+  /** Starts a multipart upload; parts are then written in order with {@link EncryptedUpload#writePart}. */
+  public CompletableFuture<EncryptedUpload> begin(DataKey key, String objectKey, String objectName, long partSize) {
+    return store.createMultipartUpload(bucket, objectKey, metadata(partSize))
+        .thenApply(uploadId -> new EncryptedUpload(key, objectKey, objectName, partSize, uploadId, List.of()));
+  }
+
+  /** Continues an upload whose id and finished parts were kept elsewhere (e.g. after a restart). */
+  public EncryptedUpload resume(DataKey key, String objectKey, String objectName, long partSize, String uploadId,
+      List<CompletedPart> parts) {
+    return new EncryptedUpload(key, objectKey, objectName, partSize, uploadId, parts);
+  }
+
+  /** Writes a small object in one request, as a single last part. */
+  public CompletableFuture<ObjectInfo> put(DataKey key, String objectKey, String objectName, byte[] plaintext) {
+    long partSize = Math.max(1, plaintext.length);
+    byte[] ciphertext = key.encryptPart(new PartBinding(key.recordingId(), objectName, 1, true), plaintext);
+    return store.put(bucket, objectKey, ciphertext, metadata(partSize));
+  }
+
+  /** Opens an object for reading: one HEAD, then parts on demand. */
+  public CompletableFuture<EncryptedObjectReader> open(DataKey key, String objectKey, String objectName) {
+    return store.head(bucket, objectKey).thenApply(info -> {
+      String partSize = info.metadata().get(PART_SIZE_METADATA);
+      if (partSize == null || !partSize.matches("[0-9]{1,12}")) {
+        throw new CryptoException("object " + objectKey + " has no valid " + PART_SIZE_METADATA, false, null);
+      }
+      return new EncryptedObjectReader(key, objectKey, objectName, new PartLayout(Long.parseLong(partSize)),
+          info.size());
+    });
+  }
+
+  public CompletableFuture<byte[]> readAll(DataKey key, String objectKey, String objectName) {
+    return open(key, objectKey, objectName).thenCompose(reader -> reader.read(0, reader.plaintextSize()));
+  }
+
+  private static Map<String, String> metadata(long partSize) {
+    return Map.of(PART_SIZE_METADATA, Long.toString(partSize), FORMAT_METADATA, FORMAT);
+  }
+
+  /** An encrypted multipart upload in progress. Not thread-safe: one writer at a time. */
+  public final class EncryptedUpload {
+    private final DataKey key;
+    private final String objectKey;
+    private final String objectName;
+    private final long partSize;
+    private final String uploadId;
+    private final List<CompletedPart> parts;
+    private boolean lastWritten;
+
+    EncryptedUpload(DataKey key, String objectKey, String objectName, long partSize, String uploadId,
+        List<CompletedPart> parts) {
+      this.key = key;
+      this.objectKey = objectKey;
+      this.objectName = objectName;
+      this.partSize = partSize;
+      this.uploadId = uploadId;
+      this.parts = new ArrayList<>(parts);
+    }
+
+    public String uploadId() {
+      return uploadId;
+    }
+
+    public String objectKey() {
+      return objectKey;
+    }
+
+    public List<CompletedPart> parts() {
+      return List.copyOf(parts);
+    }
+
+    /**
+     * Encrypts and uploads the next part. Every part but the last must hold exactly the part
+     * size; the last may hold less (or nothing, for an empty object).
+     */
+    public CompletableFuture<CompletedPart> writePart(byte[] plaintext, int length, boolean last) {
+      if (lastWritten) {
+        return CompletableFuture.failedFuture(new IllegalStateException("the last part was already written"));
+      }
+      if (length > partSize || (!last && length != partSize)) {
+        return CompletableFuture.failedFuture(new IllegalArgumentException(
+            "part of " + length + " bytes; all parts but the last hold exactly " + partSize));
+      }
+      int partNumber = parts.size() + 1;
+      byte[] ciphertext = key.encryptPart(new PartBinding(key.recordingId(), objectName, partNumber, last),
+          plaintext, 0, length);
+      return store.uploadPart(bucket, objectKey, uploadId, partNumber, ciphertext).thenApply(part -> {
+        parts.add(part);
+        lastWritten = last;
+        return part;
+      });
+    }
+
+    public CompletableFuture<ObjectInfo> complete() {
+      if (!lastWritten) {
+        return CompletableFuture.failedFuture(new IllegalStateException("write the last part before completing"));
+      }
+      return store.completeMultipartUpload(bucket, objectKey, uploadId, parts);
+    }
+
+    public CompletableFuture<Void> abort() {
+      return store.abortMultipartUpload(bucket, objectKey, uploadId);
+    }
+  }
+
+  /** Reads an encrypted object part by part; each part is fetched with one ranged GET and authenticated. */
+  public final class EncryptedObjectReader {
+    private final DataKey key;
+    private final String objectKey;
+    private final String objectName;
+    private final PartLayout layout;
+    private final long ciphertextSize;
+    private final long plaintextSize;
+    private final long partCount;
+
+    EncryptedObjectReader(DataKey key, String objectKey, String objectName, PartLayout layout,
+        long ciphertextSize) {
+      this.key = key;
+      this.objectKey = objectKey;
+      this.objectName = objectName;
+      this.layout = layout;
+      this.ciphertextSize = ciphertextSize;
+      this.plaintextSize = layout.plaintextSize(ciphertextSize);
+      this.partCount = layout.partCount(plaintextSize);
+    }
+
+    public long plaintextSize() {
+      return plaintextSize;
+    }
+
+    public long partCount() {
+      return partCount;
+    }
+
+    public long partSize() {
+      return layout.partSize();
+    }
+
+    /** Plaintext of part {@code index} (from 0). */
+    public CompletableFuture<byte[]> readPart(long index) {
+      if (index < 0 || index >= partCount) {
+        return CompletableFuture.failedFuture(new IllegalArgumentException("no part " + index));
+      }
+      long offset = index * layout.fullPartCiphertextSize();
+      long length = Math.min(layout.fullPartCiphertextSize(), ciphertextSize - offset);
+      boolean last = index == partCount - 1;
+      PartBinding binding = new PartBinding(key.recordingId(), objectName, Math.toIntExact(index + 1), last);
+      return store.getRange(bucket, objectKey, offset, length)
+          .thenApply(ciphertext -> key.decryptPart(binding, ciphertext));
+    }
+
+    /** Plaintext bytes {@code [offset, offset + length)}, fetching only the parts that hold them. */
+    public CompletableFuture<byte[]> read(long offset, long length) {
+      if (offset < 0 || length < 0 || offset + length > plaintextSize) {
+        return CompletableFuture.failedFuture(new IllegalArgumentException(
+            "range " + offset + "+" + length + " outside 0.." + plaintextSize));
+      }
+      if (length > Integer.MAX_VALUE - 16) {
+        return CompletableFuture.failedFuture(new IllegalArgumentException("range too large to read at once"));
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream((int) length);
+      if (length == 0) {
+        // Still authenticate the object, so a tampered empty object does not read as empty.
+        return readPart(partCount - 1).thenApply(ignored -> out.toByteArray());
+      }
+      long first = offset / layout.partSize();
+      long lastIndex = (offset + length - 1) / layout.partSize();
+      CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+      for (long i = first; i <= lastIndex; i++) {
+        long index = i;
+        chain = chain.thenCompose(ignored -> readPart(index)).thenAccept(part -> {
+          long partStart = index * layout.partSize();
+          int from = (int) Math.max(0, offset - partStart);
+          int to = (int) Math.min(part.length, offset + length - partStart);
+          out.write(part, from, to - from);
+        });
+      }
+      return chain.thenApply(ignored -> out.toByteArray());
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package io.sessionflow.common.crypto;
+
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.TinkProtoKeysetFormat;
+import com.google.crypto.tink.streamingaead.PredefinedStreamingAeadParameters;
+import io.sessionflow.common.failure.Failures;
+import io.sessionflow.common.storage.ObjectStore;
+import io.sessionflow.common.storage.ObjectVersion;
+import io.sessionflow.common.storage.StorageException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Per-recording data keys (DEKs). A DEK is an AES256_GCM_HKDF_1MB streaming-AEAD keyset, stored
+ * only wrapped by the KEK (bound to its recording id) under {@code keys/} in the key bucket.
+ * Destroying it (every version of its object) crypto-shreds every copy of that recording's data.
+ * KEK calls may block on a KMS round trip, so they run on the given executor.
+ */
+public final class RecordingKeys {
+  public static final String PREFIX = "keys/";
+
+  private final ObjectStore store;
+  private final String bucket;
+  private final Aead kek;
+  private final Executor blocking;
+
+  public RecordingKeys(ObjectStore store, String bucket, Aead kek, Executor blocking) {
+    KeyEncryptionKeys.init();
+    this.store = store;
+    this.bucket = bucket;
+    this.kek = kek;
+    this.blocking = blocking;
+  }
+
+  public static String objectKey(String recordingId) {
+    return PREFIX + Ids.requireId(recordingId, "recordingId") + ".dek";
+  }
+
+  /** Generates, wraps and stores a new DEK. */
+  public CompletableFuture<DataKey> create(String recordingId) {
+    String key = objectKey(recordingId);
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        KeysetHandle handle = KeysetHandle.generateNew(PredefinedStreamingAeadParameters.AES256_GCM_HKDF_1MB);
+        byte[] wrapped = TinkProtoKeysetFormat.serializeEncryptedKeyset(handle, kek, associatedData(recordingId));
+        return new Wrapped(handle, wrapped);
+      } catch (GeneralSecurityException e) {
+        throw new CryptoException("cannot wrap a new data key for recording " + recordingId, true, e);
+      }
+    }, blocking).thenCompose(w -> store.put(bucket, key, w.bytes(), Map.of("sf-kind", "dek"))
+        .thenApply(info -> new DataKey(recordingId, w.handle())));
+  }
+
+  /** Loads and unwraps a DEK; fails with a {@link StorageException} (404) once it was destroyed. */
+  public CompletableFuture<DataKey> load(String recordingId) {
+    return store.get(bucket, objectKey(recordingId)).thenApplyAsync(wrapped -> {
+      try {
+        KeysetHandle handle = TinkProtoKeysetFormat.parseEncryptedKeyset(wrapped, kek,
+            associatedData(recordingId));
+        return new DataKey(recordingId, handle);
+      } catch (GeneralSecurityException e) {
+        throw new CryptoException("cannot unwrap the data key of recording " + recordingId, false, e);
+      }
+    }, blocking);
+  }
+
+  /** Loads the DEK, or creates it if the recording has none yet. */
+  public CompletableFuture<DataKey> loadOrCreate(String recordingId) {
+    return load(recordingId).exceptionallyCompose(e -> {
+      if (Failures.unwrap(e) instanceof StorageException se && se.isNotFound()) {
+        return create(recordingId);
+      }
+      return CompletableFuture.failedFuture(Failures.unwrap(e));
+    });
+  }
+
+  /**
+   * Crypto-shreds: deletes every version of the wrapped DEK. Returns the versions it deleted;
+   * an already-destroyed key yields an empty list.
+   */
+  public CompletableFuture<List<ObjectVersion>> destroy(String recordingId) {
+    String key = objectKey(recordingId);
+    return store.listVersions(bucket, key).thenCompose(versions -> {
+      List<ObjectVersion> exact = versions.stream().filter(v -> v.key().equals(key)).toList();
+      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+      for (ObjectVersion version : exact) {
+        all = all.thenCompose(ignored -> version.versionId() == null || "null".equals(version.versionId())
+            ? store.delete(bucket, key) : store.deleteVersion(bucket, key, version.versionId()));
+      }
+      return all.thenApply(ignored -> exact);
+    });
+  }
+
+  private static byte[] associatedData(String recordingId) {
+    return ("sessionflow/dek/v1|" + recordingId).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private record Wrapped(KeysetHandle handle, byte[] bytes) {
+  }
+}

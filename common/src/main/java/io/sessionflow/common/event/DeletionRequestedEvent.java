@@ -1,0 +1,33 @@
+package io.sessionflow.common.event;
+
+import java.time.Instant;
+
+/**
+ * Someone with the right asked for data to be deleted.
+ *
+ * @param requestId   id of this request, for its receipt
+ * @param scope       what {@code subjectId} names
+ * @param subjectId   the recording, consent, client pseudonym or therapist id
+ * @param practiceId  the practice the subject belongs to
+ * @param requestedBy the caller's subject id
+ */
+public record DeletionRequestedEvent(int schemaVersion, Instant occurredAt, String requestId, Scope scope,
+    String subjectId, String practiceId, String requestedBy) implements PipelineEvent {
+
+  public static final String TYPE = "deletion.requested";
+
+  /** What a deletion request covers. */
+  public enum Scope {
+    RECORDING, CONSENT, CLIENT, THERAPIST
+  }
+
+  @Override
+  public String key() {
+    return subjectId;
+  }
+
+  @Override
+  public Topic topic() {
+    return Topic.DELETION_REQUESTED;
+  }
+}

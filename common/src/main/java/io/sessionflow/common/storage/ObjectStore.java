@@ -1,0 +1,61 @@
+package io.sessionflow.common.storage;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The object-store operations Sessionflow uses, over any S3 API. Every call is asynchronous and
+ * completes on an SDK thread: a Vert.x caller brings the result back onto its context. Failures
+ * are {@link StorageException}s.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+  CompletableFuture<Void> ensureBucket(String bucket);
+
+  /** True when the bucket answers; never fails. */
+  CompletableFuture<Boolean> isReachable(String bucket);
+
+  CompletableFuture<ObjectInfo> put(String bucket, String key, byte[] body, Map<String, String> metadata);
+
+  /**
+   * Writes only if no object exists under the key ({@code If-None-Match: *}); fails with a
+   * {@link StorageException} whose {@link StorageException#isPreconditionFailed()} is true if
+   * one does. Backends without conditional writes are detected and refused at start-up by
+   * {@link #supportsConditionalWrites(String)}.
+   */
+  CompletableFuture<ObjectInfo> putIfAbsent(String bucket, String key, byte[] body, Map<String, String> metadata);
+
+  CompletableFuture<Boolean> supportsConditionalWrites(String bucket);
+
+  CompletableFuture<byte[]> get(String bucket, String key);
+
+  /** Bytes {@code [offset, offset + length)} of the object. */
+  CompletableFuture<byte[]> getRange(String bucket, String key, long offset, long length);
+
+  CompletableFuture<ObjectInfo> head(String bucket, String key);
+
+  CompletableFuture<List<String>> listKeys(String bucket, String prefix);
+
+  /** Every version and delete marker under a prefix; an unversioned backend lists each object once. */
+  CompletableFuture<List<ObjectVersion>> listVersions(String bucket, String prefix);
+
+  CompletableFuture<Void> delete(String bucket, String key);
+
+  CompletableFuture<Void> deleteVersion(String bucket, String key, String versionId);
+
+  CompletableFuture<String> createMultipartUpload(String bucket, String key, Map<String, String> metadata);
+
+  CompletableFuture<CompletedPart> uploadPart(String bucket, String key, String uploadId, int partNumber,
+      byte[] body);
+
+  CompletableFuture<ObjectInfo> completeMultipartUpload(String bucket, String key, String uploadId,
+      List<CompletedPart> parts);
+
+  CompletableFuture<Void> abortMultipartUpload(String bucket, String key, String uploadId);
+
+  CompletableFuture<List<MultipartUploadInfo>> listMultipartUploads(String bucket, String prefix);
+
+  @Override
+  void close();
+}
