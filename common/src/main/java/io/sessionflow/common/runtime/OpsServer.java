@@ -1,0 +1,50 @@
+package io.sessionflow.common.runtime;
+
+import io.sessionflow.common.ops.OpsRoutes;
+import io.sessionflow.common.ops.Problem;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.net.BindException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The HTTP server of a stage without a public API (transcriber, analyzer, purger): health and
+ * metrics only. Ingest mounts the same routes on its public router instead.
+ */
+public final class OpsServer {
+  private OpsServer() {
+  }
+
+  public static Router router(StageRuntime runtime, BooleanSupplier started) {
+    Router router = Router.router(runtime.vertx());
+    OpsRoutes.mount(router, runtime.health(), runtime.registry(), started);
+    router.route().last().handler(ctx -> new Problem(404, "Not Found",
+        "No such endpoint: this port serves /health/live, /health/ready and /metrics.").send(ctx.response()));
+    return router;
+  }
+
+  /** Listens on {@code port} (0 = any free port) and returns the server; a taken port is a clear error. */
+  public static HttpServer listen(StageRuntime runtime, Router router, String host, int port) {
+    try {
+      HttpServer server = runtime.vertx().createHttpServer().requestHandler(router).listen(port, host)
+          .await(30, TimeUnit.SECONDS);
+      runtime.onClose(() -> server.close().await(10, TimeUnit.SECONDS));
+      return server;
+    } catch (Exception e) {
+      if (rootCause(e) instanceof BindException) {
+        throw new StartupException("Port " + port + " on " + host
+            + " is already in use: stop whatever uses it or choose another port.", e);
+      }
+      throw new StartupException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c;
+  }
+}

@@ -1,0 +1,30 @@
+package io.sessionflow.ingest;
+
+import io.sessionflow.common.config.ConfigSource;
+import io.sessionflow.common.config.PipelineConfig;
+import io.sessionflow.common.config.Setting;
+import io.sessionflow.common.runtime.StageProcessConfig;
+import io.sessionflow.ingest.auth.AuthConfig;
+import java.util.List;
+
+/**
+ * The ingest's settings, read once at start-up.
+ *
+ * @param pipeline Kafka, storage and KEK
+ * @param port     port of the public API (health and metrics are served on it too)
+ * @param bindHost address to bind to
+ * @param auth     how bearer tokens are verified
+ */
+public record IngestConfig(PipelineConfig pipeline, int port, String bindHost, AuthConfig auth) {
+
+  public static final Setting<Integer> PORT = Setting.port("port", "HTTP_PORT", 8080,
+      "Port of the public API, /health/*, /metrics and /dashboard");
+
+  public static final List<Setting<?>> SETTINGS = PipelineConfig.concat(PipelineConfig.SETTINGS,
+      List.of(PORT, StageProcessConfig.BIND_HOST), AuthConfig.SETTINGS);
+
+  public static IngestConfig from(ConfigSource source) {
+    return new IngestConfig(PipelineConfig.from(source), source.get(PORT), source.get(StageProcessConfig.BIND_HOST),
+        AuthConfig.from(source));
+  }
+}

@@ -1,0 +1,34 @@
+package io.sessionflow.ingest.auth;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/** What a caller may do: a therapist their own recordings, a clinic admin their practice's, ops no PHI at all. */
+public enum Role {
+  THERAPIST("therapist"),
+  CLINIC_ADMIN("clinic-admin"),
+  OPS("ops");
+
+  private final String claim;
+
+  Role(String claim) {
+    this.claim = claim;
+  }
+
+  public String claim() {
+    return claim;
+  }
+
+  public static Optional<Role> fromClaim(String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    String wanted = value.toLowerCase(Locale.ROOT);
+    for (Role role : values()) {
+      if (role.claim.equals(wanted)) {
+        return Optional.of(role);
+      }
+    }
+    return Optional.empty();
+  }
+}
