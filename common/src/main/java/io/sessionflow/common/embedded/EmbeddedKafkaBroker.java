@@ -69,6 +69,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private static void format(Path logDir) {
+    if (Files.exists(logDir.resolve("meta.properties"))) {
+      return;
+    }
     try {
       new Formatter()
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8))
@@ -79,7 +82,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setDirectories(Set.of(logDir.toAbsolutePath().toString()))
           .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
           .setSupportedFeatures(Features.PRODUCTION_FEATURES)
-          .setIgnoreFormatted(true)
           .run();
     } catch (Exception e) {
       throw new IllegalStateException("cannot format Kafka log directory " + logDir + ": " + e.getMessage(), e);

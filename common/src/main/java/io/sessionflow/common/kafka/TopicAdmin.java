@@ -88,9 +88,10 @@ public final class TopicAdmin implements AutoCloseable {
 
   /** Completes with true when a broker answered within the timeout; never fails, never blocks. */
   public CompletableFuture<Boolean> reachable(Duration timeout) {
-    return admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
-        .nodes().toCompletionStage().toCompletableFuture()
-        .handle((nodes, error) -> error == null && !nodes.isEmpty());
+    CompletableFuture<Boolean> reachable = new CompletableFuture<>();
+    admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis())).nodes()
+        .whenComplete((nodes, error) -> reachable.complete(error == null && !nodes.isEmpty()));
+    return reachable;
   }
 
   public Admin admin() {

@@ -58,14 +58,14 @@ public final class Health {
     if (cached != null && now.isBefore(cached.at().plus(cacheFor))) {
       return CompletableFuture.completedFuture(cached.ok());
     }
-    CompletableFuture<Boolean> started;
+    // A future of our own: the check's may belong to a library that forbids completing it (Kafka's).
+    CompletableFuture<Boolean> result = new CompletableFuture<>();
     try {
-      started = check.get();
+      check.get().whenComplete((ok, error) -> result.complete(error == null && Boolean.TRUE.equals(ok)));
     } catch (RuntimeException e) {
-      started = CompletableFuture.completedFuture(false);
+      result.complete(false);
     }
-    return started.completeOnTimeout(false, timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .exceptionally(e -> false)
+    return result.completeOnTimeout(false, timeout.toMillis(), TimeUnit.MILLISECONDS)
         .thenApply(ok -> {
           cache.put(name, new Cached(ok, clock.instant()));
           return ok;

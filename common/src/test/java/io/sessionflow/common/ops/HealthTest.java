@@ -19,10 +19,17 @@ class HealthTest {
         .register("hangs", CompletableFuture::new)
         .register("throws", () -> {
           throw new IllegalStateException("boom");
+        })
+        .register("foreign", () -> new CompletableFuture<Boolean>() {
+          @Override
+          public CompletableFuture<Boolean> completeOnTimeout(Boolean value, long timeout,
+              java.util.concurrent.TimeUnit unit) {
+            throw new UnsupportedOperationException("a library's future that must not be completed");
+          }
         });
     assertThat(health.check().join())
         .containsEntry("ok", true).containsEntry("failed", false).containsEntry("hangs", false)
-        .containsEntry("throws", false);
+        .containsEntry("throws", false).containsEntry("foreign", false);
   }
 
   @Test

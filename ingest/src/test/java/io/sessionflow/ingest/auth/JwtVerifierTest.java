@@ -58,7 +58,7 @@ class JwtVerifierTest {
     LocalTokenIssuer issuer = LocalTokenIssuer.loadOrCreate(dir, past);
     String token = issuer.issue("ther-1", Role.THERAPIST, "prac-1", Duration.ofHours(1));
     assertThatThrownBy(() -> verifier(issuer).verify(token)).isInstanceOf(AuthException.class)
-        .hasMessageContainingIgnoringCase("expired");
+        .hasMessageContaining("Expired");
   }
 
   @Test

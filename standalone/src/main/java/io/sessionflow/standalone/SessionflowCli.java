@@ -1,0 +1,131 @@
+package io.sessionflow.standalone;
+
+import io.sessionflow.common.config.ConfigException;
+import io.sessionflow.common.config.ConfigSource;
+import io.sessionflow.common.config.PipelineConfig;
+import io.sessionflow.common.config.Setting;
+import io.sessionflow.common.config.SettingsHelp;
+import io.sessionflow.common.runtime.StartupException;
+import io.sessionflow.ingest.IngestConfig;
+import io.sessionflow.ingest.auth.LocalTokenIssuer;
+import io.sessionflow.ingest.auth.Role;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code java -jar sessionflow.jar [serve|token] ...}. Each sub-command prints its result alone
+ * on stdout; logs go to stderr. Exit codes: 0 done, 1 could not start or run, 2 bad usage.
+ */
+public final class SessionflowCli {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionflowCli.class);
+  static final Setting<String> DATA_DIR = Setting.string("data-dir", "SESSIONFLOW_DATA_DIR", "sessionflow-data",
+      "Directory holding everything standalone keeps (Kafka logs, objects, keys)");
+  private static final Setting<String> SUBJECT = Setting.string("subject", "SESSIONFLOW_TOKEN_SUBJECT", null,
+      "Subject (user id) of the token");
+  private static final Setting<String> ROLE = Setting.string("role", "SESSIONFLOW_TOKEN_ROLE", "therapist",
+      "Role: therapist, clinic-admin or ops");
+  private static final Setting<String> PRACTICE = Setting.string("practice", "SESSIONFLOW_TOKEN_PRACTICE",
+      "practice-1", "Practice id of a therapist or clinic admin");
+  private static final Setting<Duration> TTL = Setting.duration("ttl", "SESSIONFLOW_TOKEN_TTL", "8h",
+      "How long the token is valid");
+
+  /** Flags {@code serve} accepts: the ingest's settings plus the data dir. */
+  private static final List<Setting<?>> SERVE_SETTINGS = PipelineConfig.concat(List.of(DATA_DIR),
+      IngestConfig.SETTINGS);
+
+  private SessionflowCli() {
+  }
+
+  public static void main(String[] args) {
+    int exit = run(args, System.getenv(), System.out, System.err);
+    if (exit >= 0) {
+      System.exit(exit);
+    }
+  }
+
+  /** Runs a sub-command; returns its exit code, or -1 when {@code serve} keeps running. */
+  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+    ConfigSource.ParsedArgs parsed = ConfigSource.parseArgs(List.of(args));
+    String command = parsed.positional().isEmpty() ? "serve" : parsed.positional().get(0);
+    ConfigSource source = ConfigSource.of(parsed.flags(), env);
+    try {
+      if (parsed.flags().containsKey("help") || command.equals("help")) {
+        out.print(usage());
+        return 0;
+      }
+      if (parsed.positional().size() > 1) {
+        throw new ConfigException("Unexpected argument '" + parsed.positional().get(1) + "'; see --help");
+      }
+      switch (command) {
+        case "serve":
+          return serve(source, out);
+        case "token":
+          return token(source, out);
+        default:
+          throw new ConfigException("Unknown command '" + command + "'. Commands: serve, token; see --help");
+      }
+    } catch (ConfigException e) {
+      err.println("sessionflow: " + e.getMessage());
+      return 2;
+    } catch (StartupException e) {
+      err.println("sessionflow: " + e.getMessage());
+      return 1;
+    } catch (RuntimeException e) {
+      LOG.debug("command {} failed", command, e);
+      err.println("sessionflow: " + command + " failed: " + e.getMessage()
+          + " (run with SESSIONFLOW_LOG_LEVEL=DEBUG for details)");
+      return 1;
+    }
+  }
+
+  private static int serve(ConfigSource source, PrintStream out) {
+    source.rejectUnknownFlags(SERVE_SETTINGS, List.of("help"));
+    DataDir dataDir = DataDir.open(Path.of(source.get(DATA_DIR)));
+    StandaloneServer server = StandaloneServer.start(dataDir, source, Clock.systemUTC());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping: HTTP, stages, then Kafka and object storage");
+      server.close();
+      LOG.info("stopped cleanly");
+    }, "sessionflow-shutdown"));
+    out.println(server.banner());
+    out.flush();
+    return -1;
+  }
+
+  private static int token(ConfigSource source, PrintStream out) {
+    source.rejectUnknownFlags(List.of(DATA_DIR, SUBJECT, ROLE, PRACTICE, TTL), List.of("help"));
+    Role role = Role.fromClaim(source.get(ROLE)).orElseThrow(() -> new ConfigException(
+        "Invalid setting --role: expected therapist, clinic-admin or ops"));
+    String subject = source.get(SUBJECT);
+    String practice = role == Role.OPS ? null : source.get(PRACTICE);
+    DataDir dataDir = DataDir.open(Path.of(source.get(DATA_DIR)));
+    LocalTokenIssuer issuer = LocalTokenIssuer.loadOrCreate(dataDir.secretsDir(), Clock.systemUTC());
+    Duration ttl = source.get(TTL);
+    try {
+      out.println(issuer.issue(subject, role, practice, ttl));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("Invalid token request: " + e.getMessage(), e);
+    }
+    return 0;
+  }
+
+  static String usage() {
+    return String.join(System.lineSeparator(),
+        "Usage: java -jar sessionflow.jar [COMMAND] [OPTIONS]",
+        "",
+        "Commands:",
+        "  serve   (default) run every stage with an embedded Kafka broker and S3 server",
+        "          --data-dir DIR (default ./sessionflow-data)  --port 8080",
+        "  token   print a bearer token the instance on --data-dir accepts",
+        "          --data-dir DIR --subject ID [--role therapist|clinic-admin|ops] [--practice ID] [--ttl 8h]",
+        "",
+        "Settings of serve (flag, environment variable, description):",
+        SettingsHelp.render(SERVE_SETTINGS));
+  }
+}

@@ -1,0 +1,29 @@
+package io.sessionflow.transcriber;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.givimad.whisperjni.WhisperJNI;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacpp.Loader;
+import org.junit.jupiter.api.Test;
+
+/** The native pieces the transcriber stands on load on this platform from the jars the build ships. */
+class NativeLibrariesTest {
+  @Test
+  void ffmpegLoadsFromTheLinuxNativesJar() {
+    Loader.load(avutil.class);
+    assertThat(avutil.av_version_info().getString()).startsWith("7.");
+    // Decoders for the formats therapists' phones and clinic archives produce are compiled in.
+    for (int codec : new int[] {avcodec.AV_CODEC_ID_MP3, avcodec.AV_CODEC_ID_AAC, avcodec.AV_CODEC_ID_OPUS,
+        avcodec.AV_CODEC_ID_FLAC, avcodec.AV_CODEC_ID_AMR_NB, avcodec.AV_CODEC_ID_PCM_S16LE}) {
+      assertThat(avcodec.avcodec_find_decoder(codec)).as("decoder %d", codec).isNotNull();
+    }
+  }
+
+  @Test
+  void whisperJniLoadsItsCpuBuild() throws Exception {
+    WhisperJNI.loadLibrary();
+    assertThat(new WhisperJNI()).isNotNull();
+  }
+}
