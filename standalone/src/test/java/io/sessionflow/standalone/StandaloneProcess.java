@@ -1,0 +1,184 @@
+package io.sessionflow.standalone;
+
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** {@code java -jar target/sessionflow.jar ...} as a child process, the way a newcomer runs it. */
+final class StandaloneProcess implements AutoCloseable {
+  static final Path JAR = Path.of("target", "sessionflow.jar");
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final Process process;
+  private final Path stdout;
+  private final Path stderr;
+
+  private StandaloneProcess(Process process, Path stdout, Path stderr) {
+    this.process = process;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  static StandaloneProcess start(Path logDir, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-Xmx1g");
+    command.add("-jar");
+    command.add(JAR.toAbsolutePath().toString());
+    command.addAll(List.of(args));
+    try {
+      Files.createDirectories(logDir);
+      Path out = Files.createTempFile(logDir, "stdout", ".log");
+      Path err = Files.createTempFile(logDir, "stderr", ".log");
+      Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      return new StandaloneProcess(process, out, err);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs a sub-command to completion and returns its exit code and output. */
+  static Result run(Path logDir, String... args) {
+    try (StandaloneProcess p = start(logDir, args)) {
+      if (!p.process.waitFor(120, TimeUnit.SECONDS)) {
+        throw new AssertionError("command did not finish: " + List.of(args));
+      }
+      return new Result(p.process.exitValue(), p.stdout(), p.stderr());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  int awaitReady(int port, Duration within) {
+    long started = System.nanoTime();
+    await().atMost(within).pollInterval(Duration.ofMillis(200)).until(() -> {
+      if (!process.isAlive()) {
+        throw new AssertionError("sessionflow exited with " + process.exitValue() + ": " + stderr());
+      }
+      return status(port, "/health/ready", null) == 200;
+    });
+    return (int) Duration.ofNanos(System.nanoTime() - started).toMillis();
+  }
+
+  static int status(int port, String path, String token) {
+    return get(port, path, token).statusCode();
+  }
+
+  static HttpResponse<String> get(int port, String path, String token) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(5));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    try {
+      return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      return new FailedResponse();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** SIGTERM, as Ctrl-C or Kubernetes would send, then waits for the process to finish its shutdown. */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("sessionflow did not stop within 60 s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  String stdout() {
+    return read(stdout);
+  }
+
+  String stderr() {
+    return read(stderr);
+  }
+
+  static JsonObject instance(Path dataDir) throws IOException {
+    return new JsonObject(Files.readString(dataDir.resolve("instance.json"), StandardCharsets.UTF_8));
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+    }
+  }
+
+  record Result(int exit, String stdout, String stderr) {
+  }
+
+  /** Stands for "no answer" (connection refused) so callers can poll uniformly. */
+  private static final class FailedResponse implements HttpResponse<String> {
+    @Override
+    public int statusCode() {
+      return -1;
+    }
+
+    @Override
+    public HttpRequest request() {
+      return null;
+    }
+
+    @Override
+    public java.util.Optional<HttpResponse<String>> previousResponse() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public java.net.http.HttpHeaders headers() {
+      return java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true);
+    }
+
+    @Override
+    public String body() {
+      return "";
+    }
+
+    @Override
+    public java.util.Optional<javax.net.ssl.SSLSession> sslSession() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public URI uri() {
+      return null;
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return HttpClient.Version.HTTP_1_1;
+    }
+  }
+}
