@@ -1,5 +1,9 @@
 package io.sessionflow.common.kafka;
 
+import io.sessionflow.common.event.Topic;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Sessionflow's view of Kafka: publish events, and consume them with in-order commits after the
  * work is durable, retries and dead-lettering. The only implementation sits on Reactor Kafka
@@ -16,6 +20,13 @@ public interface EventStream extends AutoCloseable {
    */
   Consumer subscribe(Subscription subscription, EventHandler handler);
 
+  /**
+   * Reads the topics from their beginning and then follows them, outside any consumer group and
+   * without committing: how an in-memory view is rebuilt after a restart. Records of a partition
+   * arrive in order; a handler failure is logged and the record skipped.
+   */
+  Replay replay(Set<Topic> topics, EventHandler handler);
+
   /** Closes the publisher; consumers are closed by their own handles. */
   @Override
   void close();
@@ -30,5 +41,11 @@ public interface EventStream extends AutoCloseable {
     void close();
 
     boolean isRunning();
+  }
+
+  /** A running replay. */
+  interface Replay extends Consumer {
+    /** Completes once every record that existed when the replay started has been handled. */
+    CompletableFuture<Void> caughtUp();
   }
 }

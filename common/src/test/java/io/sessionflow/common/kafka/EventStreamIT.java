@@ -260,6 +260,24 @@ class EventStreamIT {
     }
   }
 
+  @Test
+  void aReplayReadsEverythingFromTheBeginningSaysWhenItCaughtUpAndThenFollows() throws Exception {
+    String action = "replay-" + System.nanoTime();
+    for (int i = 0; i < 3; i++) {
+      events.publisher().publish(audit("old" + i, action)).get(10, TimeUnit.SECONDS);
+    }
+    List<String> seen = new CopyOnWriteArrayList<>();
+    EventStream.Replay replay = events.replay(java.util.Set.of(Topic.AUDIT), collect(seen, action));
+    try {
+      replay.caughtUp().get(30, TimeUnit.SECONDS);
+      assertThat(seen).containsExactly("old0", "old1", "old2");
+      events.publisher().publish(audit("new", action)).get(10, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("new"));
+    } finally {
+      replay.close();
+    }
+  }
+
   private static EventHandler collect(List<String> into, String action) {
     return event -> {
       AuditEvent audit = (AuditEvent) event.event();

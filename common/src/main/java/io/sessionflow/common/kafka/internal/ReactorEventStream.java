@@ -17,12 +17,19 @@ import io.sessionflow.common.kafka.KafkaException;
 import io.sessionflow.common.kafka.Subscription;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -137,6 +144,78 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
         return !running.isDisposed();
       }
     };
+  }
+
+  @Override
+  public Replay replay(Set<Topic> topics, EventHandler handler) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    // A group of its own that never commits: every replay starts from the beginning.
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.clientId() + "-replay-" + UUID.randomUUID());
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-replay");
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Set<String> names = topics.stream().map(Topic::topicName).collect(Collectors.toSet());
+    Map<TopicPartition, Long> remaining = new ConcurrentHashMap<>(endOffsets(props, names));
+    remaining.values().removeIf(end -> end == 0);
+    CompletableFuture<Void> caughtUp = new CompletableFuture<>();
+    if (remaining.isEmpty()) {
+      caughtUp.complete(null);
+    }
+    ReceiverOptions<String, byte[]> options = ReceiverOptions.<String, byte[]>create(props).subscription(names);
+    Disposable running = KafkaReceiver.create(options)
+        .receive()
+        .groupBy(record -> record.receiverOffset().topicPartition())
+        .flatMap(partition -> partition.concatMap(record -> Mono.fromCallable(() -> EventCodec.decode(record.value()))
+            .flatMap(event -> Mono.fromCompletionStage(() -> handler.handle(
+                new ConsumedEvent(event, record.topic(), record.partition(), record.offset(), 1))))
+            .onErrorResume(error -> {
+              LOG.warn("replay skipped {}@{}: {}", record.topic(), record.offset(), Failures.reason(error));
+              return Mono.empty();
+            })
+            .doFinally(signal -> {
+              TopicPartition tp = record.receiverOffset().topicPartition();
+              if (remaining.computeIfPresent(tp, (k, end) -> record.offset() + 1 >= end ? null : end) == null
+                  && remaining.isEmpty()) {
+                caughtUp.complete(null);
+              }
+            })), MAX_PARALLEL_PARTITIONS)
+        .subscribe(null, error -> {
+          LOG.error("replay stopped: {}", Failures.reason(error));
+          caughtUp.completeExceptionally(error);
+        });
+    return new Replay() {
+      @Override
+      public CompletableFuture<Void> caughtUp() {
+        return caughtUp;
+      }
+
+      @Override
+      public void close() {
+        running.dispose();
+      }
+
+      @Override
+      public boolean isRunning() {
+        return !running.isDisposed();
+      }
+    };
+  }
+
+  private static Map<TopicPartition, Long> endOffsets(Map<String, Object> props, Set<String> topics) {
+    try (KafkaConsumer<String, byte[]> probe = new KafkaConsumer<>(props)) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String topic : topics) {
+        probe.partitionsFor(topic, Duration.ofSeconds(30))
+            .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+      }
+      return new HashMap<>(probe.endOffsets(partitions, Duration.ofSeconds(30)));
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new KafkaException("cannot read end offsets of " + topics, true, e);
+    }
   }
 
   @Override
