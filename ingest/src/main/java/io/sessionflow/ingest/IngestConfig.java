@@ -5,6 +5,7 @@ import io.sessionflow.common.config.PipelineConfig;
 import io.sessionflow.common.config.Setting;
 import io.sessionflow.common.runtime.StageProcessConfig;
 import io.sessionflow.ingest.auth.AuthConfig;
+import io.sessionflow.ingest.upload.UploadSettings;
 import java.util.List;
 
 /**
@@ -14,17 +15,19 @@ import java.util.List;
  * @param port     port of the public API (health and metrics are served on it too)
  * @param bindHost address to bind to
  * @param auth     how bearer tokens are verified
+ * @param uploads  upload limits, expiry and memory budget
  */
-public record IngestConfig(PipelineConfig pipeline, int port, String bindHost, AuthConfig auth) {
+public record IngestConfig(PipelineConfig pipeline, int port, String bindHost, AuthConfig auth,
+    UploadSettings uploads) {
 
   public static final Setting<Integer> PORT = Setting.port("port", "HTTP_PORT", 8080,
       "Port of the public API, /health/*, /metrics and /dashboard");
 
   public static final List<Setting<?>> SETTINGS = PipelineConfig.concat(PipelineConfig.SETTINGS,
-      List.of(PORT, StageProcessConfig.BIND_HOST), AuthConfig.SETTINGS);
+      List.of(PORT, StageProcessConfig.BIND_HOST), AuthConfig.SETTINGS, UploadSettings.SETTINGS);
 
   public static IngestConfig from(ConfigSource source) {
     return new IngestConfig(PipelineConfig.from(source), source.get(PORT), source.get(StageProcessConfig.BIND_HOST),
-        AuthConfig.from(source));
+        AuthConfig.from(source), UploadSettings.from(source));
   }
 }

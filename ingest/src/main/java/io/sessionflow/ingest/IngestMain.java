@@ -18,8 +18,8 @@ public final class IngestMain {
       JwtVerifier verifier = JwtVerifier.from(config.auth());
       StageRuntime runtime = StageRuntime.start(config.pipeline(), "ingest", Clock.systemUTC(),
           Duration.ofSeconds(60));
-      OpsServer.listen(runtime, IngestServer.router(runtime, verifier, () -> true), config.bindHost(),
-          config.port());
+      IngestServer ingest = IngestServer.start(runtime, config, verifier).awaitReady(Duration.ofSeconds(60));
+      OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port());
       return runtime;
     });
   }

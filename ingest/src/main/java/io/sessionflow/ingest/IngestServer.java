@@ -1,30 +1,80 @@
 package io.sessionflow.ingest;
 
+import io.sessionflow.common.failure.Failures;
 import io.sessionflow.common.ops.OpsRoutes;
 import io.sessionflow.common.ops.Problem;
 import io.sessionflow.common.runtime.StageRuntime;
+import io.sessionflow.ingest.audit.AuditLog;
 import io.sessionflow.ingest.auth.BearerAuthHandler;
 import io.sessionflow.ingest.auth.JwtVerifier;
+import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.ingest.consent.ConsentRoutes;
+import io.sessionflow.ingest.consent.ConsentStore;
+import io.sessionflow.ingest.recording.RecordingRoutes;
+import io.sessionflow.ingest.recording.RecordingView;
+import io.sessionflow.ingest.tus.TusRoutes;
+import io.sessionflow.ingest.upload.CompletionPublisher;
+import io.sessionflow.ingest.upload.MemoryBudget;
+import io.sessionflow.ingest.upload.UploadStore;
+import io.sessionflow.ingest.upload.Uploads;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
-import java.util.function.BooleanSupplier;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The public router: health and metrics, then everything under {@code /v1} and {@code /files} behind bearer auth. */
-public final class IngestServer {
+/**
+ * The ingest stage: the public router and what stands behind it (uploads, consents, the status
+ * view, the completion hand-off). Health and metrics first, then CORS, then everything under
+ * {@code /v1} and {@code /files} behind bearer auth.
+ */
+public final class IngestServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestServer.class);
+  private final StageRuntime runtime;
+  private final RecordingView view;
+  private final Uploads uploads;
+  private final CompletionPublisher publisher;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final Router router;
+  private long sweepTimer = -1;
 
-  private IngestServer() {
-  }
+  private IngestServer(StageRuntime runtime, IngestConfig config, JwtVerifier verifier) {
+    this.runtime = runtime;
+    String bucket = config.pipeline().storage().bucket();
+    UploadStore store = new UploadStore(runtime.store(), bucket, runtime.objects());
+    AuditLog audit = new AuditLog(runtime.events().publisher(), runtime.clock(), runtime.vertx());
+    ConsentStore consents = new ConsentStore(runtime.store(), bucket);
+    this.publisher = new CompletionPublisher(runtime.events().publisher(), store, runtime.clock(), runtime.vertx());
+    MemoryBudget budget = new MemoryBudget(config.uploads().memoryBudget(), runtime.registry());
+    this.uploads = new Uploads(runtime.vertx(), runtime.blocking(), store, runtime.keys(), consents, budget,
+        config.uploads(), config.pipeline().storage().partSize(), runtime.clock(), publisher, audit,
+        runtime.registry());
+    this.view = new RecordingView();
 
-  public static Router router(StageRuntime runtime, JwtVerifier verifier, BooleanSupplier started) {
-    Router router = Router.router(runtime.vertx());
-    OpsRoutes.mount(router, runtime.health(), runtime.registry(), started);
+    router = Router.router(runtime.vertx());
+    OpsRoutes.mount(router, runtime.health(), runtime.registry(), started::get);
+    router.route().handler(CorsHandler.create()
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.HEAD,
+            HttpMethod.DELETE, HttpMethod.OPTIONS))
+        .allowedHeaders(TusRoutes.ALLOWED_HEADERS).exposedHeaders(TusRoutes.EXPOSED_HEADERS)
+        .maxAgeSeconds(86_400));
+    TusRoutes tus = new TusRoutes(uploads);
+    tus.mountPublic(router);
     BearerAuthHandler auth = new BearerAuthHandler(verifier);
     router.route("/v1/*").handler(auth);
-    router.route("/files/*").handler(auth);
+    router.route("/files*").handler(auth);
     router.get("/v1/me").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(BearerAuthHandler.caller(ctx).toJson().encode()));
+    router.route("/files*").handler(IngestServer::clinicalOnly);
+    router.route("/v1/consents*").handler(IngestServer::clinicalOnly);
+    router.route("/v1/recordings*").handler(IngestServer::clinicalOnly);
+    tus.mount(router);
+    new ConsentRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
+    new RecordingRoutes(uploads, view, runtime.events().publisher(), audit, runtime.clock()).mount(router);
     router.route().last().handler(ctx -> new Problem(404, "Not Found",
         "No such endpoint: " + ctx.request().method() + " " + ctx.normalizedPath()).send(ctx.response()));
     router.route().failureHandler(ctx -> {
@@ -34,10 +84,73 @@ public final class IngestServer {
         LOG.error("request {} {} failed with status {}", ctx.request().method(), ctx.normalizedPath(), status,
             ctx.failure());
       }
-      new Problem(status, status >= 500 ? "Internal Server Error" : "Request Failed",
-          status >= 500 ? "The server could not complete the request; it was logged. Try again later."
-              : "The request could not be processed.").send(ctx.response());
+      boolean retryable = ctx.failure() != null && Failures.isRetryable(ctx.failure());
+      if (retryable) {
+        ctx.response().putHeader("Retry-After", "5");
+      }
+      new Problem(retryable ? 503 : status, status >= 500 ? "Service Unavailable" : "Request Failed",
+          retryable ? "A dependency is briefly unavailable. Retry in a few seconds."
+              : status >= 500 ? "The server could not complete the request; it was logged. Try again later."
+                  : "The request could not be processed.").send(ctx.response());
     });
+  }
+
+  /**
+   * Builds the stage and starts its background work: the status view catches up, completions
+   * never announced are recovered, expired uploads are swept.
+   */
+  public static IngestServer start(StageRuntime runtime, IngestConfig config, JwtVerifier verifier) {
+    IngestServer server = new IngestServer(runtime, config, verifier);
+    server.view.start(runtime.events());
+    runtime.onClose(server);
+    server.view.caughtUp()
+        .thenCompose(ignored -> server.publisher.recover(server.view::isStored))
+        .whenComplete((recovered, error) -> {
+          if (error != null) {
+            LOG.warn("recovery of unannounced recordings failed: {}", Failures.reason(error));
+          } else if (recovered > 0) {
+            LOG.info("re-announcing {} recording(s) stored before a restart", recovered);
+          }
+        });
+    server.sweepTimer = runtime.vertx().setPeriodic(Duration.ofMinutes(10).toMillis(),
+        id -> server.uploads.sweepExpired());
+    return server;
+  }
+
+  /** Waits for the status view to catch up, then reports ready. */
+  public IngestServer awaitReady(Duration timeout) {
+    try {
+      view.caughtUp().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warn("status view not caught up after {}: {}", timeout, Failures.reason(e));
+    }
+    started.set(true);
+    return this;
+  }
+
+  public Router router() {
     return router;
+  }
+
+  public Uploads uploads() {
+    return uploads;
+  }
+
+  private static void clinicalOnly(io.vertx.ext.web.RoutingContext ctx) {
+    if (BearerAuthHandler.caller(ctx).role() == Role.OPS) {
+      new Problem(403, "Forbidden", "The ops role sees metrics and the dashboard only, never clinical data.")
+          .send(ctx.response());
+      return;
+    }
+    ctx.next();
+  }
+
+  @Override
+  public void close() {
+    started.set(false);
+    if (sweepTimer >= 0) {
+      runtime.vertx().cancelTimer(sweepTimer);
+    }
+    view.close();
   }
 }

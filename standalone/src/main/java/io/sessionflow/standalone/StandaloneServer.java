@@ -91,8 +91,8 @@ public final class StandaloneServer implements AutoCloseable {
     StageRuntime runtime = StageRuntime.start(config.pipeline(), "standalone", clock, Duration.ofSeconds(60));
     toClose.push(runtime);
     JwtVerifier verifier = JwtVerifier.from(config.auth());
-    http = OpsServer.listen(runtime, IngestServer.router(runtime, verifier, started::get), config.bindHost(),
-        config.port());
+    IngestServer ingest = IngestServer.start(runtime, config, verifier).awaitReady(Duration.ofSeconds(60));
+    http = OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port());
     started.set(true);
     dir.writeInstance(new JsonObject()
         .put("pid", ProcessHandle.current().pid())

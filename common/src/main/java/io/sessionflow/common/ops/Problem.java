@@ -11,6 +11,30 @@ import io.vertx.core.json.JsonObject;
 public record Problem(int status, String title, String detail) {
   public static final String MEDIA_TYPE = "application/problem+json";
 
+  /** A problem with the standard title of its status. */
+  public static Problem of(int status, String detail) {
+    return new Problem(status, title(status), detail);
+  }
+
+  public static String title(int status) {
+    return switch (status) {
+      case 400 -> "Bad Request";
+      case 401 -> "Unauthorized";
+      case 403 -> "Forbidden";
+      case 404 -> "Not Found";
+      case 409 -> "Conflict";
+      case 410 -> "Gone";
+      case 412 -> "Precondition Failed";
+      case 413 -> "Content Too Large";
+      case 415 -> "Unsupported Media Type";
+      case 422 -> "Unprocessable Content";
+      case 423 -> "Locked";
+      case 460 -> "Checksum Mismatch";
+      case 503 -> "Service Unavailable";
+      default -> status >= 500 ? "Internal Server Error" : "Request Failed";
+    };
+  }
+
   public JsonObject toJson() {
     return new JsonObject().put("type", "about:blank").put("title", title).put("status", status)
         .put("detail", detail);

@@ -38,7 +38,7 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
     ctx.vertx().executeBlocking(() -> verifier.verify(token), false).onComplete(result -> {
       if (result.succeeded()) {
         ctx.put(CALLER, result.result());
-        ctx.request().resume();
+        // Still paused: the route that reads the body resumes it when it is ready for the bytes.
         ctx.next();
       } else {
         Throwable failure = result.cause();

@@ -1,0 +1,131 @@
+package io.sessionflow.ingest.recording;
+
+import io.sessionflow.common.crypto.Ids;
+import io.sessionflow.common.event.DeletionRequestedEvent;
+import io.sessionflow.common.event.PipelineEvent;
+import io.sessionflow.common.kafka.EventPublisher;
+import io.sessionflow.common.ops.Problem;
+import io.sessionflow.ingest.audit.AuditLog;
+import io.sessionflow.ingest.auth.BearerAuthHandler;
+import io.sessionflow.ingest.auth.Caller;
+import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.ingest.upload.UploadException;
+import io.sessionflow.ingest.upload.UploadState;
+import io.sessionflow.ingest.upload.Uploads;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+
+/** Streaming upload ({@code POST /v1/recordings}), status reads and deletion requests. */
+public final class RecordingRoutes {
+  private final Uploads uploads;
+  private final RecordingView view;
+  private final EventPublisher events;
+  private final AuditLog audit;
+  private final Clock clock;
+
+  public RecordingRoutes(Uploads uploads, RecordingView view, EventPublisher events, AuditLog audit, Clock clock) {
+    this.uploads = uploads;
+    this.view = view;
+    this.events = events;
+    this.audit = audit;
+    this.clock = clock;
+  }
+
+  public void mount(Router router) {
+    router.post("/v1/recordings").handler(this::upload);
+    router.get("/v1/recordings/:id").handler(this::status);
+    router.delete("/v1/recordings/:id").handler(this::delete);
+  }
+
+  /** The whole body is the recording; it is streamed into encrypted storage as it arrives. */
+  private void upload(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    request.pause();
+    Caller caller = BearerAuthHandler.caller(ctx);
+    Promise<Void> ended = Promise.promise();
+    request.endHandler(v -> ended.tryComplete());
+    request.exceptionHandler(ended::tryFail);
+    uploads.receiveWhole(caller, request.getParam("consentId"), Map.of(), "put", request, ended.future())
+        .onSuccess(state -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+            .putHeader("Location", "/v1/recordings/" + state.id())
+            .end(new JsonObject().put("id", state.id()).put("bytes", state.length())
+                .put("sha256", state.sha256()).encode()))
+        .onFailure(error -> UploadErrors.respond(ctx, error));
+  }
+
+  private void status(RoutingContext ctx) {
+    Caller caller = BearerAuthHandler.caller(ctx);
+    String id = ctx.pathParam("id");
+    Optional<RecordingView.Entry> entry = view.find(id).filter(e -> e.practiceId() != null);
+    if (entry.isPresent()) {
+      if (!visible(caller, entry.get().practiceId(), entry.get().therapistId())) {
+        notFound(ctx);
+        return;
+      }
+      audit.record(caller, "recording.read", "recording", id, "ok");
+      json(ctx, entry.get().toJson());
+      return;
+    }
+    // Not announced yet: an upload in progress (or completed a moment ago) is RECEIVING.
+    uploads.find(caller, id).onSuccess(state -> {
+      audit.record(caller, "recording.read", "recording", id, "ok");
+      json(ctx, receiving(state));
+    }).onFailure(error -> notFound(ctx));
+  }
+
+  private static JsonObject receiving(UploadState state) {
+    return new JsonObject().put("id", state.id()).put("status", state.isComplete() ? "STORED" : "RECEIVING")
+        .put("audio", "PRESENT")
+        .put("history", new JsonArray().add(new JsonObject().put("status", "RECEIVING")
+            .put("at", state.createdAt().toString())))
+        .put("received", state.offset());
+  }
+
+  private void delete(RoutingContext ctx) {
+    Caller caller = BearerAuthHandler.caller(ctx);
+    String id = ctx.pathParam("id");
+    Optional<RecordingView.Entry> entry = view.find(id).filter(e -> e.practiceId() != null);
+    Future<String> practice = entry.isPresent()
+        ? (visible(caller, entry.get().practiceId(), entry.get().therapistId())
+            ? Future.succeededFuture(entry.get().practiceId()) : Future.failedFuture("not visible"))
+        : uploads.find(caller, id).map(UploadState::practiceId);
+    practice.compose(practiceId -> {
+      DeletionRequestedEvent request = new DeletionRequestedEvent(PipelineEvent.CURRENT_SCHEMA_VERSION,
+          clock.instant(), Ids.newId(), DeletionRequestedEvent.Scope.RECORDING, id, practiceId, caller.subject());
+      return Future.fromCompletionStage(events.publish(request), ctx.vertx().getOrCreateContext()).map(request);
+    }).onSuccess(request -> {
+      audit.record(caller, "recording.delete", "recording", id, "requested");
+      ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("requestId", request.requestId()).put("status", "DELETION_REQUESTED").encode());
+    }).onFailure(error -> {
+      if (error instanceof UploadException || "not visible".equals(error.getMessage())) {
+        notFound(ctx);
+      } else {
+        UploadErrors.respond(ctx, error);
+      }
+    });
+  }
+
+  static boolean visible(Caller caller, String practiceId, String therapistId) {
+    if (caller.role() == Role.THERAPIST) {
+      return caller.practiceId().equals(practiceId) && caller.subject().equals(therapistId);
+    }
+    return caller.role() == Role.CLINIC_ADMIN && caller.practiceId().equals(practiceId);
+  }
+
+  private static void notFound(RoutingContext ctx) {
+    new Problem(404, "Not Found", "No recording with that id is visible to you.").send(ctx.response());
+  }
+
+  private static void json(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

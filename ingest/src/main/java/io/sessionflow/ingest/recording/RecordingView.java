@@ -1,0 +1,140 @@
+package io.sessionflow.ingest.recording;
+
+import io.sessionflow.common.event.AnalysisReadyEvent;
+import io.sessionflow.common.event.AudioPurgedEvent;
+import io.sessionflow.common.event.PipelineEvent;
+import io.sessionflow.common.event.RecordingFailedEvent;
+import io.sessionflow.common.event.RecordingStoredEvent;
+import io.sessionflow.common.event.Topic;
+import io.sessionflow.common.event.TranscriptReadyEvent;
+import io.sessionflow.common.kafka.ConsumedEvent;
+import io.sessionflow.common.kafka.EventStream;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The status of every recording, built from the pipeline's topics alone: replayed from the
+ * beginning at start-up, then followed. Each ingest replica has its own copy; nothing here is
+ * the source of truth, so it can always be rebuilt.
+ */
+public final class RecordingView implements AutoCloseable {
+  static final Set<Topic> TOPICS = Set.of(Topic.RECORDING_STORED, Topic.TRANSCRIPT_READY, Topic.ANALYSIS_READY,
+      Topic.AUDIO_PURGED, Topic.RECORDING_FAILED);
+
+  private final Map<String, Entry> recordings = new ConcurrentHashMap<>();
+  private EventStream.Replay replay;
+
+  /** Starts following the topics; {@link #caughtUp()} says when the past has been read. */
+  public RecordingView start(EventStream events) {
+    replay = events.replay(TOPICS, this::apply);
+    return this;
+  }
+
+  public CompletableFuture<Void> caughtUp() {
+    return replay.caughtUp();
+  }
+
+  public Optional<Entry> find(String recordingId) {
+    return Optional.ofNullable(recordings.get(recordingId));
+  }
+
+  /** Whether {@code recording.stored} for this recording is on the topic. */
+  public boolean isStored(String recordingId) {
+    Entry entry = recordings.get(recordingId);
+    return entry != null && entry.practiceId != null;
+  }
+
+  CompletionStage<Void> apply(ConsumedEvent consumed) {
+    PipelineEvent event = consumed.event();
+    if (event instanceof RecordingStoredEvent e) {
+      entry(e.recordingId()).stored(e);
+    } else if (event instanceof TranscriptReadyEvent e) {
+      entry(e.recordingId()).transition("TRANSCRIBED", e.occurredAt());
+    } else if (event instanceof AnalysisReadyEvent e) {
+      entry(e.recordingId()).transition("ANALYZED", e.occurredAt());
+    } else if (event instanceof AudioPurgedEvent e) {
+      entry(e.recordingId()).purged(e);
+    } else if (event instanceof RecordingFailedEvent e) {
+      entry(e.recordingId()).failed(e);
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  private Entry entry(String id) {
+    return recordings.computeIfAbsent(id, Entry::new);
+  }
+
+  @Override
+  public void close() {
+    if (replay != null) {
+      replay.close();
+    }
+  }
+
+  /** One recording's status as the events tell it. Events of one recording arrive in order (same key). */
+  public static final class Entry {
+    private final String id;
+    private String practiceId;
+    private String therapistId;
+    private String status = "STORED";
+    private String audio = "PRESENT";
+    private String failureStage;
+    private String failureReason;
+    private final List<JsonObject> history = new ArrayList<>();
+
+    Entry(String id) {
+      this.id = id;
+    }
+
+    synchronized void stored(RecordingStoredEvent event) {
+      practiceId = event.practiceId();
+      therapistId = event.therapistId();
+      history.add(0, new JsonObject().put("status", "STORED").put("at", event.occurredAt().toString()));
+    }
+
+    synchronized void transition(String next, Instant at) {
+      if (!"FAILED".equals(status)) {
+        status = next;
+      }
+      history.add(new JsonObject().put("status", next).put("at", at.toString()));
+    }
+
+    synchronized void purged(AudioPurgedEvent event) {
+      audio = "PURGED";
+      history.add(new JsonObject().put("status", "AUDIO_PURGED").put("at", event.occurredAt().toString()));
+    }
+
+    synchronized void failed(RecordingFailedEvent event) {
+      status = "FAILED";
+      failureStage = event.stage();
+      failureReason = event.reason();
+      history.add(new JsonObject().put("status", "FAILED").put("at", event.occurredAt().toString()));
+    }
+
+    public synchronized String practiceId() {
+      return practiceId;
+    }
+
+    public synchronized String therapistId() {
+      return therapistId;
+    }
+
+    public synchronized JsonObject toJson() {
+      JsonObject json = new JsonObject().put("id", id).put("status", status).put("audio", audio)
+          .put("history", new JsonArray(new ArrayList<>(history)));
+      if (failureStage != null) {
+        json.put("failure", new JsonObject().put("stage", failureStage).put("reason", failureReason));
+      }
+      return json;
+    }
+  }
+}

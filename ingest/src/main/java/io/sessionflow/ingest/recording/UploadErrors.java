@@ -1,0 +1,31 @@
+package io.sessionflow.ingest.recording;
+
+import io.sessionflow.common.failure.Failures;
+import io.sessionflow.common.ops.Problem;
+import io.sessionflow.ingest.upload.UploadException;
+import io.vertx.ext.web.RoutingContext;
+
+/** Maps upload failures of the plain HTTP endpoints to problem responses. */
+final class UploadErrors {
+  private UploadErrors() {
+  }
+
+  static void respond(RoutingContext ctx, Throwable error) {
+    Throwable cause = Failures.unwrap(error);
+    if (cause instanceof UploadException ue) {
+      int status = ue.kind().status() == 460 ? 400 : ue.kind().status();
+      if (status == 413 || status == 400) {
+        ctx.response().putHeader("Connection", "close");
+      }
+      Problem.of(status, ue.getMessage()).send(ctx.response());
+      return;
+    }
+    if (Failures.isRetryable(cause)) {
+      ctx.response().putHeader("Retry-After", "5");
+      new Problem(503, "Service Unavailable", "Storage or Kafka is briefly unavailable; nothing was kept. "
+          + "Send the recording again in a few seconds.").send(ctx.response());
+      return;
+    }
+    ctx.fail(cause);
+  }
+}

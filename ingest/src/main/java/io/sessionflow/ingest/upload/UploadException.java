@@ -1,0 +1,33 @@
+package io.sessionflow.ingest.upload;
+
+/** An upload request that cannot be served as asked; the kind maps to the HTTP status. */
+public final class UploadException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** What went wrong, from the client's point of view. */
+  public enum Kind {
+    NOT_FOUND(404), GONE(410), LOCKED(423), OFFSET_MISMATCH(409), TOO_LARGE(413), BAD_REQUEST(400),
+    CHECKSUM_MISMATCH(460), FORBIDDEN(403), CONFLICT(409), UNAVAILABLE(503);
+
+    private final int status;
+
+    Kind(int status) {
+      this.status = status;
+    }
+
+    public int status() {
+      return status;
+    }
+  }
+
+  private final Kind kind;
+
+  public UploadException(Kind kind, String message) {
+    super(message);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}

@@ -1,0 +1,547 @@
+package io.sessionflow.ingest.upload;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sessionflow.common.crypto.DataKey;
+import io.sessionflow.common.crypto.EncryptedObjects;
+import io.sessionflow.common.crypto.Ids;
+import io.sessionflow.common.crypto.PartLayout;
+import io.sessionflow.common.crypto.RecordingKeys;
+import io.sessionflow.common.failure.Failures;
+import io.sessionflow.ingest.audit.AuditLog;
+import io.sessionflow.ingest.auth.Caller;
+import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.ingest.consent.Consent;
+import io.sessionflow.ingest.consent.ConsentStore;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uploads as a service, whatever the protocol: create, append a request body, complete,
+ * terminate. Every step is a short chain on the request's context; storage calls come back onto
+ * it; encryption and hashing run on the blocking pool. One body at a time per upload (in this
+ * process; a second concurrent one is refused as LOCKED).
+ */
+public final class Uploads {
+  private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
+  private final Vertx vertx;
+  private final Executor blocking;
+  private final UploadStore store;
+  private final RecordingKeys keys;
+  private final ConsentStore consents;
+  private final MemoryBudget budget;
+  private final UploadSettings settings;
+  private final long partSize;
+  private final Clock clock;
+  private final CompletionPublisher publisher;
+  private final AuditLog audit;
+  private final UploadMetrics metrics;
+  private final Set<String> active = ConcurrentHashMap.newKeySet();
+
+  public Uploads(Vertx vertx, Executor blocking, UploadStore store, RecordingKeys keys, ConsentStore consents,
+      MemoryBudget budget, UploadSettings settings, long partSize, Clock clock, CompletionPublisher publisher,
+      AuditLog audit, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.blocking = blocking;
+    this.store = store;
+    this.keys = keys;
+    this.consents = consents;
+    this.budget = budget;
+    this.settings = settings;
+    this.partSize = partSize;
+    this.clock = clock;
+    this.publisher = publisher;
+    this.audit = audit;
+    this.metrics = new UploadMetrics(registry, active);
+  }
+
+  public UploadSettings settings() {
+    return settings;
+  }
+
+  // ---- create ----------------------------------------------------------------------------------
+
+  /**
+   * Starts an upload: checks the consent, creates the recording's data key and its multipart
+   * upload, and stores the state. {@code length} null defers it.
+   */
+  public Future<UploadState> create(Caller caller, String consentId, Long length, Map<String, String> metadata,
+      UploadState.Concat concat, String source) {
+    if (length != null && length > settings.maxSize()) {
+      return Future.failedFuture(new UploadException(UploadException.Kind.TOO_LARGE,
+          "the upload of " + length + " bytes is larger than the maximum of " + settings.maxSize()));
+    }
+    Future<String> consent = concat == UploadState.Concat.PARTIAL && consentId == null
+        ? Future.succeededFuture(null) : requireConsent(caller, consentId).map(Consent::id);
+    String id = Ids.newId();
+    return consent.compose(checkedConsent -> on(keys.create(id)).compose(key -> {
+      Instant now = clock.instant();
+      return on(store.objects().begin(key, UploadStore.rawKey(id), "raw", partSize)).compose(upload -> {
+        UploadState state = new UploadState(1, id, caller.practiceId(), caller.subject(), checkedConsent, length,
+            0, partSize, upload.uploadId(), List.of(), 0, now, now.plus(settings.expiry()), concat,
+            UploadState.Status.RECEIVING, null, null, false, source);
+        return on(store.create(state))
+            .compose(ignored -> metadata.isEmpty() ? Future.succeededFuture()
+                : on(store.saveMetadata(key, id, metadata)))
+            .map(ignored -> state);
+      });
+    })).onSuccess(state -> {
+      metrics.created(source);
+      audit.record(caller, "upload.create", "recording", state.id(), "ok");
+    });
+  }
+
+  /** The caller's consent, valid for recording; otherwise a FORBIDDEN saying why. */
+  public Future<Consent> requireConsent(Caller caller, String consentId) {
+    if (consentId == null || consentId.isBlank()) {
+      return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
+          "a consentId is required: record the client's consent first (POST /v1/consents)"));
+    }
+    return on(consents.find(caller.practiceId(), consentId)).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.failedFuture(new UploadException(UploadException.Kind.FORBIDDEN,
+            "consent " + safe(consentId) + " does not exist in your practice"));
+      }
+      Consent consent = found.get();
+      if (consent.isRevoked()) {
+        return Future.failedFuture(new UploadException(UploadException.Kind.FORBIDDEN,
+            "consent " + consent.id() + " was revoked; no recording can be stored under it"));
+      }
+      if (!consent.allows("record")) {
+        return Future.failedFuture(new UploadException(UploadException.Kind.FORBIDDEN,
+            "consent " + consent.id() + " does not include the 'record' scope"));
+      }
+      return Future.succeededFuture(consent);
+    });
+  }
+
+  // ---- read ------------------------------------------------------------------------------------
+
+  /** The upload if the caller may see it; NOT_FOUND otherwise, GONE once expired. */
+  public Future<UploadState> find(Caller caller, String id) {
+    return on(store.load(id)).compose(found -> {
+      if (found.isEmpty() || !visibleTo(caller, found.get())) {
+        return Future.failedFuture(new UploadException(UploadException.Kind.NOT_FOUND, "no such upload"));
+      }
+      UploadState state = found.get();
+      if (isExpired(state)) {
+        expire(state);
+        return Future.failedFuture(new UploadException(UploadException.Kind.GONE,
+            "the upload expired at " + state.expiresAt() + " and was deleted; start a new one"));
+      }
+      return Future.succeededFuture(state);
+    });
+  }
+
+  static boolean visibleTo(Caller caller, UploadState state) {
+    if (caller.role() == Role.THERAPIST) {
+      return state.therapistId().equals(caller.subject()) && state.practiceId().equals(caller.practiceId());
+    }
+    return caller.role() == Role.CLINIC_ADMIN && state.practiceId().equals(caller.practiceId());
+  }
+
+  boolean isExpired(UploadState state) {
+    return !state.isComplete() && clock.instant().isAfter(state.expiresAt());
+  }
+
+  // ---- append ----------------------------------------------------------------------------------
+
+  /**
+   * Appends one request body at {@code offset}. The body must be paused by the caller; it is
+   * resumed once memory and state are ready. Completes with the new state once every byte
+   * received is durable (and, at the end of the upload, once the recording is complete).
+   *
+   * @param declaredLength  a length the client declares now (deferred length), or null
+   * @param checksum        the checksum extension's algorithm and expected digest, or null
+   * @param requestEnded    completes when the body ended; fails when the connection dropped
+   */
+  public Future<UploadState> append(Caller caller, String id, long offset, Long declaredLength,
+      Checksum checksum, ReadStream<Buffer> body, Future<Void> requestEnded) {
+    if (!active.add(id)) {
+      return Future.failedFuture(new UploadException(UploadException.Kind.LOCKED,
+          "another request is writing this upload; retry when it has finished"));
+    }
+    return find(caller, id)
+        .compose(state -> checkAppend(state, offset, declaredLength))
+        .compose(state -> appendChecked(state, checksum, body, requestEnded))
+        .onComplete(done -> active.remove(id));
+  }
+
+  private Future<UploadState> checkAppend(UploadState state, long offset, Long declaredLength) {
+    if (state.concat() == UploadState.Concat.FINAL) {
+      return Future.failedFuture(new UploadException(UploadException.Kind.FORBIDDEN,
+          "a final concatenated upload takes no bytes of its own"));
+    }
+    if (offset != state.offset()) {
+      return Future.failedFuture(new UploadException(UploadException.Kind.OFFSET_MISMATCH,
+          "Upload-Offset " + offset + " does not match the stored offset " + state.offset()));
+    }
+    UploadState next = state;
+    if (declaredLength != null) {
+      if (state.lengthKnown() && state.length().longValue() != declaredLength) {
+        return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
+            "Upload-Length cannot change once set (" + state.length() + ")"));
+      }
+      if (declaredLength < state.offset() || declaredLength > settings.maxSize()) {
+        return Future.failedFuture(new UploadException(declaredLength > settings.maxSize()
+            ? UploadException.Kind.TOO_LARGE : UploadException.Kind.BAD_REQUEST,
+            "Upload-Length " + declaredLength + " is out of range"));
+      }
+      next = state.withLength(declaredLength);
+    }
+    if (next.isComplete()) {
+      return Future.failedFuture(new UploadException(UploadException.Kind.CONFLICT,
+          "the upload is already complete"));
+    }
+    return Future.succeededFuture(next);
+  }
+
+  private Future<UploadState> appendChecked(UploadState state, Checksum checksum, ReadStream<Buffer> body,
+      Future<Void> requestEnded) {
+    Context context = vertx.getOrCreateContext();
+    long bufferBytes = state.partSize() + PartLayout.ciphertextSize(state.partSize());
+    return budget.acquire(bufferBytes).compose(lease -> on(keys.load(state.id()))
+        .compose(key -> on(store.loadTail(key, state)).compose(tail -> {
+          long limit = state.lengthKnown() ? state.length() - state.offset() : settings.maxSize() - state.offset();
+          EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()), "raw",
+              state.partSize(), state.multipartUploadId(), state.parts());
+          UploadAppender appender = new UploadAppender(context, blocking, upload, new byte[(int) state.partSize()],
+              tail, limit, checksum == null ? null : checksum.newDigest());
+          return stream(body, appender, requestEnded)
+              .transform(streamed -> settle(state, key, upload, appender, checksum, streamed.failed()));
+        }))
+        .onComplete(done -> lease.close()));
+  }
+
+  /** Pipes the body into the appender with backpressure; completes when it ended or failed. */
+  private static Future<Void> stream(ReadStream<Buffer> body, UploadAppender appender, Future<Void> requestEnded) {
+    Promise<Void> streamed = Promise.promise();
+    body.handler(chunk -> {
+      if (!appender.accept(chunk)) {
+        body.pause();
+        appender.drained().onComplete(drained -> {
+          if (drained.succeeded()) {
+            body.resume();
+          } else {
+            streamed.tryFail(drained.cause());
+          }
+        });
+      }
+    });
+    requestEnded.onComplete(ended -> appender.drained().onComplete(drained -> {
+      if (ended.failed()) {
+        streamed.tryFail(ended.cause());
+      } else if (drained.failed()) {
+        streamed.tryFail(drained.cause());
+      } else {
+        streamed.tryComplete();
+      }
+    }));
+    body.resume();
+    return streamed.future();
+  }
+
+  /** After the body: keep what arrived, or complete the recording, or roll back this body. */
+  private Future<UploadState> settle(UploadState state, DataKey key, EncryptedObjects.EncryptedUpload upload,
+      UploadAppender appender, Checksum checksum, boolean bodyFailed) {
+    return appender.drained().transform(drained -> {
+      Throwable failure = appender.failure();
+      if (failure instanceof UploadException) {
+        return Future.failedFuture(failure);
+      }
+      if (drained.failed()) {
+        // Storage failed mid-body: nothing past the last saved state counts.
+        return Future.failedFuture(new UploadException(UploadException.Kind.UNAVAILABLE,
+            "storage is unavailable: " + Failures.reason(drained.cause()) + "; resume from the last offset"));
+      }
+      if (checksum != null) {
+        if (bodyFailed) {
+          return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
+              "the request ended early, so its checksum cannot be verified; its bytes were discarded"));
+        }
+        if (!checksum.matches(appender.checksumValue())) {
+          return Future.failedFuture(new UploadException(UploadException.Kind.CHECKSUM_MISMATCH,
+              "the body does not match Upload-Checksum; its bytes were discarded"));
+        }
+      }
+      metrics.received(appender.received());
+      UploadState progressed = state.withProgress(appender.parts(), appender.filled(),
+          clock.instant().plus(settings.expiry()));
+      if (!bodyFailed && progressed.lengthKnown() && progressed.offset() == progressed.length()
+          && progressed.concat() != UploadState.Concat.FINAL) {
+        return complete(progressed, key, upload, appender);
+      }
+      byte[] tail = appender.buffer();
+      return on(CompletableFuture.supplyAsync(() -> store.saveTail(key, progressed, tail, appender.filled()),
+          blocking).thenCompose(f -> f))
+          .compose(ignored -> on(store.save(progressed)))
+          .map(ignored -> progressed);
+    });
+  }
+
+  // ---- complete --------------------------------------------------------------------------------
+
+  private Future<UploadState> complete(UploadState state, DataKey key, EncryptedObjects.EncryptedUpload upload,
+      UploadAppender appender) {
+    return appender.writeLastPart()
+        .compose(ignored -> on(upload.complete()))
+        .compose(ignored -> on(verify(key, state)))
+        .compose(verified -> {
+          UploadState done = state.completed(upload.parts(), verified.sha256(), verified.mediaType());
+          return on(store.save(done)).compose(saved -> on(store.saveTail(key, done, new byte[0], 0))).map(done);
+        })
+        .onSuccess(done -> {
+          metrics.completed(done);
+          LOG.info("upload {} complete: {} bytes, {} parts, {}", done.id(), done.length(), done.parts().size(),
+              done.mediaType());
+          if (done.concat() != UploadState.Concat.PARTIAL) {
+            publisher.publish(done);
+          }
+        });
+  }
+
+  /** Reads the stored recording back part by part: it must decrypt, have the declared length, and hash. */
+  private CompletableFuture<Verified> verify(DataKey key, UploadState state) {
+    return store.objects().open(key, UploadStore.rawKey(state.id()), "raw").thenCompose(reader -> {
+      if (reader.plaintextSize() != state.length()) {
+        return CompletableFuture.failedFuture(new UploadException(UploadException.Kind.CONFLICT,
+            "stored " + reader.plaintextSize() + " bytes, expected " + state.length()));
+      }
+      MessageDigest sha256 = sha256();
+      byte[] head = new byte[0];
+      CompletableFuture<byte[]> chain = CompletableFuture.completedFuture(head);
+      for (long i = 0; i < reader.partCount(); i++) {
+        long index = i;
+        chain = chain.thenCompose(h -> reader.readPart(index).thenApplyAsync(part -> {
+          sha256.update(part);
+          return h.length >= AudioSniffer.HEAD_BYTES ? h
+              : java.util.Arrays.copyOf(part, Math.min(part.length, AudioSniffer.HEAD_BYTES));
+        }, blocking));
+      }
+      return chain.thenApply(h -> new Verified(HexFormat.of().formatHex(sha256.digest()), AudioSniffer.sniff(h)));
+    });
+  }
+
+  private record Verified(String sha256, String mediaType) {
+  }
+
+  // ---- whole bodies (streaming PUT, imports) ---------------------------------------------------
+
+  /**
+   * Stores one whole stream as a recording: create with deferred length, append everything, and
+   * complete at the end of the stream. A stream that fails part-way leaves nothing behind.
+   */
+  public Future<UploadState> receiveWhole(Caller caller, String consentId, Map<String, String> metadata,
+      String source, ReadStream<Buffer> body, Future<Void> ended) {
+    body.pause();
+    return create(caller, consentId, null, metadata, UploadState.Concat.NONE, source).compose(state -> {
+      active.add(state.id());
+      return appendWhole(state, body, ended)
+          .onComplete(done -> active.remove(state.id()))
+          .recover(error -> terminateQuietly(state).transform(ignored -> Future.failedFuture(error)));
+    });
+  }
+
+  private Future<UploadState> appendWhole(UploadState state, ReadStream<Buffer> body, Future<Void> ended) {
+    // The length becomes known at the end of the stream: settle then as an upload of that length.
+    Context context = vertx.getOrCreateContext();
+    long bufferBytes = state.partSize() + PartLayout.ciphertextSize(state.partSize());
+    return budget.acquire(bufferBytes).compose(lease -> on(keys.load(state.id())).compose(key -> {
+      EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()), "raw",
+          state.partSize(), state.multipartUploadId(), state.parts());
+      UploadAppender appender = new UploadAppender(context, blocking, upload, new byte[(int) state.partSize()],
+          new byte[0], settings.maxSize(), null);
+      return stream(body, appender, ended).compose(ignored -> {
+        if (appender.received() == 0) {
+          return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
+              "the request body is empty: send the recording's bytes"));
+        }
+        metrics.received(appender.received());
+        UploadState sized = state.withLength(appender.received())
+            .withProgress(appender.parts(), appender.filled(), state.expiresAt());
+        return complete(sized, key, upload, appender);
+      });
+    }).onComplete(done -> lease.close()));
+  }
+
+  // ---- concatenation ---------------------------------------------------------------------------
+
+  /**
+   * Joins completed partial uploads (tus concatenation) into one new recording. Each partial is
+   * decrypted part by part and re-encrypted under the new recording's key, so the result is bound
+   * to its own id like any other recording; the partials are then deleted.
+   */
+  public Future<UploadState> concatenate(Caller caller, String consentId, List<String> partialIds,
+      Map<String, String> metadata) {
+    if (partialIds.isEmpty()) {
+      return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
+          "Upload-Concat: final needs at least one partial upload URL"));
+    }
+    Future<List<UploadState>> partials = Future.succeededFuture(List.of());
+    for (String partialId : partialIds) {
+      partials = partials.compose(found -> find(caller, partialId).compose(partial -> {
+        if (partial.concat() != UploadState.Concat.PARTIAL || !partial.isComplete()) {
+          return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
+              "upload " + partialId + " is not a completed partial upload"));
+        }
+        List<UploadState> next = new java.util.ArrayList<>(found);
+        next.add(partial);
+        return Future.succeededFuture(next);
+      }));
+    }
+    return partials.compose(list -> {
+      long total = list.stream().mapToLong(UploadState::length).sum();
+      return create(caller, consentId, total, metadata, UploadState.Concat.FINAL, "tus")
+          .compose(state -> {
+            active.add(state.id());
+            return joinInto(state, list)
+                .onComplete(done -> active.remove(state.id()))
+                .recover(error -> terminateQuietly(state).transform(ignored -> Future.failedFuture(error)));
+          })
+          .compose(done -> {
+            Future<Void> cleanup = Future.succeededFuture();
+            for (UploadState partial : list) {
+              cleanup = cleanup.compose(ignored -> terminateQuietly(partial));
+            }
+            return cleanup.map(done);
+          });
+    });
+  }
+
+  private Future<UploadState> joinInto(UploadState state, List<UploadState> partials) {
+    Context context = vertx.getOrCreateContext();
+    long bufferBytes = state.partSize() + PartLayout.ciphertextSize(state.partSize());
+    return budget.acquire(bufferBytes).compose(lease -> on(keys.load(state.id())).compose(key -> {
+      EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()), "raw",
+          state.partSize(), state.multipartUploadId(), state.parts());
+      UploadAppender appender = new UploadAppender(context, blocking, upload, new byte[(int) state.partSize()],
+          new byte[0], state.length(), null);
+      Future<Void> copied = Future.succeededFuture();
+      for (UploadState partial : partials) {
+        copied = copied.compose(ignored -> copy(partial, appender));
+      }
+      return copied.compose(ignored -> appender.drained()).compose(ignored -> complete(
+          state.withProgress(appender.parts(), appender.filled(), state.expiresAt()), key, upload, appender));
+    }).onComplete(done -> lease.close()));
+  }
+
+  private Future<Void> copy(UploadState partial, UploadAppender appender) {
+    return on(keys.load(partial.id()).thenCompose(key -> store.objects().open(key,
+        UploadStore.rawKey(partial.id()), "raw"))).compose(reader -> {
+          Future<Void> chain = Future.succeededFuture();
+          for (long i = 0; i < reader.partCount(); i++) {
+            long index = i;
+            chain = chain.compose(ignored -> on(reader.readPart(index))).compose(bytes -> feed(appender, bytes));
+          }
+          return chain;
+        });
+  }
+
+  private static Future<Void> feed(UploadAppender appender, byte[] bytes) {
+    appender.accept(Buffer.buffer(bytes));
+    return appender.drained();
+  }
+
+  // ---- terminate and expire --------------------------------------------------------------------
+
+  /** Deletes an upload and everything it stored, crypto-shredding its key. */
+  public Future<Void> terminate(Caller caller, String id) {
+    if (!active.add(id)) {
+      return Future.failedFuture(new UploadException(UploadException.Kind.LOCKED,
+          "another request is writing this upload; retry when it has finished"));
+    }
+    return find(caller, id).compose(this::terminateQuietly)
+        .onSuccess(ignored -> audit.record(caller, "upload.terminate", "recording", id, "ok"))
+        .onComplete(done -> active.remove(id));
+  }
+
+  private Future<Void> terminateQuietly(UploadState state) {
+    return on(store.objectStore().abortMultipartUpload(store.bucket(), UploadStore.rawKey(state.id()),
+        state.multipartUploadId()).exceptionally(e -> null))
+        .compose(ignored -> on(store.objectStore().delete(store.bucket(), UploadStore.rawKey(state.id()))))
+        .compose(ignored -> on(keys.destroy(state.id())))
+        .compose(ignored -> on(store.deleteUploadObjects(state.id())));
+  }
+
+  /** Cleans up an expired upload in the background. */
+  void expire(UploadState state) {
+    if (active.add(state.id())) {
+      terminateQuietly(state)
+          .onSuccess(ignored -> {
+            metrics.expired();
+            audit.record("ingest", "system", "upload.expire", "recording", state.id(), "ok");
+          })
+          .onFailure(e -> LOG.warn("cleanup of expired upload {} failed: {}", state.id(), Failures.reason(e)))
+          .onComplete(done -> active.remove(state.id()));
+    }
+  }
+
+  /** Looks through every unfinished upload and expires those past their time. */
+  public Future<Integer> sweepExpired() {
+    return on(store.objectStore().listKeys(store.bucket(), UploadStore.UPLOADS_PREFIX)).compose(keys -> {
+      List<String> ids = keys.stream().filter(k -> k.endsWith("/state.json"))
+          .map(k -> k.substring(UploadStore.UPLOADS_PREFIX.length(), k.length() - "/state.json".length())).toList();
+      Future<Integer> count = Future.succeededFuture(0);
+      for (String id : ids) {
+        count = count.compose(n -> on(store.load(id)).map(found -> {
+          if (found.isPresent() && isExpired(found.get())) {
+            expire(found.get());
+            return n + 1;
+          }
+          return n;
+        }));
+      }
+      return count;
+    });
+  }
+
+  private <T> Future<T> on(CompletionStage<T> stage) {
+    return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String safe(String id) {
+    return Ids.isValid(id) ? id : "(invalid id)";
+  }
+
+  /** The checksum extension: an algorithm and the digest the client computed. */
+  public record Checksum(String algorithm, byte[] expected) {
+    public static final List<String> ALGORITHMS = List.of("sha1", "sha256");
+
+    MessageDigest newDigest() {
+      try {
+        return MessageDigest.getInstance(algorithm.equals("sha1") ? "SHA-1" : "SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    boolean matches(byte[] actual) {
+      return MessageDigest.isEqual(expected, actual);
+    }
+  }
+}
