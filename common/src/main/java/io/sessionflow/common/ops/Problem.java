@@ -1,6 +1,8 @@
 package io.sessionflow.common.ops;
 
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
@@ -38,6 +40,27 @@ public record Problem(int status, String title, String detail) {
   public JsonObject toJson() {
     return new JsonObject().put("type", "about:blank").put("title", title).put("status", status)
         .put("detail", detail);
+  }
+
+  /**
+   * Answers a request whose body was not (fully) read. A small rejected body is read and
+   * dropped so the client, still sending, sees the answer on a healthy connection; a body refused
+   * for its size is not read at all: the connection closes after the answer.
+   */
+  public Future<Void> reject(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    if (request.isEnded()) {
+      return send(response);
+    }
+    if (status == 413 && request.version() != HttpVersion.HTTP_2) {
+      // HTTP/1: the only way to stop an unwanted body is to close. (HTTP/2 streams drain below.)
+      response.putHeader("Connection", "close");
+      return send(response).onComplete(done -> request.connection().close());
+    }
+    request.handler(ignored -> { });
+    request.exceptionHandler(ignored -> { });
+    request.resume();
+    return send(response);
   }
 
   public Future<Void> send(HttpServerResponse response) {

@@ -14,16 +14,13 @@ final class UploadErrors {
     Throwable cause = Failures.unwrap(error);
     if (cause instanceof UploadException ue) {
       int status = ue.kind().status() == 460 ? 400 : ue.kind().status();
-      if (status == 413 || status == 400) {
-        ctx.response().putHeader("Connection", "close");
-      }
-      Problem.of(status, ue.getMessage()).send(ctx.response());
+      Problem.of(status, ue.getMessage()).reject(ctx.request());
       return;
     }
     if (Failures.isRetryable(cause)) {
       ctx.response().putHeader("Retry-After", "5");
-      new Problem(503, "Service Unavailable", "Storage or Kafka is briefly unavailable; nothing was kept. "
-          + "Send the recording again in a few seconds.").send(ctx.response());
+      Problem.of(503, "Storage or Kafka is briefly unavailable; nothing was kept. "
+          + "Send the recording again in a few seconds.").reject(ctx.request());
       return;
     }
     ctx.fail(cause);

@@ -345,10 +345,6 @@ public final class TusRoutes {
 
   static void respond(RoutingContext ctx, int status, String detail) {
     tusHeaders(ctx.response());
-    if (status == 413 || status == 415 || status == 460 || status == 400) {
-      // The rest of the body is not wanted; don't keep reading it on this connection.
-      ctx.response().putHeader("Connection", "close");
-    }
-    Problem.of(status, detail).send(ctx.response());
+    Problem.of(status, detail).reject(ctx.request());
   }
 }

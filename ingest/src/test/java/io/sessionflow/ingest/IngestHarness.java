@@ -1,0 +1,152 @@
+package io.sessionflow.ingest;
+
+import io.sessionflow.common.config.ConfigSource;
+import io.sessionflow.common.config.CryptoConfig;
+import io.sessionflow.common.config.KafkaConfig;
+import io.sessionflow.common.config.PipelineConfig;
+import io.sessionflow.common.config.StorageConfig;
+import io.sessionflow.common.crypto.KeyEncryptionKeys;
+import io.sessionflow.common.embedded.EmbeddedKafkaBroker;
+import io.sessionflow.common.embedded.EmbeddedS3Server;
+import io.sessionflow.common.embedded.FreePorts;
+import io.sessionflow.common.runtime.OpsServer;
+import io.sessionflow.common.runtime.StageRuntime;
+import io.sessionflow.ingest.auth.AuthConfig;
+import io.sessionflow.ingest.auth.JwtVerifier;
+import io.sessionflow.ingest.auth.LocalTokenIssuer;
+import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.ingest.upload.UploadSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A real ingest (router, uploads, consents, status view) on the embedded Kafka broker and
+ * S3Proxy, with a clock the test can move and a token issuer. {@link #restart()} replaces the
+ * ingest process's state while keeping Kafka and storage, like a pod restart.
+ */
+public final class IngestHarness implements AutoCloseable {
+  public static final String BUCKET = "sessionflow";
+  public final Path dir;
+  public final EmbeddedKafkaBroker kafka;
+  public final EmbeddedS3Server s3;
+  public final MovableClock clock = new MovableClock();
+  public final LocalTokenIssuer issuer;
+  private final Map<String, String> overrides;
+  private StageRuntime runtime;
+  private IngestServer ingest;
+  private int port;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  public IngestHarness(Map<String, String> overrides) {
+    try {
+      this.dir = Files.createTempDirectory("ingest-it");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.overrides = overrides;
+    this.kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
+    this.s3 = EmbeddedS3Server.start(dir.resolve("objects"), "it-access", "it-secret-0123456789");
+    this.issuer = LocalTokenIssuer.loadOrCreate(dir.resolve("secrets"), clock);
+    start();
+  }
+
+  private void start() {
+    PipelineConfig pipeline = new PipelineConfig(
+        new KafkaConfig(kafka.bootstrapServers(), 2, (short) 1, "ingest-it"),
+        new StorageConfig(Optional.of(s3.endpoint()), "us-east-1", BUCKET, BUCKET, "it-access",
+            "it-secret-0123456789", true, StorageConfig.MIN_PART_SIZE),
+        new CryptoConfig(KeyEncryptionKeys.createLocalIfMissing(dir.resolve("secrets/kek.json")).toString()));
+    UploadSettings uploads = UploadSettings.from(ConfigSource.of(overrides, Map.of()));
+    IngestConfig config = new IngestConfig(pipeline, 0, "127.0.0.1",
+        new AuthConfig(issuer.jwksFile().toString(), LocalTokenIssuer.ISSUER, LocalTokenIssuer.AUDIENCE), uploads);
+    runtime = StageRuntime.start(pipeline, "ingest-it", clock, Duration.ofSeconds(60));
+    ingest = IngestServer.start(runtime, config, JwtVerifier.from(config.auth())).awaitReady(Duration.ofSeconds(60));
+    port = OpsServer.listen(runtime, ingest.router(), "127.0.0.1", port == 0 ? FreePorts.find() : port)
+        .actualPort();
+  }
+
+  /** Stops the ingest (HTTP, view, clients) and starts a fresh one on the same Kafka, storage and port. */
+  public void restart() {
+    runtime.close();
+    start();
+  }
+
+  public StageRuntime runtime() {
+    return runtime;
+  }
+
+  public String base() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String token(String subject, Role role, String practice) {
+    return issuer.issue(subject, role, practice, Duration.ofHours(1));
+  }
+
+  public HttpResponse<String> send(HttpRequest.Builder request) {
+    try {
+      return http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public HttpRequest.Builder request(String path, String token) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base() + path));
+    if (token != null) {
+      builder.header("Authorization", "Bearer " + token);
+    }
+    return builder;
+  }
+
+  @Override
+  public void close() {
+    runtime.close();
+    kafka.close();
+    s3.close();
+  }
+
+  /** A clock tests can move forward. */
+  public static final class MovableClock extends Clock {
+    private volatile Duration offset = Duration.ZERO;
+
+    public void advance(Duration by) {
+      offset = offset.plus(by);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.now().plus(offset);
+    }
+  }
+}

@@ -1,0 +1,395 @@
+package io.sessionflow.ingest.tus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sessionflow.common.crypto.DataKey;
+import io.sessionflow.common.failure.Failures;
+import io.sessionflow.common.storage.StorageException;
+import io.sessionflow.ingest.IngestHarness;
+import io.sessionflow.ingest.auth.Role;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** tus 1.0 against a real ingest on the embedded broker and S3Proxy: every extension and error path. */
+class TusProtocolIT {
+  static final byte[] MARKER = "TUS-PLAINTEXT-MARKER-91c2".getBytes(StandardCharsets.US_ASCII);
+  static IngestHarness harness;
+  static String therapist;
+  static String consentId;
+
+  @BeforeAll
+  static void start() {
+    harness = new IngestHarness(Map.of("upload-max-size", "64MiB"));
+    therapist = harness.token("ther-a", Role.THERAPIST, "prac-1");
+    consentId = consent(therapist, "[\"record\",\"transcribe\"]");
+  }
+
+  @AfterAll
+  static void stop() {
+    harness.close();
+  }
+
+  static String consent(String token, String scope) {
+    HttpResponse<String> created = harness.send(harness.request("/v1/consents", token)
+        .header("Content-Type", "application/json")
+        .POST(BodyPublishers.ofString("{\"clientRef\":\"client-" + System.nanoTime() + "\",\"scope\":" + scope
+            + ",\"formVersion\":\"v1\",\"capturedAt\":\"2026-11-01T09:00:00Z\"}")));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    return new JsonObject(created.body()).getString("id");
+  }
+
+  static byte[] audio(int size, long seed) {
+    byte[] data = new byte[size];
+    new Random(seed).nextBytes(data);
+    System.arraycopy("RIFF\0\0\0\0WAVEfmt ".getBytes(StandardCharsets.US_ASCII), 0, data, 0, 16);
+    for (int offset = 4096; offset + MARKER.length <= size; offset += 4096) {
+      System.arraycopy(MARKER, 0, data, offset, MARKER.length);
+    }
+    return data;
+  }
+
+  static String metadata(String consent) {
+    return "consentId " + b64(consent) + ",filename " + b64("session-with-client.wav");
+  }
+
+  static String b64(String value) {
+    return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static HttpResponse<String> create(String token, Long length, String metadata, String... headers) {
+    HttpRequest.Builder request = harness.request("/files/", token).header("Tus-Resumable", "1.0.0");
+    if (length != null) {
+      request.header("Upload-Length", Long.toString(length));
+    }
+    if (metadata != null) {
+      request.header("Upload-Metadata", metadata);
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return harness.send(request.POST(BodyPublishers.noBody()));
+  }
+
+  static String location(HttpResponse<String> created) {
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    return created.headers().firstValue("Location").orElseThrow();
+  }
+
+  static HttpResponse<String> patch(String token, String location, long offset, byte[] body, String... headers) {
+    HttpRequest.Builder request = harness.request(location, token).header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", Long.toString(offset))
+        .header("Content-Type", "application/offset+octet-stream");
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return harness.send(request.method("PATCH", BodyPublishers.ofByteArray(body)));
+  }
+
+  static HttpResponse<String> head(String token, String location) {
+    return harness.send(harness.request(location, token).header("Tus-Resumable", "1.0.0")
+        .method("HEAD", BodyPublishers.noBody()));
+  }
+
+  static long offset(HttpResponse<?> response) {
+    return Long.parseLong(response.headers().firstValue("Upload-Offset").orElseThrow());
+  }
+
+  static byte[] stored(String id) {
+    DataKey key = harness.runtime().keys().load(id).join();
+    return harness.runtime().objects().readAll(key, "raw/" + id, "raw").join();
+  }
+
+  static String id(String location) {
+    return location.substring(location.lastIndexOf('/') + 1);
+  }
+
+  @Test
+  void optionsAdvertisesExactlyWhatIsImplementedWithoutAToken() {
+    HttpResponse<String> options = harness.send(harness.request("/files/", null)
+        .method("OPTIONS", BodyPublishers.noBody()));
+    assertThat(options.statusCode()).isEqualTo(204);
+    assertThat(options.headers().firstValue("Tus-Version")).hasValue("1.0.0");
+    assertThat(options.headers().firstValue("Tus-Extension")).hasValue("creation,creation-with-upload,"
+        + "creation-defer-length,termination,checksum,expiration,concatenation");
+    assertThat(options.headers().firstValue("Tus-Max-Size")).hasValue(Long.toString(64L << 20));
+    assertThat(options.headers().firstValue("Tus-Checksum-Algorithm")).hasValue("sha1,sha256");
+  }
+
+  @Test
+  void corsPreflightExposesTheHeadersBrowserClientsNeed() {
+    HttpResponse<String> preflight = harness.send(harness.request("/files/", null)
+        .header("Origin", "https://app.example").header("Access-Control-Request-Method", "PATCH")
+        .header("Access-Control-Request-Headers", "authorization,tus-resumable,upload-offset,content-type")
+        .method("OPTIONS", BodyPublishers.noBody()));
+    assertThat(preflight.statusCode()).isIn(200, 204);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods").orElse("")).contains("PATCH");
+    HttpResponse<String> actual = harness.send(harness.request("/files/", therapist)
+        .header("Origin", "https://app.example").header("Tus-Resumable", "1.0.0")
+        .method("HEAD", BodyPublishers.noBody()));
+    assertThat(String.join(",", actual.headers().allValues("Access-Control-Expose-Headers")))
+        .contains("Upload-Offset").contains("Location").contains("Tus-Resumable");
+  }
+
+  @Test
+  void anUploadInSeveralPatchesIsStoredEncryptedAndDecryptsToTheOriginal() throws Exception {
+    byte[] audio = audio(12_000_000, 1);
+    String location = location(create(therapist, (long) audio.length, metadata(consentId)));
+    HttpResponse<String> first = patch(therapist, location, 0, Arrays.copyOfRange(audio, 0, 7_000_000));
+    assertThat(first.statusCode()).isEqualTo(204);
+    assertThat(offset(first)).isEqualTo(7_000_000);
+    assertThat(first.headers().firstValue("Upload-Expires")).isPresent();
+    HttpResponse<String> status = head(therapist, location);
+    assertThat(offset(status)).isEqualTo(7_000_000);
+    assertThat(status.headers().firstValue("Upload-Length")).hasValue("12000000");
+    assertThat(status.headers().firstValue("Cache-Control")).hasValue("no-store");
+    HttpResponse<String> last = patch(therapist, location, 7_000_000, Arrays.copyOfRange(audio, 7_000_000,
+        audio.length));
+    assertThat(offset(last)).isEqualTo(audio.length);
+    assertThat(stored(id(location))).isEqualTo(audio);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      HttpResponse<String> recording = harness.send(harness.request("/v1/recordings/" + id(location), therapist)
+          .GET());
+      assertThat(new JsonObject(recording.body()).getString("status")).isEqualTo("STORED");
+    });
+    assertThat(filesContaining(harness.dir.resolve("objects"), MARKER)).isEmpty();
+    assertThat(filesContaining(harness.dir.resolve("kafka"), MARKER)).isEmpty();
+    assertThat(filesContaining(harness.dir.resolve("objects"), "session-with-client".getBytes())).isEmpty();
+  }
+
+  @Test
+  void protocolErrorsAnswerWithTheirTusStatus() {
+    byte[] audio = audio(1000, 2);
+    String location = location(create(therapist, 1000L, metadata(consentId)));
+    HttpResponse<String> noVersion = harness.send(harness.request(location, therapist)
+        .method("HEAD", BodyPublishers.noBody()));
+    assertThat(noVersion.statusCode()).isEqualTo(412);
+    assertThat(noVersion.headers().firstValue("Tus-Version")).hasValue("1.0.0");
+    HttpResponse<String> wrongType = harness.send(harness.request(location, therapist)
+        .header("Tus-Resumable", "1.0.0").header("Upload-Offset", "0").header("Content-Type", "text/plain")
+        .method("PATCH", BodyPublishers.ofByteArray(audio)));
+    assertThat(wrongType.statusCode()).isEqualTo(415);
+    assertThat(patch(therapist, location, 10, audio).statusCode()).isEqualTo(409);
+    assertThat(patch(therapist, location, 0, Arrays.copyOf(audio, 1500)).statusCode()).isEqualTo(413);
+    assertThat(offset(head(therapist, location))).isZero();
+    assertThat(head(therapist, "/files/0123456789abcdef").statusCode()).isEqualTo(404);
+    assertThat(head(therapist, "/files/..%2F..%2Fkeys").statusCode()).isEqualTo(404);
+    assertThat(create(therapist, null, metadata(consentId)).statusCode()).isEqualTo(400);
+    HttpResponse<String> tooBig = create(therapist, 65L << 20, metadata(consentId));
+    assertThat(tooBig.statusCode()).isEqualTo(413);
+    assertThat(tooBig.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(create(therapist, 10L, "consentId !!notbase64").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void checksumMismatchDiscardsTheBodyAndAMatchingOneIsKept() throws Exception {
+    byte[] audio = audio(6_000_000, 3);
+    String location = location(create(therapist, (long) audio.length, metadata(consentId)));
+    byte[] half = Arrays.copyOf(audio, 3_000_000);
+    HttpResponse<String> bad = patch(therapist, location, 0, half, "Upload-Checksum",
+        "sha256 " + Base64.getEncoder().encodeToString(new byte[32]));
+    assertThat(bad.statusCode()).isEqualTo(460);
+    assertThat(offset(head(therapist, location))).isZero();
+    assertThat(patch(therapist, location, 0, half, "Upload-Checksum", "md5 AAAA").statusCode()).isEqualTo(400);
+    String sha1 = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1").digest(half));
+    assertThat(offset(patch(therapist, location, 0, half, "Upload-Checksum", "sha1 " + sha1))).isEqualTo(3_000_000);
+    byte[] rest = Arrays.copyOfRange(audio, 3_000_000, audio.length);
+    String sha256 = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(rest));
+    assertThat(offset(patch(therapist, location, 3_000_000, rest, "Upload-Checksum", "sha256 " + sha256)))
+        .isEqualTo(audio.length);
+    assertThat(stored(id(location))).isEqualTo(audio);
+  }
+
+  @Test
+  void anExpiredUploadAnswers410AndIsCleanedUp() {
+    String location = location(create(therapist, 5000L, metadata(consentId)));
+    patch(therapist, location, 0, audio(100, 4));
+    harness.clock.advance(Duration.ofHours(25));
+    try {
+      assertThat(head(therapist, location).statusCode()).isEqualTo(410);
+      assertThat(patch(therapist, location, 100, audio(100, 5)).statusCode()).isIn(410, 423);
+      await().atMost(Duration.ofSeconds(20)).until(() -> head(therapist, location).statusCode() == 404);
+      assertThat(keyGone(id(location))).isTrue();
+    } finally {
+      harness.clock.advance(Duration.ofHours(-25));
+    }
+  }
+
+  @Test
+  void aSecondConcurrentPatchIsLockedOut() throws Exception {
+    byte[] audio = audio(2_000_000, 6);
+    String location = location(create(therapist, (long) audio.length, metadata(consentId)));
+    PipedOutputStream feed = new PipedOutputStream();
+    InputStream slowBody = new PipedInputStream(feed, 1 << 16);
+    CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> harness.send(
+        harness.request(location, therapist).header("Tus-Resumable", "1.0.0").header("Upload-Offset", "0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .method("PATCH", BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> slowBody),
+                audio.length))));
+    feed.write(audio, 0, 1000);
+    feed.flush();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(patch(therapist, location, 0, audio).statusCode()).isEqualTo(423));
+    feed.write(audio, 1000, audio.length - 1000);
+    feed.close();
+    assertThat(first.get().statusCode()).isEqualTo(204);
+    assertThat(stored(id(location))).isEqualTo(audio);
+  }
+
+  @Test
+  void terminationDeletesTheUploadItsBytesAndItsKey() {
+    String location = location(create(therapist, 6_000_000L, metadata(consentId)));
+    patch(therapist, location, 0, audio(5_500_000, 7));
+    HttpResponse<String> deleted = harness.send(harness.request(location, therapist)
+        .header("Tus-Resumable", "1.0.0").DELETE());
+    assertThat(deleted.statusCode()).isEqualTo(204);
+    assertThat(head(therapist, location).statusCode()).isEqualTo(404);
+    assertThat(keyGone(id(location))).isTrue();
+    assertThat(harness.runtime().store().listMultipartUploads(IngestHarness.BUCKET, "raw/" + id(location)).join())
+        .isEmpty();
+  }
+
+  @Test
+  void onlyTheOwnerOrTheirClinicAdminSeesAnUpload() {
+    String location = location(create(therapist, 100L, metadata(consentId)));
+    assertThat(head(null, location).statusCode()).isEqualTo(401);
+    assertThat(head("not.a.token", location).statusCode()).isEqualTo(401);
+    String expired = harness.issuer.issue("ther-a", Role.THERAPIST, "prac-1", Duration.ofSeconds(-120));
+    assertThat(head(expired, location).statusCode()).isEqualTo(401);
+    assertThat(head(harness.token("ther-b", Role.THERAPIST, "prac-1"), location).statusCode()).isEqualTo(404);
+    assertThat(head(harness.token("admin-1", Role.CLINIC_ADMIN, "prac-1"), location).statusCode()).isEqualTo(200);
+    assertThat(head(harness.token("admin-2", Role.CLINIC_ADMIN, "prac-2"), location).statusCode()).isEqualTo(404);
+    assertThat(head(harness.token("ops-1", Role.OPS, null), location).statusCode()).isEqualTo(403);
+    assertThat(patch(harness.token("ther-b", Role.THERAPIST, "prac-1"), location, 0, new byte[10]).statusCode())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void noUploadWithoutAValidUnrevokedRecordingConsentOfTheCallersPractice() {
+    assertThat(create(therapist, 10L, "filename " + b64("x.wav")).statusCode()).isEqualTo(400);
+    assertThat(create(therapist, 10L, "consentId " + b64("nosuchconsent")).statusCode()).isEqualTo(403);
+    String otherPractice = consent(harness.token("ther-z", Role.THERAPIST, "prac-9"), "[\"record\"]");
+    assertThat(create(therapist, 10L, metadata(otherPractice)).statusCode()).isEqualTo(403);
+    String analyzeOnly = consent(therapist, "[\"analyze\"]");
+    assertThat(create(therapist, 10L, metadata(analyzeOnly)).statusCode()).isEqualTo(403);
+    String revoked = consent(therapist, "[\"record\"]");
+    assertThat(harness.send(harness.request("/v1/consents/" + revoked, therapist).DELETE()).statusCode())
+        .isEqualTo(204);
+    HttpResponse<String> refused = create(therapist, 10L, metadata(revoked));
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(refused.body()).contains("revoked");
+  }
+
+  @Test
+  void anUploadResumesAfterTheIngestRestarts() {
+    byte[] audio = audio(11_000_000, 8);
+    String location = location(create(therapist, (long) audio.length, metadata(consentId)));
+    assertThat(offset(patch(therapist, location, 0, Arrays.copyOf(audio, 6_000_000)))).isEqualTo(6_000_000);
+    harness.restart();
+    assertThat(offset(head(therapist, location))).isEqualTo(6_000_000);
+    assertThat(offset(patch(therapist, location, 6_000_000, Arrays.copyOfRange(audio, 6_000_000, audio.length))))
+        .isEqualTo(audio.length);
+    assertThat(stored(id(location))).isEqualTo(audio);
+  }
+
+  @Test
+  void deferredLengthCreationWithUploadAndConcatenation() {
+    byte[] audio = audio(7_000_000, 9);
+    // Deferred length, given with the last PATCH.
+    String deferred = location(create(therapist, null, metadata(consentId), "Upload-Defer-Length", "1"));
+    assertThat(head(therapist, deferred).headers().firstValue("Upload-Defer-Length")).hasValue("1");
+    patch(therapist, deferred, 0, Arrays.copyOf(audio, 4_000_000));
+    assertThat(offset(patch(therapist, deferred, 4_000_000, Arrays.copyOfRange(audio, 4_000_000, audio.length),
+        "Upload-Length", Integer.toString(audio.length)))).isEqualTo(audio.length);
+    assertThat(stored(id(deferred))).isEqualTo(audio);
+
+    // Creation with upload: the first bytes ride on the POST.
+    HttpResponse<String> withBody = harness.send(harness.request("/files/", therapist)
+        .header("Tus-Resumable", "1.0.0").header("Upload-Length", "3000")
+        .header("Upload-Metadata", metadata(consentId)).header("Content-Type", "application/offset+octet-stream")
+        .POST(BodyPublishers.ofByteArray(Arrays.copyOf(audio, 3000))));
+    assertThat(withBody.statusCode()).isEqualTo(201);
+    assertThat(offset(withBody)).isEqualTo(3000);
+    assertThat(stored(id(location(withBody)))).isEqualTo(Arrays.copyOf(audio, 3000));
+
+    // Concatenation: two partial uploads in parallel, joined into one recording.
+    String partA = location(create(therapist, 5_500_000L, null, "Upload-Concat", "partial"));
+    String partB = location(create(therapist, 1_500_000L, null, "Upload-Concat", "partial"));
+    assertThat(head(therapist, partA).headers().firstValue("Upload-Concat")).hasValue("partial");
+    patch(therapist, partA, 0, Arrays.copyOf(audio, 5_500_000));
+    patch(therapist, partB, 0, Arrays.copyOfRange(audio, 5_500_000, audio.length));
+    HttpResponse<String> finalUpload = create(therapist, null, metadata(consentId), "Upload-Concat",
+        "final;" + harness.base() + partA + " " + partB);
+    String joined = location(finalUpload);
+    HttpResponse<String> joinedHead = head(therapist, joined);
+    assertThat(offset(joinedHead)).isEqualTo(audio.length);
+    assertThat(joinedHead.headers().firstValue("Upload-Concat")).hasValue("final");
+    assertThat(stored(id(joined))).isEqualTo(audio);
+    assertThat(head(therapist, partA).statusCode()).isEqualTo(404);
+    assertThat(keyGone(id(partA))).isTrue();
+  }
+
+  @Test
+  void aStreamedPostStoresTheWholeBodyAsARecording() {
+    byte[] audio = audio(9_000_000, 10);
+    HttpResponse<String> created = harness.send(harness.request("/v1/recordings?consentId=" + consentId, therapist)
+        .POST(BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(audio))));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    JsonObject body = new JsonObject(created.body());
+    assertThat(body.getLong("bytes")).isEqualTo(audio.length);
+    assertThat(stored(body.getString("id"))).isEqualTo(audio);
+    HttpResponse<String> refused = harness.send(harness.request("/v1/recordings?consentId=nosuch", therapist)
+        .POST(BodyPublishers.ofByteArray(audio)));
+    assertThat(refused.statusCode()).isEqualTo(403);
+    HttpResponse<String> empty = harness.send(harness.request("/v1/recordings?consentId=" + consentId, therapist)
+        .POST(BodyPublishers.noBody()));
+    assertThat(empty.statusCode()).isEqualTo(400);
+  }
+
+  static boolean keyGone(String id) {
+    try {
+      harness.runtime().keys().load(id).join();
+      return false;
+    } catch (RuntimeException e) {
+      return Failures.unwrap(e) instanceof StorageException se && se.isNotFound();
+    }
+  }
+
+  static List<Path> filesContaining(Path root, byte[] needle) throws IOException {
+    List<Path> hits = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        byte[] data = Files.readAllBytes(file);
+        for (int i = 0; i + needle.length <= data.length; i++) {
+          if (Arrays.equals(data, i, i + needle.length, needle, 0, needle.length)) {
+            hits.add(file);
+            break;
+          }
+        }
+      }
+    }
+    return hits;
+  }
+}
