@@ -1,0 +1,87 @@
+package io.sessionflow.ingest.upload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sessionflow.common.event.PipelineEvent;
+import io.sessionflow.common.event.RecordingStoredEvent;
+import io.sessionflow.common.kafka.EventPublisher;
+import io.sessionflow.common.kafka.KafkaException;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A completed recording is announced exactly once, even when Kafka is down at that moment or the process restarts. */
+class CompletionPublisherTest {
+  private final Vertx vertx = Vertx.vertx();
+  private final InMemoryObjectStore objects = new InMemoryObjectStore();
+  private final UploadStore store = new UploadStore(objects, "b", null);
+  private final FlakyKafka kafka = new FlakyKafka();
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  static UploadState completed(String id) {
+    Instant now = Instant.now();
+    return new UploadState(1, id, "prac", "ther", "cons", 10L, 10, 5L << 20, "mpu", List.of(), 0, now,
+        now.plusSeconds(60), UploadState.Concat.NONE, UploadState.Status.COMPLETED, "ab", "audio/wav", false,
+        "tus");
+  }
+
+  @Test
+  void aCompletionMadeWhileKafkaIsDownIsAnnouncedWhenItIsBack() {
+    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    UploadState state = completed("rec1");
+    store.save(state).join();
+    kafka.down.set(true);
+    publisher.publish(state);
+    await().atMost(Duration.ofSeconds(5)).until(() -> kafka.attempts.get() >= 1);
+    assertThat(store.load("rec1").join().orElseThrow().published()).isFalse();
+    assertThat(publisher.awaitingRetry()).isEqualTo(1);
+    kafka.down.set(false);
+    await().atMost(Duration.ofSeconds(10)).until(() -> store.load("rec1").join().orElseThrow().published());
+    assertThat(kafka.published).hasSize(1);
+    RecordingStoredEvent event = (RecordingStoredEvent) kafka.published.get(0);
+    assertThat(event.recordingId()).isEqualTo("rec1");
+    assertThat(event.objectKey()).isEqualTo("raw/rec1");
+    assertThat(publisher.awaitingRetry()).isZero();
+  }
+
+  @Test
+  void afterARestartUnannouncedCompletionsAreAnnouncedAndAlreadyAnnouncedOnesOnlyMarked() {
+    store.save(completed("announced")).join();
+    store.save(completed("lost")).join();
+    store.save(completed("done").markPublished()).join();
+    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    assertThat(publisher.recover(id -> id.equals("announced")).join()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> store.load("lost").join().orElseThrow().published());
+    assertThat(store.load("announced").join().orElseThrow().published()).isTrue();
+    assertThat(kafka.published).extracting(e -> ((RecordingStoredEvent) e).recordingId()).containsExactly("lost");
+  }
+
+  private static final class FlakyKafka implements EventPublisher {
+    final AtomicBoolean down = new AtomicBoolean();
+    final java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+    final List<PipelineEvent> published = new CopyOnWriteArrayList<>();
+
+    @Override
+    public CompletableFuture<Void> publish(PipelineEvent event) {
+      attempts.incrementAndGet();
+      if (down.get()) {
+        return CompletableFuture.failedFuture(new KafkaException("broker unreachable", true, null));
+      }
+      published.add(event);
+      return CompletableFuture.completedFuture(null);
+    }
+  }
+}
