@@ -5,6 +5,7 @@ import io.sessionflow.common.config.PipelineConfig;
 import io.sessionflow.common.config.Setting;
 import io.sessionflow.common.runtime.StageProcessConfig;
 import io.sessionflow.ingest.auth.AuthConfig;
+import io.sessionflow.ingest.imports.ImportLimits;
 import io.sessionflow.ingest.upload.UploadSettings;
 import java.util.List;
 
@@ -16,18 +17,19 @@ import java.util.List;
  * @param bindHost address to bind to
  * @param auth     how bearer tokens are verified
  * @param uploads  upload limits, expiry and memory budget
+ * @param imports  archive import limits
  */
 public record IngestConfig(PipelineConfig pipeline, int port, String bindHost, AuthConfig auth,
-    UploadSettings uploads) {
+    UploadSettings uploads, ImportLimits imports) {
 
   public static final Setting<Integer> PORT = Setting.port("port", "HTTP_PORT", 8080,
       "Port of the public API, /health/*, /metrics and /dashboard");
 
   public static final List<Setting<?>> SETTINGS = PipelineConfig.concat(PipelineConfig.SETTINGS,
-      List.of(PORT, StageProcessConfig.BIND_HOST), AuthConfig.SETTINGS, UploadSettings.SETTINGS);
+      List.of(PORT, StageProcessConfig.BIND_HOST), AuthConfig.SETTINGS, UploadSettings.SETTINGS, ImportLimits.SETTINGS);
 
   public static IngestConfig from(ConfigSource source) {
     return new IngestConfig(PipelineConfig.from(source), source.get(PORT), source.get(StageProcessConfig.BIND_HOST),
-        AuthConfig.from(source), UploadSettings.from(source));
+        AuthConfig.from(source), UploadSettings.from(source), ImportLimits.from(source));
   }
 }

@@ -10,6 +10,7 @@ import io.sessionflow.ingest.auth.JwtVerifier;
 import io.sessionflow.ingest.auth.Role;
 import io.sessionflow.ingest.consent.ConsentRoutes;
 import io.sessionflow.ingest.consent.ConsentStore;
+import io.sessionflow.ingest.imports.ImportRoutes;
 import io.sessionflow.ingest.recording.RecordingRoutes;
 import io.sessionflow.ingest.recording.RecordingView;
 import io.sessionflow.ingest.tus.TusRoutes;
@@ -75,6 +76,10 @@ public final class IngestServer implements AutoCloseable {
     tus.mount(router);
     new ConsentRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
     new RecordingRoutes(uploads, view, runtime.events().publisher(), audit, runtime.clock()).mount(router);
+    router.route("/v1/imports*").handler(IngestServer::clinicalOnly);
+    ImportRoutes imports = new ImportRoutes(uploads, config.imports(), audit, runtime.clock());
+    imports.mount(router);
+    runtime.onClose(imports);
     router.route().last().handler(ctx -> new Problem(404, "Not Found",
         "No such endpoint: " + ctx.request().method() + " " + ctx.normalizedPath()).send(ctx.response()));
     router.route().failureHandler(ctx -> {

@@ -15,6 +15,7 @@ import io.sessionflow.ingest.auth.AuthConfig;
 import io.sessionflow.ingest.auth.JwtVerifier;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
 import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.ingest.imports.ImportLimits;
 import io.sessionflow.ingest.upload.UploadSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,6 +40,7 @@ import java.util.Optional;
  */
 public final class IngestHarness implements AutoCloseable {
   public static final String BUCKET = "sessionflow";
+  public static final byte[] MARKER = "TUS-PLAINTEXT-MARKER-91c2".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   public final Path dir;
   public final EmbeddedKafkaBroker kafka;
   public final EmbeddedS3Server s3;
@@ -71,7 +73,8 @@ public final class IngestHarness implements AutoCloseable {
         new CryptoConfig(KeyEncryptionKeys.createLocalIfMissing(dir.resolve("secrets/kek.json")).toString()));
     UploadSettings uploads = UploadSettings.from(ConfigSource.of(overrides, Map.of()));
     IngestConfig config = new IngestConfig(pipeline, 0, "127.0.0.1",
-        new AuthConfig(issuer.jwksFile().toString(), LocalTokenIssuer.ISSUER, LocalTokenIssuer.AUDIENCE), uploads);
+        new AuthConfig(issuer.jwksFile().toString(), LocalTokenIssuer.ISSUER, LocalTokenIssuer.AUDIENCE), uploads,
+        ImportLimits.from(ConfigSource.of(overrides, Map.of())));
     runtime = StageRuntime.start(pipeline, "ingest-it", clock, Duration.ofSeconds(60));
     ingest = IngestServer.start(runtime, config, JwtVerifier.from(config.auth())).awaitReady(Duration.ofSeconds(60));
     port = OpsServer.listen(runtime, ingest.router(), "127.0.0.1", port == 0 ? FreePorts.find() : port)
@@ -117,6 +120,24 @@ public final class IngestHarness implements AutoCloseable {
       builder.header("Authorization", "Bearer " + token);
     }
     return builder;
+  }
+
+  /** WAV-looking random bytes with a marker every 4 KiB, so a byte search of the disk finds any leak. */
+  public static byte[] audio(int size, long seed) {
+    byte[] data = new byte[size];
+    new java.util.Random(seed).nextBytes(data);
+    System.arraycopy("RIFF\0\0\0\0WAVEfmt ".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, data, 0,
+        Math.min(16, size));
+    for (int offset = 4096; offset + MARKER.length <= size; offset += 4096) {
+      System.arraycopy(MARKER, 0, data, offset, MARKER.length);
+    }
+    return data;
+  }
+
+  /** The recording's stored audio, decrypted. */
+  public byte[] stored(String recordingId) {
+    io.sessionflow.common.crypto.DataKey key = runtime.keys().load(recordingId).join();
+    return runtime.objects().readAll(key, "raw/" + recordingId, "raw").join();
   }
 
   @Override

@@ -381,6 +381,83 @@ public final class Uploads {
     }).onComplete(done -> lease.close()));
   }
 
+  // ---- blocking writes (archive imports) ------------------------------------------------------
+
+  /**
+   * Stores a stream as a completed recording from a worker thread (never an event loop): parts
+   * are encrypted and uploaded as they fill, the SHA-256 and media type computed on the way. The
+   * consent is not checked and nothing is announced: the caller validates the consent and then
+   * calls {@link #announce}, or {@link #discard}.
+   *
+   * @throws UploadException TOO_LARGE past {@code maxBytes} (nothing is kept)
+   */
+  public UploadState storeBlocking(Caller caller, java.io.InputStream in, long maxBytes, String source)
+      throws java.io.IOException {
+    String id = Ids.newId();
+    Instant now = clock.instant();
+    DataKey key = keys.create(id).join();
+    EncryptedObjects.EncryptedUpload upload = store.objects().begin(key, UploadStore.rawKey(id), "raw", partSize)
+        .join();
+    UploadState state = new UploadState(1, id, caller.practiceId(), caller.subject(), null, null, 0, partSize,
+        upload.uploadId(), List.of(), 0, now, now.plus(settings.expiry()), UploadState.Concat.NONE,
+        UploadState.Status.RECEIVING, null, null, false, source);
+    store.create(state).join();
+    try (MemoryBudget.Lease lease = budget.acquire(partSize).toCompletionStage().toCompletableFuture().join()) {
+      byte[] buffer = new byte[(int) partSize];
+      MessageDigest sha256 = sha256();
+      byte[] head = null;
+      long total = 0;
+      int carried = -1;
+      boolean last = false;
+      while (!last) {
+        int filled = 0;
+        if (carried >= 0) {
+          buffer[filled++] = (byte) carried;
+          carried = -1;
+        }
+        filled += in.readNBytes(buffer, filled, buffer.length - filled);
+        total += filled;
+        if (total > maxBytes) {
+          throw new UploadException(UploadException.Kind.TOO_LARGE, "larger than the limit of " + maxBytes
+              + " bytes");
+        }
+        if (head == null) {
+          head = java.util.Arrays.copyOf(buffer, Math.min(filled, AudioSniffer.HEAD_BYTES));
+        }
+        sha256.update(buffer, 0, filled);
+        // One byte of lookahead tells whether this part is the last one.
+        carried = filled < buffer.length ? -1 : in.read();
+        last = carried < 0;
+        upload.writePart(buffer, filled, last).join();
+      }
+      upload.complete().join();
+      UploadState done = state.withLength(total).completed(upload.parts(), HexFormat.of().formatHex(sha256.digest()),
+          AudioSniffer.sniff(head));
+      store.save(done).join();
+      metrics.received(total);
+      metrics.completed(done);
+      return done;
+    } catch (java.io.IOException | RuntimeException e) {
+      terminateQuietly(state).toCompletionStage().toCompletableFuture().exceptionally(ignored -> null).join();
+      throw e;
+    }
+  }
+
+  /** Announces a recording stored by {@link #storeBlocking} once its consent is known to be valid. */
+  public CompletableFuture<Void> announce(UploadState state, String consentId, Caller caller) {
+    UploadState withConsent = new UploadState(state.version(), state.id(), state.practiceId(), state.therapistId(),
+        consentId, state.length(), state.offset(), state.partSize(), state.multipartUploadId(), state.parts(),
+        state.tailLength(), state.createdAt(), state.expiresAt(), state.concat(), state.status(), state.sha256(),
+        state.mediaType(), false, state.source());
+    return store.save(withConsent).thenCompose(ignored -> publisher.publish(withConsent))
+        .thenRun(() -> audit.record(caller, "upload.create", "recording", state.id(), "ok"));
+  }
+
+  /** Deletes a recording stored by {@link #storeBlocking} that will not be kept. */
+  public CompletableFuture<Void> discard(UploadState state) {
+    return terminateQuietly(state).toCompletionStage().toCompletableFuture();
+  }
+
   // ---- concatenation ---------------------------------------------------------------------------
 
   /**

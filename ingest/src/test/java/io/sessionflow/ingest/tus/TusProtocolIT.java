@@ -3,7 +3,6 @@ package io.sessionflow.ingest.tus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sessionflow.common.crypto.DataKey;
 import io.sessionflow.common.failure.Failures;
 import io.sessionflow.common.storage.StorageException;
 import io.sessionflow.ingest.IngestHarness;
@@ -26,7 +25,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +33,7 @@ import org.junit.jupiter.api.Test;
 
 /** tus 1.0 against a real ingest on the embedded broker and S3Proxy: every extension and error path. */
 class TusProtocolIT {
-  static final byte[] MARKER = "TUS-PLAINTEXT-MARKER-91c2".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] MARKER = IngestHarness.MARKER;
   static IngestHarness harness;
   static String therapist;
   static String consentId;
@@ -62,13 +60,7 @@ class TusProtocolIT {
   }
 
   static byte[] audio(int size, long seed) {
-    byte[] data = new byte[size];
-    new Random(seed).nextBytes(data);
-    System.arraycopy("RIFF\0\0\0\0WAVEfmt ".getBytes(StandardCharsets.US_ASCII), 0, data, 0, 16);
-    for (int offset = 4096; offset + MARKER.length <= size; offset += 4096) {
-      System.arraycopy(MARKER, 0, data, offset, MARKER.length);
-    }
-    return data;
+    return IngestHarness.audio(size, seed);
   }
 
   static String metadata(String consent) {
@@ -118,8 +110,7 @@ class TusProtocolIT {
   }
 
   static byte[] stored(String id) {
-    DataKey key = harness.runtime().keys().load(id).join();
-    return harness.runtime().objects().readAll(key, "raw/" + id, "raw").join();
+    return harness.stored(id);
   }
 
   static String id(String location) {

@@ -1,0 +1,103 @@
+package io.sessionflow.ingest.imports;
+
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A request body as a blocking {@link InputStream} for a worker thread (archive readers are
+ * blocking). The request is paused whenever more than {@code highWater} bytes wait unread, so a
+ * fast client cannot fill memory; it resumes once the reader has caught up.
+ */
+final class RequestInputStream extends InputStream {
+  private static final Buffer END = Buffer.buffer();
+  private final LinkedBlockingDeque<Buffer> queue = new LinkedBlockingDeque<>();
+  private final AtomicLong queued = new AtomicLong();
+  private final long highWater;
+  private final ReadStream<Buffer> body;
+  private final Context context;
+  private volatile boolean paused;
+  private volatile Throwable failure;
+  private Buffer current;
+  private int position;
+  private boolean ended;
+  private long read;
+
+  RequestInputStream(ReadStream<Buffer> body, Context context, long highWater) {
+    this.body = body;
+    this.context = context;
+    this.highWater = highWater;
+    body.handler(chunk -> {
+      queue.add(chunk);
+      if (queued.addAndGet(chunk.length()) > highWater && !paused) {
+        paused = true;
+        body.pause();
+      }
+    });
+    body.endHandler(v -> queue.add(END));
+    body.exceptionHandler(e -> {
+      failure = e;
+      queue.add(END);
+    });
+  }
+
+  void start() {
+    context.runOnContext(v -> body.resume());
+  }
+
+  /** Compressed bytes read so far (for the compression-ratio limit). */
+  long bytesRead() {
+    return read;
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    int n = read(one, 0, 1);
+    return n < 0 ? -1 : one[0] & 0xFF;
+  }
+
+  @Override
+  public int read(byte[] into, int offset, int length) throws IOException {
+    if (length == 0) {
+      return 0;
+    }
+    while (current == null || position == current.length()) {
+      if (ended) {
+        return -1;
+      }
+      try {
+        Buffer next = queue.poll(5, TimeUnit.MINUTES);
+        if (next == null) {
+          throw new IOException("the client sent nothing for 5 minutes");
+        }
+        if (next == END) {
+          ended = true;
+          if (failure != null) {
+            throw new IOException("the connection closed before the archive ended");
+          }
+          return -1;
+        }
+        current = next;
+        position = 0;
+        if (queued.addAndGet(-next.length()) < highWater / 2 && paused) {
+          paused = false;
+          context.runOnContext(v -> body.resume());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+    }
+    int n = Math.min(length, current.length() - position);
+    current.getBytes(position, position + n, into, offset);
+    position += n;
+    read += n;
+    return n;
+  }
+}
