@@ -75,7 +75,8 @@ public final class IngestServer implements AutoCloseable {
     router.route("/v1/recordings*").handler(IngestServer::clinicalOnly);
     tus.mount(router);
     new ConsentRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
-    new RecordingRoutes(uploads, view, runtime.events().publisher(), audit, runtime.clock()).mount(router);
+    new RecordingRoutes(uploads, view, runtime.events().publisher(), audit, runtime.clock(), runtime.keys(),
+        runtime.objects(), runtime.store()).mount(router);
     router.route("/v1/imports*").handler(IngestServer::clinicalOnly);
     ImportRoutes imports = new ImportRoutes(uploads, config.imports(), audit, runtime.clock());
     imports.mount(router);

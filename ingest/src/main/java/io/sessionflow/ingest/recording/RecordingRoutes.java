@@ -1,10 +1,15 @@
 package io.sessionflow.ingest.recording;
 
+import io.sessionflow.common.crypto.EncryptedObjects;
 import io.sessionflow.common.crypto.Ids;
+import io.sessionflow.common.crypto.RecordingKeys;
 import io.sessionflow.common.event.DeletionRequestedEvent;
 import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.kafka.EventPublisher;
 import io.sessionflow.common.ops.Problem;
+import io.sessionflow.common.storage.ObjectKeys;
+import io.sessionflow.common.storage.ObjectStore;
+import io.sessionflow.common.storage.StorageException;
 import io.sessionflow.ingest.audit.AuditLog;
 import io.sessionflow.ingest.auth.BearerAuthHandler;
 import io.sessionflow.ingest.auth.Caller;
@@ -30,8 +35,15 @@ public final class RecordingRoutes {
   private final EventPublisher events;
   private final AuditLog audit;
   private final Clock clock;
+  private final RecordingKeys keys;
+  private final EncryptedObjects objects;
+  private final ObjectStore store;
 
-  public RecordingRoutes(Uploads uploads, RecordingView view, EventPublisher events, AuditLog audit, Clock clock) {
+  public RecordingRoutes(Uploads uploads, RecordingView view, EventPublisher events, AuditLog audit, Clock clock,
+      RecordingKeys keys, EncryptedObjects objects, ObjectStore store) {
+    this.keys = keys;
+    this.objects = objects;
+    this.store = store;
     this.uploads = uploads;
     this.view = view;
     this.events = events;
@@ -43,6 +55,50 @@ public final class RecordingRoutes {
     router.post("/v1/recordings").handler(this::upload);
     router.get("/v1/recordings/:id").handler(this::status);
     router.delete("/v1/recordings/:id").handler(this::delete);
+    router.get("/v1/recordings/:id/transcript").handler(ctx -> readDerived(ctx, "transcript"));
+    router.get("/v1/recordings/:id/analysis").handler(ctx -> readDerived(ctx, "analysis"));
+    router.get("/v1/recordings/:id/deletion-receipt").handler(ctx -> readDerived(ctx, "deletion-receipt"));
+  }
+
+  /** Transcript and analysis are decrypted on the fly with the recording's key; receipts are plain. */
+  private void readDerived(RoutingContext ctx, String what) {
+    Caller caller = BearerAuthHandler.caller(ctx);
+    String id = ctx.pathParam("id");
+    Optional<RecordingView.Entry> entry = view.find(id).filter(e -> e.practiceId() != null)
+        .filter(e -> visible(caller, e.practiceId(), e.therapistId()));
+    if (entry.isEmpty()) {
+      notFound(ctx);
+      return;
+    }
+    boolean present = switch (what) {
+      case "transcript" -> entry.get().hasTranscript();
+      case "analysis" -> entry.get().hasAnalysis();
+      default -> entry.get().hasReceipt();
+    };
+    if (!present) {
+      Problem.of(404, "This recording has no " + what + " yet; its status says how far it got.")
+          .send(ctx.response());
+      return;
+    }
+    java.util.concurrent.CompletableFuture<byte[]> body = switch (what) {
+      case "transcript" -> keys.load(id).thenCompose(key -> objects.readAll(key, ObjectKeys.transcript(id),
+          ObjectKeys.TRANSCRIPT));
+      case "analysis" -> keys.load(id).thenCompose(key -> objects.readAll(key, ObjectKeys.analysis(id),
+          ObjectKeys.ANALYSIS));
+      default -> store.get(objects.bucket(), ObjectKeys.receipt(id));
+    };
+    Future.fromCompletionStage(body, ctx.vertx().getOrCreateContext()).onSuccess(bytes -> {
+      audit.record(caller, what + ".read", "recording", id, "ok");
+      ctx.response().putHeader("Content-Type", "application/json").end(io.vertx.core.buffer.Buffer.buffer(bytes));
+    }).onFailure(error -> {
+      if (io.sessionflow.common.failure.Failures.unwrap(error) instanceof StorageException se && se.isNotFound()) {
+        audit.record(caller, what + ".read", "recording", id, "gone");
+        Problem.of(404, "The " + what + " of this recording no longer exists (it was deleted).")
+            .send(ctx.response());
+      } else {
+        UploadErrors.respond(ctx, error);
+      }
+    });
   }
 
   /** The whole body is the recording; it is streamed into encrypted storage as it arrives. */

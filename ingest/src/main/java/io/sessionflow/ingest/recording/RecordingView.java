@@ -58,9 +58,9 @@ public final class RecordingView implements AutoCloseable {
     if (event instanceof RecordingStoredEvent e) {
       entry(e.recordingId()).stored(e);
     } else if (event instanceof TranscriptReadyEvent e) {
-      entry(e.recordingId()).transition("TRANSCRIBED", e.occurredAt());
+      entry(e.recordingId()).transcribed(e);
     } else if (event instanceof AnalysisReadyEvent e) {
-      entry(e.recordingId()).transition("ANALYZED", e.occurredAt());
+      entry(e.recordingId()).analyzed(e);
     } else if (event instanceof AudioPurgedEvent e) {
       entry(e.recordingId()).purged(e);
     } else if (event instanceof RecordingFailedEvent e) {
@@ -89,6 +89,9 @@ public final class RecordingView implements AutoCloseable {
     private String audio = "PRESENT";
     private String failureStage;
     private String failureReason;
+    private boolean transcript;
+    private boolean analysis;
+    private boolean receipt;
     private final List<JsonObject> history = new ArrayList<>();
 
     Entry(String id) {
@@ -101,6 +104,16 @@ public final class RecordingView implements AutoCloseable {
       history.add(0, new JsonObject().put("status", "STORED").put("at", event.occurredAt().toString()));
     }
 
+    synchronized void transcribed(TranscriptReadyEvent event) {
+      transcript = true;
+      transition("TRANSCRIBED", event.occurredAt());
+    }
+
+    synchronized void analyzed(AnalysisReadyEvent event) {
+      analysis = true;
+      transition("ANALYZED", event.occurredAt());
+    }
+
     synchronized void transition(String next, Instant at) {
       if (!"FAILED".equals(status)) {
         status = next;
@@ -110,6 +123,7 @@ public final class RecordingView implements AutoCloseable {
 
     synchronized void purged(AudioPurgedEvent event) {
       audio = "PURGED";
+      receipt = true;
       history.add(new JsonObject().put("status", "AUDIO_PURGED").put("at", event.occurredAt().toString()));
     }
 
@@ -118,6 +132,18 @@ public final class RecordingView implements AutoCloseable {
       failureStage = event.stage();
       failureReason = event.reason();
       history.add(new JsonObject().put("status", "FAILED").put("at", event.occurredAt().toString()));
+    }
+
+    public synchronized boolean hasTranscript() {
+      return transcript;
+    }
+
+    public synchronized boolean hasAnalysis() {
+      return analysis;
+    }
+
+    public synchronized boolean hasReceipt() {
+      return receipt;
     }
 
     public synchronized String practiceId() {

@@ -148,13 +148,18 @@ public final class TusRoutes {
 
   private void head(RoutingContext ctx) {
     Caller caller = BearerAuthHandler.caller(ctx);
-    uploads.find(caller, ctx.pathParam("id")).onSuccess(state -> {
-      HttpServerResponse response = ctx.response();
-      tusHeaders(response);
-      response.putHeader("Cache-Control", "no-store");
-      uploadHeaders(response, state);
-      response.setStatusCode(200).end();
-    }).onFailure(error -> fail(ctx, error));
+    uploads.find(caller, ctx.pathParam("id"))
+        .compose(state -> uploads.metadata(state).map(metadata -> Map.entry(state, metadata)))
+        .onSuccess(found -> {
+          HttpServerResponse response = ctx.response();
+          tusHeaders(response);
+          response.putHeader("Cache-Control", "no-store");
+          uploadHeaders(response, found.getKey());
+          if (!found.getValue().isEmpty()) {
+            response.putHeader("Upload-Metadata", encodeMetadata(found.getValue()));
+          }
+          response.setStatusCode(200).end();
+        }).onFailure(error -> fail(ctx, error));
   }
 
   private void patch(RoutingContext ctx) {
@@ -310,6 +315,13 @@ public final class TusRoutes {
     } catch (IllegalArgumentException e) {
       throw new UploadException(UploadException.Kind.BAD_REQUEST, "Upload-Checksum digest is not base64");
     }
+  }
+
+  static String encodeMetadata(Map<String, String> metadata) {
+    List<String> pairs = new ArrayList<>();
+    metadata.forEach((key, value) -> pairs.add(value.isEmpty() ? key
+        : key + " " + Base64.getEncoder().encodeToString(value.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    return String.join(",", pairs);
   }
 
   static List<String> partialIds(String urls) {

@@ -40,7 +40,7 @@ public final class UploadStore {
   }
 
   public static String rawKey(String id) {
-    return RAW_PREFIX + Ids.requireId(id, "recording id");
+    return io.sessionflow.common.storage.ObjectKeys.raw(id);
   }
 
   static String stateKey(String id) {
@@ -120,6 +120,18 @@ public final class UploadStore {
     } catch (JsonProcessingException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** The client's Upload-Metadata, decrypted; empty when it sent none. */
+  public CompletableFuture<Map<String, String>> loadMetadata(DataKey key, String id) {
+    return objects.readAll(key, metadataKey(id), "upload-meta").<Map<String, String>>thenApply(bytes -> {
+      try {
+        return JSON.readValue(bytes, new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { });
+      } catch (IOException e) {
+        throw new StorageException("metadata of upload " + id + " is unreadable", 0, false, e);
+      }
+    }).exceptionallyCompose(e -> notFound(e) ? CompletableFuture.completedFuture(Map.of())
+        : CompletableFuture.failedFuture(Failures.unwrap(e)));
   }
 
   /** Removes the upload's state, tail and metadata (not the raw object). */

@@ -150,6 +150,18 @@ public final class Uploads {
     });
   }
 
+  /** The Upload-Metadata the client gave at creation (consentId included), decrypted for the caller. */
+  public Future<Map<String, String>> metadata(UploadState state) {
+    return on(keys.load(state.id()).thenCompose(key -> store.loadMetadata(key, state.id()))).map(stored -> {
+      Map<String, String> all = new java.util.LinkedHashMap<>();
+      if (state.consentId() != null) {
+        all.put("consentId", state.consentId());
+      }
+      all.putAll(stored);
+      return all;
+    });
+  }
+
   static boolean visibleTo(Caller caller, UploadState state) {
     if (caller.role() == Role.THERAPIST) {
       return state.therapistId().equals(caller.subject()) && state.practiceId().equals(caller.practiceId());

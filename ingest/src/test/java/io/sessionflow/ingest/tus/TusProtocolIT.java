@@ -156,6 +156,8 @@ class TusProtocolIT {
     assertThat(offset(status)).isEqualTo(7_000_000);
     assertThat(status.headers().firstValue("Upload-Length")).hasValue("12000000");
     assertThat(status.headers().firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(TusRoutes.parseMetadata(status.headers().firstValue("Upload-Metadata").orElseThrow()))
+        .containsEntry("consentId", consentId).containsEntry("filename", "session-with-client.wav");
     HttpResponse<String> last = patch(therapist, location, 7_000_000, Arrays.copyOfRange(audio, 7_000_000,
         audio.length));
     assertThat(offset(last)).isEqualTo(audio.length);

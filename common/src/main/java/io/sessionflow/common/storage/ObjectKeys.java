@@ -1,0 +1,34 @@
+package io.sessionflow.common.storage;
+
+import io.sessionflow.common.crypto.Ids;
+
+/**
+ * Where each kind of object lives, and the logical name its encryption is bound to. Keys are
+ * built from ids only, never from names or anything a client typed.
+ */
+public final class ObjectKeys {
+  /** Encryption binding names (see {@link io.sessionflow.common.crypto.PartBinding}). */
+  public static final String RAW = "raw";
+  public static final String TRANSCRIPT = "transcript";
+  public static final String ANALYSIS = "analysis";
+
+  private ObjectKeys() {
+  }
+
+  public static String raw(String recordingId) {
+    return "raw/" + Ids.requireId(recordingId, "recording id");
+  }
+
+  public static String transcript(String recordingId) {
+    return "transcripts/" + Ids.requireId(recordingId, "recording id") + ".json";
+  }
+
+  public static String analysis(String recordingId) {
+    return "analyses/" + Ids.requireId(recordingId, "recording id") + ".json";
+  }
+
+  /** Deletion receipts hold no PHI and are not encrypted, so they outlive the recording's key. */
+  public static String receipt(String recordingId) {
+    return "audit/receipts/" + Ids.requireId(recordingId, "recording id") + ".json";
+  }
+}
