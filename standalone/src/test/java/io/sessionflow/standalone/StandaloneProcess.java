@@ -33,9 +33,13 @@ final class StandaloneProcess implements AutoCloseable {
   }
 
   static StandaloneProcess start(Path logDir, String... args) {
+    return startWithHeap(logDir, "1g", args);
+  }
+
+  static StandaloneProcess startWithHeap(Path logDir, String maxHeap, String... args) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.add("-Xmx1g");
+    command.add("-Xmx" + maxHeap);
     command.add("-jar");
     command.add(JAR.toAbsolutePath().toString());
     command.addAll(List.of(args));

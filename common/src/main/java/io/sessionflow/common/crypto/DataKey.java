@@ -4,7 +4,6 @@ import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.StreamingAead;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,14 +36,54 @@ public final class DataKey {
 
   public byte[] encryptPart(PartBinding binding, byte[] plaintext, int offset, int length) {
     checkBinding(binding);
-    ByteArrayOutputStream out = new ByteArrayOutputStream((int) PartLayout.ciphertextSize(length));
+    // Written straight into an array of the exact ciphertext size: one copy of the part, not three.
+    ExactArrayOutputStream out = new ExactArrayOutputStream((int) PartLayout.ciphertextSize(length));
     try (OutputStream encrypting = aead.newEncryptingStream(out, binding.associatedData())) {
       encrypting.write(plaintext, offset, length);
     } catch (GeneralSecurityException | IOException e) {
       throw new CryptoException("cannot encrypt part " + binding.partNumber() + " of " + binding.objectName()
           + " for recording " + recordingId, false, e);
     }
-    return out.toByteArray();
+    return out.array();
+  }
+
+  /** Decrypts one part as a stream: ciphertext is read, and authenticated, segment by segment. */
+  public InputStream decryptingStream(PartBinding binding, InputStream ciphertext) {
+    checkBinding(binding);
+    try {
+      return aead.newDecryptingStream(ciphertext, binding.associatedData());
+    } catch (GeneralSecurityException | IOException e) {
+      throw new CryptoException("part " + binding.partNumber() + " of " + binding.objectName() + " for recording "
+          + recordingId + " cannot be opened", false, e);
+    }
+  }
+
+  /** An output stream over an array of known size; writing past it is a bug in the size formula. */
+  private static final class ExactArrayOutputStream extends OutputStream {
+    private final byte[] array;
+    private int position;
+
+    ExactArrayOutputStream(int size) {
+      this.array = new byte[size];
+    }
+
+    @Override
+    public void write(int b) {
+      array[position++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      System.arraycopy(b, off, array, position, len);
+      position += len;
+    }
+
+    byte[] array() {
+      if (position != array.length) {
+        throw new IllegalStateException("ciphertext of " + position + " bytes, expected " + array.length);
+      }
+      return array;
+    }
   }
 
   /** Decrypts one part; fails with a non-retryable {@link CryptoException} unless it authenticates. */

@@ -1,9 +1,12 @@
 package io.sessionflow.common.crypto;
 
+import io.sessionflow.common.failure.Failures;
 import io.sessionflow.common.storage.CompletedPart;
 import io.sessionflow.common.storage.ObjectInfo;
 import io.sessionflow.common.storage.ObjectStore;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +140,50 @@ public final class EncryptedObjects {
     }
   }
 
+  /** Ciphertext bytes {@code [start, end)} of an object, fetched lazily in 1 MiB ranged GETs. */
+  private final class RangedInputStream extends InputStream {
+    private static final int RANGE = 1 << 20;
+    private final String objectKey;
+    private final long end;
+    private long next;
+    private byte[] current = new byte[0];
+    private int position;
+
+    RangedInputStream(String objectKey, long start, long end) {
+      this.objectKey = objectKey;
+      this.next = start;
+      this.end = end;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] into, int offset, int length) throws IOException {
+      if (position == current.length) {
+        if (next >= end) {
+          return -1;
+        }
+        long size = Math.min(RANGE, end - next);
+        try {
+          current = store.getRange(bucket, objectKey, next, size).join();
+        } catch (java.util.concurrent.CompletionException e) {
+          // The cause (a StorageException) says whether a retry can help.
+          throw new IOException("cannot read " + objectKey + " at " + next, Failures.unwrap(e));
+        }
+        next += size;
+        position = 0;
+      }
+      int n = Math.min(length, current.length - position);
+      System.arraycopy(current, position, into, offset, n);
+      position += n;
+      return n;
+    }
+  }
+
   /** Reads an encrypted object part by part; each part is fetched with one ranged GET and authenticated. */
   public final class EncryptedObjectReader {
     private final DataKey key;
@@ -181,6 +228,22 @@ public final class EncryptedObjects {
       PartBinding binding = new PartBinding(key.recordingId(), objectName, Math.toIntExact(index + 1), last);
       return store.getRange(bucket, objectKey, offset, length)
           .thenApply(ciphertext -> key.decryptPart(binding, ciphertext));
+    }
+
+    /**
+     * Part {@code index} as a blocking stream: ciphertext is fetched in 1 MiB ranges and
+     * authenticated segment by segment, so memory stays small whatever the part size. Read it on
+     * a worker thread, never an event loop; a tampered part fails with an IOException.
+     */
+    public InputStream openPart(long index) {
+      if (index < 0 || index >= partCount) {
+        throw new IllegalArgumentException("no part " + index);
+      }
+      long offset = index * layout.fullPartCiphertextSize();
+      long length = Math.min(layout.fullPartCiphertextSize(), ciphertextSize - offset);
+      PartBinding binding = new PartBinding(key.recordingId(), objectName, Math.toIntExact(index + 1),
+          index == partCount - 1);
+      return key.decryptingStream(binding, new RangedInputStream(objectKey, offset, offset + length));
     }
 
     /** Plaintext bytes {@code [offset, offset + length)}, fetching only the parts that hold them. */

@@ -15,12 +15,15 @@ import java.util.Deque;
 public final class MemoryBudget {
   private final long capacity;
   private long used;
+  private long peak;
   private final Deque<Waiter> waiting = new ArrayDeque<>();
 
   public MemoryBudget(long capacity, MeterRegistry registry) {
     this.capacity = capacity;
     Gauge.builder("sessionflow.upload.buffer.bytes", this, MemoryBudget::used)
         .description("Bytes held by upload part buffers").baseUnit("bytes").register(registry);
+    Gauge.builder("sessionflow.upload.buffer.peak.bytes", this, MemoryBudget::peak)
+        .description("Most bytes upload part buffers ever held at once").register(registry);
     Gauge.builder("sessionflow.upload.buffer.waiting", this, b -> b.waitingCount())
         .description("Uploads paused until buffer memory frees up").register(registry);
   }
@@ -31,6 +34,10 @@ public final class MemoryBudget {
 
   public synchronized long used() {
     return used;
+  }
+
+  public synchronized long peak() {
+    return peak;
   }
 
   private synchronized int waitingCount() {
@@ -47,6 +54,7 @@ public final class MemoryBudget {
     synchronized (this) {
       if (waiting.isEmpty() && used + bytes <= capacity) {
         used += bytes;
+        peak = Math.max(peak, used);
       } else {
         waiting.add(new Waiter(bytes, promise));
         return promise.future();
@@ -63,6 +71,7 @@ public final class MemoryBudget {
       while (!waiting.isEmpty() && used + waiting.peek().bytes() <= capacity) {
         Waiter next = waiting.poll();
         used += next.bytes();
+        peak = Math.max(peak, used);
         ready.add(next);
       }
     }

@@ -329,26 +329,40 @@ public final class Uploads {
         });
   }
 
-  /** Reads the stored recording back part by part: it must decrypt, have the declared length, and hash. */
+  /**
+   * Reads the stored recording back, streaming part by part on the blocking pool: it must
+   * decrypt, have the declared length, and hash (a tus upload spans requests and restarts, so
+   * its hash is taken from what was stored, not from what passed through one process).
+   */
   private CompletableFuture<Verified> verify(DataKey key, UploadState state) {
-    return store.objects().open(key, UploadStore.rawKey(state.id()), "raw").thenCompose(reader -> {
+    return store.objects().open(key, UploadStore.rawKey(state.id()), "raw").thenApplyAsync(reader -> {
       if (reader.plaintextSize() != state.length()) {
-        return CompletableFuture.failedFuture(new UploadException(UploadException.Kind.CONFLICT,
-            "stored " + reader.plaintextSize() + " bytes, expected " + state.length()));
+        throw new UploadException(UploadException.Kind.CONFLICT,
+            "stored " + reader.plaintextSize() + " bytes, expected " + state.length());
       }
       MessageDigest sha256 = sha256();
-      byte[] head = new byte[0];
-      CompletableFuture<byte[]> chain = CompletableFuture.completedFuture(head);
+      byte[] head = null;
+      byte[] chunk = new byte[64 * 1024];
       for (long i = 0; i < reader.partCount(); i++) {
-        long index = i;
-        chain = chain.thenCompose(h -> reader.readPart(index).thenApplyAsync(part -> {
-          sha256.update(part);
-          return h.length >= AudioSniffer.HEAD_BYTES ? h
-              : java.util.Arrays.copyOf(part, Math.min(part.length, AudioSniffer.HEAD_BYTES));
-        }, blocking));
+        try (java.io.InputStream part = reader.openPart(i)) {
+          int n;
+          while ((n = part.read(chunk)) > 0) {
+            if (head == null) {
+              head = java.util.Arrays.copyOf(chunk, Math.min(n, AudioSniffer.HEAD_BYTES));
+            }
+            sha256.update(chunk, 0, n);
+          }
+        } catch (java.io.IOException e) {
+          if (e.getCause() instanceof RuntimeException fetch) {
+            throw fetch;
+          }
+          throw new io.sessionflow.common.crypto.CryptoException("stored recording " + state.id()
+              + " does not authenticate", false, e);
+        }
       }
-      return chain.thenApply(h -> new Verified(HexFormat.of().formatHex(sha256.digest()), AudioSniffer.sniff(h)));
-    });
+      return new Verified(HexFormat.of().formatHex(sha256.digest()), AudioSniffer.sniff(head == null
+          ? new byte[0] : head));
+    }, blocking);
   }
 
   private record Verified(String sha256, String mediaType) {
