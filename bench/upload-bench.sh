@@ -26,7 +26,8 @@ S3=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["s3Endpoint"
 ACCESS=$(grep accessKey "$WORK/data/secrets/s3-credentials.properties" | cut -d= -f2)
 SECRET=$(grep secretKey "$WORK/data/secrets/s3-credentials.properties" | cut -d= -f2)
 # The peer's bucket, created through Sessionflow's own S3 credentials.
-curl -sf -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ACCESS:$SECRET" "$S3/tus-bench" >/dev/null || true
+curl -sf -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ACCESS:$SECRET" \
+  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$S3/tus-bench" >/dev/null
 (cd bench/node && PORT=$PEER_PORT S3_ENDPOINT=$S3 S3_ACCESS_KEY=$ACCESS S3_SECRET_KEY=$SECRET S3_BUCKET=tus-bench \
   PART_SIZE=$((8 * 1024 * 1024)) node tus-s3-server.mjs >"$WORK/peer.out" 2>&1) &
 PEER_PID=$!
@@ -54,7 +55,7 @@ ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
   tail -n +2 "$OUT/upload.csv" | sed 's/^/| /; s/,/ | /g; s/$/ |/'
   echo
   echo "Sessionflow upload buffer peak: ${SF_PEAK} MiB. Both servers share the machine with the embedded Kafka"
-  echo "broker and S3Proxy; Sessionflow also encrypts every byte (AES-256-GCM) and re-reads each completed"
-  echo "recording to hash and authenticate it."
+  echo "broker and S3Proxy. Sessionflow encrypts every byte (AES-256-GCM), keeps no byte on local disk and at"
+  echo "most one part in flight per upload; @tus/s3-store spools parts to local temp files and sends several at once."
 } > "$OUT/upload.md"
 cat "$OUT/upload.md"

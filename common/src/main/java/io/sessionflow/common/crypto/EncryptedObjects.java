@@ -83,6 +83,7 @@ public final class EncryptedObjects {
     private final String uploadId;
     private final List<CompletedPart> parts;
     private boolean lastWritten;
+    private int pendingParts;
 
     EncryptedUpload(DataKey key, String objectKey, String objectName, long partSize, String uploadId,
         List<CompletedPart> parts) {
@@ -102,7 +103,7 @@ public final class EncryptedObjects {
       return objectKey;
     }
 
-    public List<CompletedPart> parts() {
+    public synchronized List<CompletedPart> parts() {
       return List.copyOf(parts);
     }
 
@@ -111,20 +112,41 @@ public final class EncryptedObjects {
      * size; the last may hold less (or nothing, for an empty object).
      */
     public CompletableFuture<CompletedPart> writePart(byte[] plaintext, int length, boolean last) {
+      try {
+        return upload(encrypt(plaintext, length, last));
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+
+    /**
+     * Encrypts the next part (CPU only; call off the event loop). The plaintext array is free
+     * again when this returns, so a caller can refill it while {@link #upload} sends the part.
+     */
+    public EncryptedPart encrypt(byte[] plaintext, int length, boolean last) {
       if (lastWritten) {
-        return CompletableFuture.failedFuture(new IllegalStateException("the last part was already written"));
+        throw new IllegalStateException("the last part was already written");
       }
       if (length > partSize || (!last && length != partSize)) {
-        return CompletableFuture.failedFuture(new IllegalArgumentException(
-            "part of " + length + " bytes; all parts but the last hold exactly " + partSize));
+        throw new IllegalArgumentException("part of " + length + " bytes; all parts but the last hold exactly "
+            + partSize);
       }
-      int partNumber = parts.size() + 1;
+      int partNumber = parts.size() + pendingParts + 1;
       byte[] ciphertext = key.encryptPart(new PartBinding(key.recordingId(), objectName, partNumber, last),
           plaintext, 0, length);
-      return store.uploadPart(bucket, objectKey, uploadId, partNumber, ciphertext).thenApply(part -> {
-        parts.add(part);
-        lastWritten = last;
-        return part;
+      pendingParts++;
+      lastWritten = last;
+      return new EncryptedPart(partNumber, ciphertext);
+    }
+
+    /** Uploads an encrypted part; parts must be uploaded in the order they were encrypted. */
+    public CompletableFuture<CompletedPart> upload(EncryptedPart part) {
+      return store.uploadPart(bucket, objectKey, uploadId, part.partNumber(), part.ciphertext()).thenApply(done -> {
+        synchronized (this) {
+          parts.add(done);
+          pendingParts--;
+        }
+        return done;
       });
     }
 
@@ -138,6 +160,10 @@ public final class EncryptedObjects {
     public CompletableFuture<Void> abort() {
       return store.abortMultipartUpload(bucket, objectKey, uploadId);
     }
+  }
+
+  /** A part encrypted and not yet uploaded. */
+  public record EncryptedPart(int partNumber, byte[] ciphertext) {
   }
 
   /** Ciphertext bytes {@code [start, end)} of an object, fetched lazily in 1 MiB ranged GETs. */

@@ -8,7 +8,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,9 +16,11 @@ import java.util.concurrent.Executor;
 /**
  * Streams one request body into an upload. Bytes fill a part buffer; a full buffer becomes an
  * encrypted part only once the next byte arrives, so the part that ends the upload is always
- * known to be the last one when it is encrypted. Encryption runs on the blocking pool; while a
- * part is being encrypted and stored, {@link #accept} says to pause the request (backpressure),
- * so one upload never holds more than its part buffer plus one network chunk.
+ * known to be the last one when it is encrypted. Encryption runs on the blocking pool and frees
+ * the buffer at once; the encrypted part is then sent while the buffer fills again, one part in
+ * flight at most. While encryption runs, or a second part is ready before the first is stored,
+ * {@link #accept} says to pause the request (backpressure): an upload holds one plaintext buffer
+ * and one ciphertext at most, plus one network chunk.
  *
  * <p>Confined to the request's Vert.x context.
  */
@@ -30,12 +31,15 @@ final class UploadAppender {
   private final byte[] buffer;
   private final long limit;
   private final MessageDigest checksum;
-  private final List<CompletedPart> parts;
+  private MessageDigest wholeHash;
+  private byte[] head;
   private final Deque<Buffer> pending = new ArrayDeque<>();
   private int pendingPosition;
   private int filled;
   private long received;
-  private boolean flushing;
+  private boolean encrypting;
+  private CompletableFuture<CompletedPart> inFlight = CompletableFuture.completedFuture(null);
+  private boolean uploading;
   private Throwable failure;
   private Promise<Void> whenDrained;
 
@@ -52,7 +56,6 @@ final class UploadAppender {
     this.buffer = buffer;
     this.limit = limit;
     this.checksum = checksum;
-    this.parts = new ArrayList<>(upload.parts());
     System.arraycopy(tail, 0, buffer, 0, tail.length);
     this.filled = tail.length;
   }
@@ -73,7 +76,25 @@ final class UploadAppender {
     }
     pending.add(chunk);
     drain();
-    return !flushing && pending.isEmpty();
+    return !encrypting && pending.isEmpty();
+  }
+
+  /**
+   * Hashes the plaintext of every part as it is encrypted (on the worker, in part order). Only
+   * meaningful when this body carries the upload from its first byte: then the finished recording
+   * needs no read-back to be hashed.
+   */
+  void hashWhole(MessageDigest digest) {
+    this.wholeHash = digest;
+  }
+
+  MessageDigest wholeHash() {
+    return wholeHash;
+  }
+
+  /** The recording's first bytes, as seen by the first part encrypted. */
+  byte[] head() {
+    return head;
   }
 
   long received() {
@@ -93,7 +114,7 @@ final class UploadAppender {
     if (failure != null) {
       return Future.failedFuture(failure);
     }
-    if (!flushing && pending.isEmpty()) {
+    if (isIdle()) {
       return Future.succeededFuture();
     }
     if (whenDrained == null) {
@@ -102,9 +123,13 @@ final class UploadAppender {
     return whenDrained.future();
   }
 
-  /** Parts stored so far, including those written by this body. */
+  private boolean isIdle() {
+    return !encrypting && !uploading && pending.isEmpty();
+  }
+
+  /** Parts stored so far, including those written by this body (complete once {@link #drained}). */
   List<CompletedPart> parts() {
-    return List.copyOf(parts);
+    return upload.parts();
   }
 
   int filled() {
@@ -117,14 +142,14 @@ final class UploadAppender {
 
   /** Encrypts and stores what the buffer holds as the upload's last part. */
   Future<Void> writeLastPart() {
-    return flush(true);
+    return drained().compose(ignored -> encrypt(true)).compose(ignored -> drained());
   }
 
   private void drain() {
-    while (!flushing && failure == null && !pending.isEmpty()) {
+    while (!encrypting && failure == null && !pending.isEmpty()) {
       if (filled == buffer.length) {
         // A full buffer and at least one more byte: the buffer is not the last part.
-        flush(false).onComplete(done -> drain());
+        encrypt(false).onComplete(done -> drain());
         return;
       }
       Buffer chunk = pending.peek();
@@ -137,34 +162,53 @@ final class UploadAppender {
         pendingPosition = 0;
       }
     }
-    if (!flushing && (pending.isEmpty() || failure != null)) {
-      if (whenDrained != null) {
-        Promise<Void> drainedPromise = whenDrained;
-        whenDrained = null;
-        if (failure != null) {
-          drainedPromise.fail(failure);
-        } else {
-          drainedPromise.complete();
-        }
+    signalIfDrained();
+  }
+
+  private void signalIfDrained() {
+    if (whenDrained != null && (failure != null || isIdle())) {
+      Promise<Void> drainedPromise = whenDrained;
+      whenDrained = null;
+      if (failure != null) {
+        drainedPromise.fail(failure);
+      } else {
+        drainedPromise.complete();
       }
     }
   }
 
-  private Future<Void> flush(boolean last) {
-    flushing = true;
+  /** Waits for the part in flight, encrypts the buffer (freeing it), and sends the new part. */
+  private Future<Void> encrypt(boolean last) {
+    encrypting = true;
     int length = filled;
-    CompletableFuture<CompletedPart> stored = CompletableFuture
-        .supplyAsync(() -> upload.writePart(buffer, length, last), blocking)
-        .thenCompose(part -> part);
-    return Future.fromCompletionStage(stored, context).transform(result -> {
-      flushing = false;
-      if (result.succeeded()) {
-        parts.add(result.result());
-        filled = 0;
-        return Future.<Void>succeededFuture();
+    CompletableFuture<EncryptedObjects.EncryptedPart> encrypted = inFlight
+        .thenApplyAsync(previous -> {
+          if (wholeHash != null) {
+            wholeHash.update(buffer, 0, length);
+          }
+          if (head == null) {
+            head = java.util.Arrays.copyOf(buffer, Math.min(length, AudioSniffer.HEAD_BYTES));
+          }
+          return upload.encrypt(buffer, length, last);
+        }, blocking);
+    return Future.fromCompletionStage(encrypted, context).transform(result -> {
+      encrypting = false;
+      if (result.failed()) {
+        failure = failure == null ? result.cause() : failure;
+        signalIfDrained();
+        return Future.<Void>failedFuture(failure);
       }
-      failure = result.cause();
-      return Future.<Void>failedFuture(result.cause());
+      filled = 0;
+      uploading = true;
+      inFlight = upload.upload(result.result());
+      inFlight.whenComplete((part, error) -> context.runOnContext(v -> {
+        uploading = !inFlight.isDone();
+        if (error != null && failure == null) {
+          failure = error;
+        }
+        drain();
+      }));
+      return Future.<Void>succeededFuture();
     });
   }
 }

@@ -236,6 +236,9 @@ public final class Uploads {
               state.partSize(), state.multipartUploadId(), state.parts());
           UploadAppender appender = new UploadAppender(context, blocking, upload, new byte[(int) state.partSize()],
               tail, limit, checksum == null ? null : checksum.newDigest());
+          if (state.offset() == 0) {
+            appender.hashWhole(sha256());
+          }
           return stream(body, appender, requestEnded)
               .transform(streamed -> settle(state, key, upload, appender, checksum, streamed.failed()));
         }))
@@ -314,7 +317,10 @@ public final class Uploads {
       UploadAppender appender) {
     return appender.writeLastPart()
         .compose(ignored -> on(upload.complete()))
-        .compose(ignored -> on(verify(key, state)))
+        .compose(ignored -> appender.wholeHash() != null
+            ? Future.succeededFuture(new Verified(HexFormat.of().formatHex(appender.wholeHash().digest()),
+                AudioSniffer.sniff(appender.head() == null ? new byte[0] : appender.head())))
+            : on(verify(key, state)))
         .compose(verified -> {
           UploadState done = state.completed(upload.parts(), verified.sha256(), verified.mediaType());
           return on(store.save(done)).compose(saved -> on(store.saveTail(key, done, new byte[0], 0))).map(done);
@@ -394,6 +400,7 @@ public final class Uploads {
           state.partSize(), state.multipartUploadId(), state.parts());
       UploadAppender appender = new UploadAppender(context, blocking, upload, new byte[(int) state.partSize()],
           new byte[0], settings.maxSize(), null);
+      appender.hashWhole(sha256());
       return stream(body, appender, ended).compose(ignored -> {
         if (appender.received() == 0) {
           return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
@@ -536,6 +543,7 @@ public final class Uploads {
           state.partSize(), state.multipartUploadId(), state.parts());
       UploadAppender appender = new UploadAppender(context, blocking, upload, new byte[(int) state.partSize()],
           new byte[0], state.length(), null);
+      appender.hashWhole(sha256());
       Future<Void> copied = Future.succeededFuture();
       for (UploadState partial : partials) {
         copied = copied.compose(ignored -> copy(partial, appender));
