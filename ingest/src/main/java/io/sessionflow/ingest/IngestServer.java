@@ -158,5 +158,6 @@ public final class IngestServer implements AutoCloseable {
       runtime.vertx().cancelTimer(sweepTimer);
     }
     view.close();
+    uploads.close();
   }
 }

@@ -54,6 +54,7 @@ public final class Uploads {
   private final AuditLog audit;
   private final UploadMetrics metrics;
   private final Set<String> active = ConcurrentHashMap.newKeySet();
+  private final UploadLock lock;
 
   public Uploads(Vertx vertx, Executor blocking, UploadStore store, RecordingKeys keys, ConsentStore consents,
       MemoryBudget budget, UploadSettings settings, long partSize, Clock clock, CompletionPublisher publisher,
@@ -70,6 +71,7 @@ public final class Uploads {
     this.publisher = publisher;
     this.audit = audit;
     this.metrics = new UploadMetrics(registry, active);
+    this.lock = new UploadLock(store.objectStore(), store.bucket(), clock, vertx);
   }
 
   public UploadSettings settings() {
@@ -187,13 +189,28 @@ public final class Uploads {
   public Future<UploadState> append(Caller caller, String id, long offset, Long declaredLength,
       Checksum checksum, ReadStream<Buffer> body, Future<Void> requestEnded) {
     if (!active.add(id)) {
-      return Future.failedFuture(new UploadException(UploadException.Kind.LOCKED,
-          "another request is writing this upload; retry when it has finished"));
+      return Future.failedFuture(locked());
     }
     return find(caller, id)
         .compose(state -> checkAppend(state, offset, declaredLength))
-        .compose(state -> appendChecked(state, checksum, body, requestEnded))
+        .compose(state -> withLock(id, () -> appendChecked(state, checksum, body, requestEnded)))
         .onComplete(done -> active.remove(id));
+  }
+
+  /** Runs {@code work} holding the upload's cross-replica lock; LOCKED if another writer has it. */
+  private <T> Future<T> withLock(String id, java.util.function.Supplier<Future<T>> work) {
+    return on(lock.acquire(id)).compose(held -> {
+      if (held == null) {
+        return Future.failedFuture(locked());
+      }
+      return work.get().transform(result -> on(held.release()).transform(released -> result.succeeded()
+          ? Future.succeededFuture(result.result()) : Future.failedFuture(result.cause())));
+    });
+  }
+
+  private static UploadException locked() {
+    return new UploadException(UploadException.Kind.LOCKED,
+        "another request is writing this upload; retry when it has finished");
   }
 
   private Future<UploadState> checkAppend(UploadState state, long offset, Long declaredLength) {
@@ -575,10 +592,9 @@ public final class Uploads {
   /** Deletes an upload and everything it stored, crypto-shredding its key. */
   public Future<Void> terminate(Caller caller, String id) {
     if (!active.add(id)) {
-      return Future.failedFuture(new UploadException(UploadException.Kind.LOCKED,
-          "another request is writing this upload; retry when it has finished"));
+      return Future.failedFuture(locked());
     }
-    return find(caller, id).compose(this::terminateQuietly)
+    return find(caller, id).compose(state -> withLock(id, () -> terminateQuietly(state)))
         .onSuccess(ignored -> audit.record(caller, "upload.terminate", "recording", id, "ok"))
         .onComplete(done -> active.remove(id));
   }
@@ -621,6 +637,11 @@ public final class Uploads {
       }
       return count;
     });
+  }
+
+  /** Releases the upload locks this process holds, so a restarted or other replica can continue. */
+  public void close() {
+    lock.releaseAll();
   }
 
   private <T> Future<T> on(CompletionStage<T> stage) {

@@ -252,6 +252,24 @@ class TusProtocolIT {
   }
 
   @Test
+  void aWriterOnAnotherReplicaLocksOutUntilItsLeaseLapses() {
+    byte[] audio = audio(1000, 11);
+    String location = location(create(therapist, (long) audio.length, metadata(consentId)));
+    String lockKey = "uploads/" + id(location) + "/lock";
+    // Another replica is writing: its lock is fresh.
+    harness.runtime().store().put(IngestHarness.BUCKET, lockKey,
+        ("other-replica " + java.time.Instant.now().plusSeconds(60)).getBytes(StandardCharsets.UTF_8), Map.of())
+        .join();
+    assertThat(patch(therapist, location, 0, audio).statusCode()).isEqualTo(423);
+    // That replica died: its lease lapsed, so the next writer takes over.
+    harness.runtime().store().put(IngestHarness.BUCKET, lockKey,
+        ("other-replica " + java.time.Instant.now().minusSeconds(1)).getBytes(StandardCharsets.UTF_8), Map.of())
+        .join();
+    assertThat(offset(patch(therapist, location, 0, audio))).isEqualTo(audio.length);
+    assertThat(harness.runtime().store().listKeys(IngestHarness.BUCKET, lockKey).join()).isEmpty();
+  }
+
+  @Test
   void terminationDeletesTheUploadItsBytesAndItsKey() {
     String location = location(create(therapist, 6_000_000L, metadata(consentId)));
     patch(therapist, location, 0, audio(5_500_000, 7));
