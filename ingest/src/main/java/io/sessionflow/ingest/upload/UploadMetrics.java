@@ -29,7 +29,7 @@ public final class UploadMetrics {
   }
 
   void created(String source) {
-    Counter.builder("sessionflow.uploads.created").tag("source", source).register(registry).increment();
+    Counter.builder("sessionflow.uploads.started").tag("source", source).register(registry).increment();
   }
 
   void completed(UploadState state) {
