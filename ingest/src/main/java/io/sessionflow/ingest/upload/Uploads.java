@@ -244,11 +244,27 @@ public final class Uploads {
 
   private Future<UploadState> appendChecked(UploadState state, Checksum checksum, ReadStream<Buffer> body,
       Future<Void> requestEnded) {
+    long limit = state.lengthKnown() ? state.length() - state.offset() : settings.maxSize() - state.offset();
+    return withWriter(state, limit, checksum, (key, upload, appender) -> stream(body, appender, requestEnded)
+        .transform(streamed -> settle(state, key, upload, appender, checksum, streamed.failed())));
+  }
+
+  /** What runs while an upload's buffer is leased and its writer is open. */
+  @FunctionalInterface
+  private interface WriterWork {
+    Future<UploadState> apply(DataKey key, EncryptedObjects.EncryptedUpload upload, UploadAppender appender);
+  }
+
+  /**
+   * Leases the upload's buffer memory (waiting for it if the budget is spent), opens its writer
+   * where the stored state left off, runs {@code work}, and gives the memory back. A writer that
+   * starts at offset 0 sees the whole recording, so it hashes it on the way.
+   */
+  private Future<UploadState> withWriter(UploadState state, long limit, Checksum checksum, WriterWork work) {
     Context context = vertx.getOrCreateContext();
     long bufferBytes = state.partSize() + PartLayout.ciphertextSize(state.partSize());
     return budget.acquire(bufferBytes).compose(lease -> on(keys.load(state.id()))
         .compose(key -> on(store.loadTail(key, state)).compose(tail -> {
-          long limit = state.lengthKnown() ? state.length() - state.offset() : settings.maxSize() - state.offset();
           EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()), "raw",
               state.partSize(), state.multipartUploadId(), state.parts());
           UploadAppender appender = new UploadAppender(context, blocking, upload, new byte[(int) state.partSize()],
@@ -256,8 +272,7 @@ public final class Uploads {
           if (state.offset() == 0) {
             appender.hashWhole(sha256());
           }
-          return stream(body, appender, requestEnded)
-              .transform(streamed -> settle(state, key, upload, appender, checksum, streamed.failed()));
+          return work.apply(key, upload, appender);
         }))
         .onComplete(done -> lease.close()));
   }
@@ -410,25 +425,17 @@ public final class Uploads {
 
   private Future<UploadState> appendWhole(UploadState state, ReadStream<Buffer> body, Future<Void> ended) {
     // The length becomes known at the end of the stream: settle then as an upload of that length.
-    Context context = vertx.getOrCreateContext();
-    long bufferBytes = state.partSize() + PartLayout.ciphertextSize(state.partSize());
-    return budget.acquire(bufferBytes).compose(lease -> on(keys.load(state.id())).compose(key -> {
-      EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()), "raw",
-          state.partSize(), state.multipartUploadId(), state.parts());
-      UploadAppender appender = new UploadAppender(context, blocking, upload, new byte[(int) state.partSize()],
-          new byte[0], settings.maxSize(), null);
-      appender.hashWhole(sha256());
-      return stream(body, appender, ended).compose(ignored -> {
-        if (appender.received() == 0) {
-          return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
-              "the request body is empty: send the recording's bytes"));
-        }
-        metrics.received(appender.received());
-        UploadState sized = state.withLength(appender.received())
-            .withProgress(appender.parts(), appender.filled(), state.expiresAt());
-        return complete(sized, key, upload, appender);
-      });
-    }).onComplete(done -> lease.close()));
+    return withWriter(state, settings.maxSize(), null, (key, upload, appender) -> stream(body, appender, ended)
+        .compose(ignored -> {
+          if (appender.received() == 0) {
+            return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
+                "the request body is empty: send the recording's bytes"));
+          }
+          metrics.received(appender.received());
+          UploadState sized = state.withLength(appender.received())
+              .withProgress(appender.parts(), appender.filled(), state.expiresAt());
+          return complete(sized, key, upload, appender);
+        }));
   }
 
   // ---- blocking writes (archive imports) ------------------------------------------------------
@@ -553,21 +560,14 @@ public final class Uploads {
   }
 
   private Future<UploadState> joinInto(UploadState state, List<UploadState> partials) {
-    Context context = vertx.getOrCreateContext();
-    long bufferBytes = state.partSize() + PartLayout.ciphertextSize(state.partSize());
-    return budget.acquire(bufferBytes).compose(lease -> on(keys.load(state.id())).compose(key -> {
-      EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()), "raw",
-          state.partSize(), state.multipartUploadId(), state.parts());
-      UploadAppender appender = new UploadAppender(context, blocking, upload, new byte[(int) state.partSize()],
-          new byte[0], state.length(), null);
-      appender.hashWhole(sha256());
+    return withWriter(state, state.length(), null, (key, upload, appender) -> {
       Future<Void> copied = Future.succeededFuture();
       for (UploadState partial : partials) {
         copied = copied.compose(ignored -> copy(partial, appender));
       }
       return copied.compose(ignored -> appender.drained()).compose(ignored -> complete(
           state.withProgress(appender.parts(), appender.filled(), state.expiresAt()), key, upload, appender));
-    }).onComplete(done -> lease.close()));
+    });
   }
 
   private Future<Void> copy(UploadState partial, UploadAppender appender) {

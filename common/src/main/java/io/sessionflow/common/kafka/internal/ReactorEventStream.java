@@ -105,16 +105,7 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
 
   @Override
   public Consumer subscribe(Subscription subscription, EventHandler handler) {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, subscription.groupId());
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-" + subscription.stage());
-    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // Manual commits only: an offset moves only after the work for it is durable.
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, Object> props = consumerProps(subscription.groupId(), subscription.stage());
     ReceiverOptions<String, byte[]> options = ReceiverOptions.<String, byte[]>create(props)
         .subscription(subscription.topics().stream().map(Topic::topicName).collect(Collectors.toSet()))
         .commitInterval(Duration.ofMillis(200))
@@ -148,16 +139,8 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
 
   @Override
   public Replay replay(Set<Topic> topics, EventHandler handler) {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     // A group of its own that never commits: every replay starts from the beginning.
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.clientId() + "-replay-" + UUID.randomUUID());
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-replay");
-    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, Object> props = consumerProps(config.clientId() + "-replay-" + UUID.randomUUID(), "replay");
     Set<String> names = topics.stream().map(Topic::topicName).collect(Collectors.toSet());
     Map<TopicPartition, Long> remaining = new ConcurrentHashMap<>(endOffsets(props, names));
     remaining.values().removeIf(end -> end == 0);
@@ -203,6 +186,20 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
         return !running.isDisposed();
       }
     };
+  }
+
+  private Map<String, Object> consumerProps(String groupId, String clientSuffix) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-" + clientSuffix);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // Manual commits only: an offset moves only after the work for it is durable.
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return props;
   }
 
   private static Map<TopicPartition, Long> endOffsets(Map<String, Object> props, Set<String> topics) {
