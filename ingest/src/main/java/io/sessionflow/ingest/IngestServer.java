@@ -82,7 +82,7 @@ public final class IngestServer implements AutoCloseable {
     imports.mount(router);
     runtime.onClose(imports);
     router.route().last().handler(ctx -> new Problem(404, "Not Found",
-        "No such endpoint: " + ctx.request().method() + " " + ctx.normalizedPath()).send(ctx.response()));
+        "No such endpoint: " + ctx.request().method() + " " + ctx.normalizedPath()).reject(ctx.request()));
     router.route().failureHandler(ctx -> {
       int status = ctx.statusCode() >= 400 ? ctx.statusCode() : 500;
       if (status >= 500) {
@@ -97,7 +97,7 @@ public final class IngestServer implements AutoCloseable {
       new Problem(retryable ? 503 : status, status >= 500 ? "Service Unavailable" : "Request Failed",
           retryable ? "A dependency is briefly unavailable. Retry in a few seconds."
               : status >= 500 ? "The server could not complete the request; it was logged. Try again later."
-                  : "The request could not be processed.").send(ctx.response());
+                  : "The request could not be processed.").reject(ctx.request());
     });
   }
 
@@ -145,7 +145,7 @@ public final class IngestServer implements AutoCloseable {
   private static void clinicalOnly(io.vertx.ext.web.RoutingContext ctx) {
     if (BearerAuthHandler.caller(ctx).role() == Role.OPS) {
       new Problem(403, "Forbidden", "The ops role sees metrics and the dashboard only, never clinical data.")
-          .send(ctx.response());
+          .reject(ctx.request());
       return;
     }
     ctx.next();

@@ -51,6 +51,6 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
 
   private static void unauthorized(RoutingContext ctx, String detail) {
     ctx.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-    new Problem(401, "Unauthorized", detail).send(ctx.response());
+    new Problem(401, "Unauthorized", detail).reject(ctx.request());
   }
 }
