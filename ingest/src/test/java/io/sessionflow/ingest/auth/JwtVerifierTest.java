@@ -112,6 +112,29 @@ class JwtVerifierTest {
         .hasMessageContaining("practice claim");
   }
 
+  @Test
+  void productionFetchesTheIssuersJwksOverHttp() throws Exception {
+    LocalTokenIssuer issuer = LocalTokenIssuer.loadOrCreate(dir, Clock.systemUTC());
+    byte[] jwks = Files.readAllBytes(issuer.jwksFile());
+    com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/.well-known/jwks.json", exchange -> {
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, jwks.length);
+      exchange.getResponseBody().write(jwks);
+      exchange.close();
+    });
+    server.start();
+    try {
+      JwtVerifier remote = JwtVerifier.from(new AuthConfig("http://127.0.0.1:" + server.getAddress().getPort()
+          + "/.well-known/jwks.json", LocalTokenIssuer.ISSUER, LocalTokenIssuer.AUDIENCE));
+      assertThat(remote.verify(issuer.issue("ther-9", Role.THERAPIST, "prac-9", Duration.ofMinutes(5))).subject())
+          .isEqualTo("ther-9");
+    } finally {
+      server.stop(0);
+    }
+  }
+
   private static String rsaSigned(RSAKey key, JWTClaimsSet claims) throws Exception {
     SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
     jwt.sign(new RSASSASigner(key));

@@ -141,6 +141,23 @@ class RecordingsIT {
   }
 
   @Test
+  void revokingAConsentAsksForTheDeletionOfEverythingRecordedUnderIt() {
+    HttpResponse<String> created = harness.send(harness.request("/v1/consents", therapist)
+        .header("Content-Type", "application/json").POST(BodyPublishers.ofString("{\"clientRef\":\"wren-3\","
+            + "\"scope\":[\"record\"],\"formVersion\":\"v2\",\"capturedAt\":\"2026-11-01T09:00:00Z\"}")));
+    String revoked = new JsonObject(created.body()).getString("id");
+    assertThat(harness.send(harness.request("/v1/consents/" + revoked, therapist).DELETE()).statusCode())
+        .isEqualTo(204);
+    HttpResponse<String> read = harness.send(harness.request("/v1/consents/" + revoked, therapist).GET());
+    assertThat(new JsonObject(read.body()).getString("status")).isEqualTo("REVOKED");
+    await().atMost(Duration.ofSeconds(20)).until(() -> SEEN.stream().anyMatch(e ->
+        e instanceof DeletionRequestedEvent d && d.subjectId().equals(revoked)
+            && d.scope() == DeletionRequestedEvent.Scope.CONSENT));
+    assertThat(get("/v1/consents/" + revoked, harness.token("ther-other", Role.THERAPIST, "prac-r")))
+        .isEqualTo(404);
+  }
+
+  @Test
   void everyUploadReadDeletionAndConsentChangeIsAuditedWithoutPhi() {
     String id = upload();
     get("/v1/recordings/" + id, therapist);
