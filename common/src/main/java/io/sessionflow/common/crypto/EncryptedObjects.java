@@ -272,6 +272,16 @@ public final class EncryptedObjects {
       return key.decryptingStream(binding, new RangedInputStream(objectKey, offset, offset + length));
     }
 
+    /**
+     * The whole plaintext as a blocking stream that can seek: {@code skip} jumps to the part
+     * that holds the target and {@code reset} returns to the mark, so a demuxer that needs random
+     * access (an MP4 with its index at the end) reads straight from storage instead of buffering
+     * the recording. Memory: one 1 MiB range and one segment. Read it on a worker thread.
+     */
+    public InputStream openStream() {
+      return new SeekableStream();
+    }
+
     /** Plaintext bytes {@code [offset, offset + length)}, fetching only the parts that hold them. */
     public CompletableFuture<byte[]> read(long offset, long length) {
       if (offset < 0 || length < 0 || offset + length > plaintextSize) {
@@ -299,6 +309,93 @@ public final class EncryptedObjects {
         });
       }
       return chain.thenApply(ignored -> out.toByteArray());
+    }
+
+    /** See {@link #openStream()}. Not thread-safe. */
+    private final class SeekableStream extends InputStream {
+      private long position;
+      private long mark;
+      private InputStream part;
+      private long partIndex = -1;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public int read(byte[] into, int offset, int length) throws IOException {
+        if (length == 0) {
+          return 0;
+        }
+        if (position >= plaintextSize) {
+          return -1;
+        }
+        long index = position / layout.partSize();
+        if (part == null || partIndex != index) {
+          closePart();
+          part = openPart(index);
+          partIndex = index;
+          part.skipNBytes(position - index * layout.partSize());
+        }
+        int n = part.read(into, offset, (int) Math.min(length, plaintextSize - position));
+        if (n < 0) {
+          throw new IOException("part " + index + " ended early");
+        }
+        position += n;
+        if (position % layout.partSize() == 0) {
+          closePart();
+        }
+        return n;
+      }
+
+      @Override
+      public long skip(long n) throws IOException {
+        long target = n <= 0 ? position : n >= plaintextSize - position ? plaintextSize : position + n;
+        long skipped = target - position;
+        if (part != null && target / layout.partSize() == partIndex && target % layout.partSize() != 0) {
+          part.skipNBytes(skipped);
+        } else {
+          closePart();
+        }
+        position = target;
+        return skipped;
+      }
+
+      @Override
+      public boolean markSupported() {
+        return true;
+      }
+
+      @Override
+      public synchronized void mark(int readLimit) {
+        mark = position;
+      }
+
+      @Override
+      public synchronized void reset() throws IOException {
+        closePart();
+        position = mark;
+      }
+
+      @Override
+      public int available() {
+        return (int) Math.min(Integer.MAX_VALUE, plaintextSize - position);
+      }
+
+      @Override
+      public void close() throws IOException {
+        closePart();
+      }
+
+      private void closePart() throws IOException {
+        if (part != null) {
+          part.close();
+          part = null;
+          partIndex = -1;
+        }
+      }
     }
   }
 }

@@ -105,6 +105,25 @@ class EncryptedStorageIT {
   }
 
   @Test
+  void theSeekableStreamReadsSkipsAndResetsAcrossParts() throws Exception {
+    byte[] audio = markedAudio((int) (2 * PART + 5000), 9);
+    DataKey key = keys.create("rec-seek").join();
+    writeMultipart(key, "raw/rec-seek", audio);
+    EncryptedObjects.EncryptedObjectReader reader = objects.open(key, "raw/rec-seek", "raw").join();
+    try (InputStream in = reader.openStream()) {
+      assertThat(in.markSupported()).isTrue();
+      in.mark(Integer.MAX_VALUE);
+      assertThat(in.readNBytes(10)).isEqualTo(Arrays.copyOf(audio, 10));
+      assertThat(in.skip(PART + 7)).isEqualTo(PART + 7);
+      assertThat(in.readNBytes(100)).isEqualTo(Arrays.copyOfRange(audio, (int) PART + 17, (int) PART + 117));
+      assertThat(in.skip(Long.MAX_VALUE)).isEqualTo(audio.length - PART - 117);
+      assertThat(in.read()).isEqualTo(-1);
+      in.reset();
+      assertThat(in.readAllBytes()).isEqualTo(audio);
+    }
+  }
+
+  @Test
   void smallObjectsAndEmptyObjectsRoundTrip() {
     DataKey key = keys.create("rec-small").join();
     byte[] transcript = "{\"segments\":[]}".getBytes(StandardCharsets.UTF_8);
