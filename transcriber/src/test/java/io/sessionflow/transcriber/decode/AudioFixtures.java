@@ -1,0 +1,68 @@
+package io.sessionflow.transcriber.decode;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.FloatBuffer;
+import java.util.Map;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+
+/**
+ * Test recordings made in memory with FFmpeg's encoders (never written to disk): a tone whose
+ * left and right channels can differ, in the containers and codecs phones and archives produce.
+ */
+public final class AudioFixtures {
+  /** container, codec, sample format the encoder takes. */
+  public record Format(String container, int codec, int sampleFormat, Map<String, String> options) {
+  }
+
+  public static final Map<String, Format> FORMATS = Map.of(
+      "wav-s16", new Format("wav", avcodec.AV_CODEC_ID_PCM_S16LE, avutil.AV_SAMPLE_FMT_S16, Map.of()),
+      "wav-s24", new Format("wav", avcodec.AV_CODEC_ID_PCM_S24LE, avutil.AV_SAMPLE_FMT_S32, Map.of()),
+      "wav-float", new Format("wav", avcodec.AV_CODEC_ID_PCM_F32LE, avutil.AV_SAMPLE_FMT_FLT, Map.of()),
+      "mp3", new Format("mp3", avcodec.AV_CODEC_ID_MP3, avutil.AV_SAMPLE_FMT_FLTP, Map.of()),
+      "m4a", new Format("ipod", avcodec.AV_CODEC_ID_AAC, avutil.AV_SAMPLE_FMT_FLTP,
+          Map.of("movflags", "frag_keyframe+empty_moov")),
+      "ogg-opus", new Format("ogg", avcodec.AV_CODEC_ID_OPUS, avutil.AV_SAMPLE_FMT_FLT, Map.of()),
+      "webm-opus", new Format("webm", avcodec.AV_CODEC_ID_OPUS, avutil.AV_SAMPLE_FMT_FLT, Map.of()),
+      "flac", new Format("flac", avcodec.AV_CODEC_ID_FLAC, avutil.AV_SAMPLE_FMT_S16, Map.of()),
+      "amr", new Format("amr", avcodec.AV_CODEC_ID_AMR_NB, avutil.AV_SAMPLE_FMT_S16, Map.of()));
+
+  private AudioFixtures() {
+  }
+
+  /**
+   * Encodes {@code seconds} of a 440 Hz tone; {@code rightGain} scales the right channel (stereo
+   * only), so 0.05 makes the left channel clearly dominant.
+   */
+  public static byte[] tone(Format format, int sampleRate, int channels, double seconds, double rightGain)
+      throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(out, channels)) {
+      recorder.setFormat(format.container());
+      recorder.setAudioCodec(format.codec());
+      recorder.setSampleRate(sampleRate);
+      recorder.setAudioChannels(channels);
+      recorder.setSampleFormat(format.sampleFormat());
+      recorder.setAudioBitrate(64_000);
+      format.options().forEach(recorder::setOption);
+      recorder.start();
+      int total = (int) (seconds * sampleRate);
+      int block = 1024;
+      for (int start = 0; start < total; start += block) {
+        int n = Math.min(block, total - start);
+        float[] interleaved = new float[n * channels];
+        for (int i = 0; i < n; i++) {
+          float v = (float) (0.4 * Math.sin(2 * Math.PI * 440 * (start + i) / sampleRate));
+          interleaved[i * channels] = v;
+          if (channels == 2) {
+            interleaved[i * channels + 1] = (float) (v * rightGain);
+          }
+        }
+        recorder.recordSamples(sampleRate, channels, FloatBuffer.wrap(interleaved));
+      }
+      recorder.stop();
+    }
+    return out.toByteArray();
+  }
+}
