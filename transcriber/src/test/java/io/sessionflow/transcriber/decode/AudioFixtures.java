@@ -37,6 +37,12 @@ public final class AudioFixtures {
    */
   public static byte[] tone(Format format, int sampleRate, int channels, double seconds, double rightGain)
       throws Exception {
+    return tone(format, sampleRate, channels, seconds, rightGain, 0.4);
+  }
+
+  /** Same, with the left channel's amplitude given (0 makes silence). */
+  public static byte[] tone(Format format, int sampleRate, int channels, double seconds, double rightGain,
+      double amplitude) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(out, channels)) {
       recorder.setFormat(format.container());
@@ -53,7 +59,7 @@ public final class AudioFixtures {
         int n = Math.min(block, total - start);
         float[] interleaved = new float[n * channels];
         for (int i = 0; i < n; i++) {
-          float v = (float) (0.4 * Math.sin(2 * Math.PI * 440 * (start + i) / sampleRate));
+          float v = (float) (amplitude * Math.sin(2 * Math.PI * 440 * (start + i) / sampleRate));
           interleaved[i * channels] = v;
           if (channels == 2) {
             interleaved[i * channels + 1] = (float) (v * rightGain);

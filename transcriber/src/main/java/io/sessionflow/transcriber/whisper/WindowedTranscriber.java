@@ -1,0 +1,94 @@
+package io.sessionflow.transcriber.whisper;
+
+import io.sessionflow.transcriber.decode.AudioDecoder;
+import io.sessionflow.transcriber.decode.DecodeException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * decode → 30-second windows → Whisper per window → one timeline of segments. Segments are put
+ * on recording time, clamped to their window and to the audio, stripped of empty text and of
+ * verbatim repeats (Whisper's typical hallucination loop), and attributed to a speaker when one
+ * stereo channel clearly dominates. Blocking; one transcription per {@link WhisperEngine.Slot}.
+ */
+public final class WindowedTranscriber {
+  /** Below this RMS (about -70 dBFS) a recording counts as silent throughout. */
+  static final double SILENCE_RMS = 3e-4;
+  /** A channel "clearly dominates" with four times the other's energy (6 dB). */
+  static final double DOMINANCE = 4.0;
+
+  private final AudioDecoder decoder;
+  private final int windowFrames;
+
+  public WindowedTranscriber(AudioDecoder decoder, int windowFrames) {
+    this.decoder = decoder;
+    this.windowFrames = windowFrames;
+  }
+
+  /** The result, before it becomes the transcript JSON. */
+  public record Result(List<Segment> segments, double audioSeconds, int channels, String codec) {
+  }
+
+  public Result transcribe(InputStream audio, WhisperEngine.Slot slot) {
+    List<Segment> segments = new ArrayList<>();
+    Windower windower = new Windower(windowFrames, window -> segments.addAll(place(window,
+        slot.transcribe(window.mono(), window.frames()), segments)));
+    AudioDecoder.Decoded decoded = decoder.decode(audio, windower);
+    windower.finish();
+    if (windower.rms() < SILENCE_RMS) {
+      throw new DecodeException("the recording is silent throughout", null);
+    }
+    return new Result(List.copyOf(segments), decoded.seconds(), decoded.channels(), decoded.codec());
+  }
+
+  /** Window-relative segments onto recording time, cleaned and attributed. */
+  static List<Segment> place(Windower.Window window, List<Segment> found, List<Segment> before) {
+    List<Segment> placed = new ArrayList<>();
+    double windowStart = window.startSeconds();
+    double windowEnd = windowStart + window.frames() / (double) AudioDecoder.SAMPLE_RATE;
+    String previous = before.isEmpty() ? null : before.get(before.size() - 1).text();
+    for (Segment segment : found) {
+      String text = segment.text() == null ? "" : segment.text().strip();
+      if (text.isEmpty() || text.equals(previous)) {
+        continue;
+      }
+      double start = clamp(windowStart + segment.start(), windowStart, windowEnd);
+      double end = clamp(windowStart + segment.end(), start, windowEnd);
+      int id = before.size() + placed.size();
+      placed.add(new Segment(id, round(start), round(end), text, speaker(window, start - windowStart,
+          end - windowStart)));
+      previous = text;
+    }
+    return placed;
+  }
+
+  static String speaker(Windower.Window window, double from, double to) {
+    if (window.left() == null) {
+      return null;
+    }
+    int a = (int) Math.max(0, Math.floor(from * AudioDecoder.SAMPLE_RATE));
+    int b = (int) Math.min(window.frames(), Math.ceil(to * AudioDecoder.SAMPLE_RATE));
+    double left = 0;
+    double right = 0;
+    for (int i = a; i < b; i++) {
+      left += window.left()[i] * window.left()[i];
+      right += window.right()[i] * window.right()[i];
+    }
+    if (left > DOMINANCE * right && left > 0) {
+      return "A";
+    }
+    if (right > DOMINANCE * left && right > 0) {
+      return "B";
+    }
+    return null;
+  }
+
+  private static double clamp(double value, double min, double max) {
+    return Math.max(min, Math.min(max, value));
+  }
+
+  private static double round(double seconds) {
+    return Math.round(seconds * 1000) / 1000.0;
+  }
+}
