@@ -1,0 +1,222 @@
+package io.sessionflow.transcriber;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sessionflow.common.event.PipelineEvent;
+import io.sessionflow.common.event.RecordingStoredEvent;
+import io.sessionflow.common.event.Topic;
+import io.sessionflow.common.event.TranscriptReadyEvent;
+import io.sessionflow.common.failure.Failures;
+import io.sessionflow.common.failure.SessionflowException;
+import io.sessionflow.common.kafka.ConsumedEvent;
+import io.sessionflow.common.kafka.EventStream;
+import io.sessionflow.common.kafka.Subscription;
+import io.sessionflow.common.runtime.StageRuntime;
+import io.sessionflow.common.storage.ObjectKeys;
+import io.sessionflow.common.storage.StorageException;
+import io.sessionflow.transcriber.decode.AudioDecoder;
+import io.sessionflow.transcriber.whisper.WhisperEngine;
+import io.sessionflow.transcriber.whisper.WindowedTranscriber;
+import io.sessionflow.transcriber.whisper.Windower;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code recording.stored} → claim → stream-decrypt → decode → Whisper → encrypt and store the
+ * transcript → {@code transcript.ready} → commit. A bounded pool of slots, each with its own
+ * whisper state; a record's offset is committed only once its transcript is stored and announced.
+ * Idempotent: a recording transcribed before is only announced (once), never transcribed twice.
+ */
+public final class TranscriberStage implements AutoCloseable {
+  public static final String STAGE = "transcriber";
+  public static final String GROUP = "sessionflow-transcriber";
+  private static final Logger LOG = LoggerFactory.getLogger(TranscriberStage.class);
+
+  private final StageRuntime runtime;
+  private final TranscriberConfig config;
+  private final WhisperEngine engine;
+  private final JobLedger ledger;
+  private final ExecutorService workers;
+  private final BlockingQueue<WhisperEngine.Slot> slots;
+  private final WindowedTranscriber transcriber = new WindowedTranscriber(new AudioDecoder(),
+      Windower.WINDOW_FRAMES);
+  private final Metrics metrics;
+  private EventStream.Consumer consumer;
+
+  private TranscriberStage(StageRuntime runtime, TranscriberConfig config, WhisperEngine engine) {
+    this.runtime = runtime;
+    this.config = config;
+    this.engine = engine;
+    this.ledger = new JobLedger(runtime.store(), config.process().pipeline().storage().bucket());
+    this.workers = Executors.newFixedThreadPool(config.slots(), runnable -> {
+      Thread thread = new Thread(runnable, "sessionflow-transcribe");
+      thread.setDaemon(true);
+      return thread;
+    });
+    this.slots = new ArrayBlockingQueue<>(config.slots());
+    for (int i = 0; i < config.slots(); i++) {
+      slots.add(engine.newSlot());
+    }
+    this.metrics = new Metrics(runtime.registry());
+  }
+
+  public static TranscriberStage start(StageRuntime runtime, TranscriberConfig config, WhisperEngine engine) {
+    TranscriberStage stage = new TranscriberStage(runtime, config, engine);
+    stage.consumer = runtime.events().subscribe(Subscription.of(GROUP, STAGE, Topic.RECORDING_STORED)
+        .withRetries(3, Duration.ofSeconds(1), Duration.ofSeconds(30)), stage::handle);
+    runtime.onClose(stage);
+    runtime.health().register("transcriber-consumer",
+        () -> CompletableFuture.completedFuture(stage.consumer.isRunning()));
+    LOG.info("transcriber running: {} slot(s), model {}, {}", config.slots(), engine.modelName(), engine.engine());
+    return stage;
+  }
+
+  /** receive → claim → transcribe (or only announce, if done before) → publish; the offset commits after. */
+  CompletionStage<Void> handle(ConsumedEvent consumed) {
+    if (!(consumed.event() instanceof RecordingStoredEvent stored)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    String id = stored.recordingId();
+    return ledger.load(id).thenCompose(job -> {
+      if (job.published()) {
+        LOG.info("recording {} was transcribed and announced before; skipping the duplicate", id);
+        return CompletableFuture.completedFuture(null);
+      }
+      return transcriptExists(id).thenCompose(exists -> exists ? announce(stored, job)
+          : claim(stored, job).thenCompose(claimed -> transcribe(stored))
+              .thenCompose(ignored -> announce(stored, new JobLedger.Job(job.attempts() + 1, false))));
+    });
+  }
+
+  private CompletableFuture<Void> claim(RecordingStoredEvent stored, JobLedger.Job job) {
+    if (job.attempts() >= config.maxAttempts()) {
+      metrics.failed("poison");
+      return CompletableFuture.failedFuture(new TranscriptionException("gave up after " + job.attempts()
+          + " attempts that never finished (the engine crashed or the process died each time)"));
+    }
+    // Counted before whisper.cpp runs: a crash here is remembered across restarts.
+    return ledger.save(stored.recordingId(), new JobLedger.Job(job.attempts() + 1, false));
+  }
+
+  private CompletableFuture<Void> transcribe(RecordingStoredEvent stored) {
+    String id = stored.recordingId();
+    return runtime.keys().load(id).thenCompose(key -> runtime.objects().open(key, stored.objectKey(),
+        ObjectKeys.RAW).thenApplyAsync(reader -> transcribeOnSlot(stored, reader), workers)
+        .thenCompose(json -> runtime.objects().put(key, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT, json)))
+        .thenApply(info -> null);
+  }
+
+  private byte[] transcribeOnSlot(RecordingStoredEvent stored,
+      io.sessionflow.common.crypto.EncryptedObjects.EncryptedObjectReader reader) {
+    WhisperEngine.Slot slot;
+    try {
+      slot = slots.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TranscriptionException("interrupted while waiting for a slot", true);
+    }
+    long started = System.nanoTime();
+    try (InputStream audio = reader.openStream()) {
+      WindowedTranscriber.Result result = transcriber.transcribe(audio, slot);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      metrics.done(result.audioSeconds(), seconds);
+      LOG.info("recording {} transcribed: {} s of audio in {} s, {} segments", stored.recordingId(),
+          Math.round(result.audioSeconds()), Math.round(seconds * 10) / 10.0, result.segments().size());
+      return TranscriptWriter.json(result, config.whisper().language(), engine.modelName(), engine.engine(),
+          seconds);
+    } catch (IOException e) {
+      throw new TranscriptionException("reading the stored recording failed: " + Failures.reason(e), true);
+    } catch (RuntimeException e) {
+      metrics.failed(e.getClass().getSimpleName());
+      throw e;
+    } finally {
+      slots.add(slot);
+    }
+  }
+
+  private CompletableFuture<Void> announce(RecordingStoredEvent stored, JobLedger.Job job) {
+    String id = stored.recordingId();
+    return runtime.keys().load(id)
+        .thenCompose(key -> runtime.objects().readAll(key, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT))
+        .thenCompose(json -> {
+          io.vertx.core.json.JsonObject transcript = new io.vertx.core.json.JsonObject(
+              io.vertx.core.buffer.Buffer.buffer(json));
+          TranscriptReadyEvent ready = new TranscriptReadyEvent(PipelineEvent.CURRENT_SCHEMA_VERSION,
+              runtime.clock().instant(), id, stored.practiceId(), stored.therapistId(), ObjectKeys.transcript(id),
+              transcript.getDouble("audioSeconds", 0.0), transcript.getJsonArray("segments").size(),
+              transcript.getString("language"), transcript.getString("model"));
+          return runtime.events().publisher().publish(ready);
+        })
+        .thenCompose(ignored -> ledger.save(id, new JobLedger.Job(job.attempts(), true)));
+  }
+
+  private CompletableFuture<Boolean> transcriptExists(String id) {
+    return runtime.store().head(config.process().pipeline().storage().bucket(), ObjectKeys.transcript(id))
+        .thenApply(info -> true)
+        .exceptionallyCompose(e -> Failures.unwrap(e) instanceof StorageException se && se.isNotFound()
+            ? CompletableFuture.completedFuture(false) : CompletableFuture.failedFuture(Failures.unwrap(e)));
+  }
+
+  @Override
+  public void close() {
+    if (consumer != null) {
+      consumer.close();
+    }
+    workers.shutdownNow();
+    slots.forEach(WhisperEngine.Slot::close);
+  }
+
+  /** A transcription that cannot complete; retryable only when storage, not the recording, failed. */
+  static final class TranscriptionException extends SessionflowException {
+    private static final long serialVersionUID = 1L;
+
+    TranscriptionException(String message) {
+      this(message, false);
+    }
+
+    TranscriptionException(String message, boolean retryable) {
+      super(message, retryable, null);
+    }
+  }
+
+  /** Transcription metrics; labels are reason codes, never ids. */
+  private static final class Metrics {
+    private final MeterRegistry registry;
+    private final Counter audioSeconds;
+    private final Counter processingSeconds;
+    private final DistributionSummary realtimeFactor;
+
+    Metrics(MeterRegistry registry) {
+      this.registry = registry;
+      this.audioSeconds = Counter.builder("sessionflow.transcription.audio.seconds")
+          .description("Seconds of audio transcribed").register(registry);
+      this.processingSeconds = Counter.builder("sessionflow.transcription.processing.seconds")
+          .description("Seconds spent decoding and transcribing").register(registry);
+      this.realtimeFactor = DistributionSummary.builder("sessionflow.transcription.realtime.factor")
+          .description("Processing time divided by audio time, per recording")
+          .serviceLevelObjectives(0.05, 0.1, 0.25, 0.5, 1, 2, 5).register(registry);
+    }
+
+    void done(double audio, double processing) {
+      audioSeconds.increment(audio);
+      processingSeconds.increment(processing);
+      if (audio > 0) {
+        realtimeFactor.record(processing / audio);
+      }
+    }
+
+    void failed(String reason) {
+      Counter.builder("sessionflow.transcription.failures").tag("reason", reason).register(registry).increment();
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package io.sessionflow.transcriber;
+
+import io.sessionflow.transcriber.whisper.Segment;
+import io.sessionflow.transcriber.whisper.WindowedTranscriber;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+
+/** The transcript JSON of DESIGN.md: {segments:[{id,start,end,text,speaker?}], language, model, audioSeconds, ...}. */
+final class TranscriptWriter {
+  private TranscriptWriter() {
+  }
+
+  static byte[] json(WindowedTranscriber.Result result, String language, String model, String engine,
+      double processingSeconds) {
+    JsonArray segments = new JsonArray();
+    for (Segment s : result.segments()) {
+      JsonObject segment = new JsonObject().put("id", s.id()).put("start", s.start()).put("end", s.end())
+          .put("text", s.text());
+      if (s.speaker() != null) {
+        segment.put("speaker", s.speaker());
+      }
+      segments.add(segment);
+    }
+    return new JsonObject().put("segments", segments).put("language", language).put("model", model)
+        .put("engine", engine).put("audioSeconds", Math.round(result.audioSeconds() * 1000) / 1000.0)
+        .put("processingSeconds", Math.round(processingSeconds * 1000) / 1000.0)
+        .put("channels", result.channels())
+        .encode().getBytes(StandardCharsets.UTF_8);
+  }
+}

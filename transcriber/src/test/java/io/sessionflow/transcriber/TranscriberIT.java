@@ -1,0 +1,168 @@
+package io.sessionflow.transcriber;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sessionflow.common.config.CryptoConfig;
+import io.sessionflow.common.config.KafkaConfig;
+import io.sessionflow.common.config.PipelineConfig;
+import io.sessionflow.common.config.StorageConfig;
+import io.sessionflow.common.crypto.DataKey;
+import io.sessionflow.common.crypto.Ids;
+import io.sessionflow.common.crypto.KeyEncryptionKeys;
+import io.sessionflow.common.embedded.EmbeddedKafkaBroker;
+import io.sessionflow.common.embedded.EmbeddedS3Server;
+import io.sessionflow.common.event.PipelineEvent;
+import io.sessionflow.common.event.RecordingFailedEvent;
+import io.sessionflow.common.event.RecordingStoredEvent;
+import io.sessionflow.common.event.Topic;
+import io.sessionflow.common.event.TranscriptReadyEvent;
+import io.sessionflow.common.kafka.EventStream;
+import io.sessionflow.common.runtime.StageProcessConfig;
+import io.sessionflow.common.runtime.StageRuntime;
+import io.sessionflow.common.storage.ObjectKeys;
+import io.sessionflow.transcriber.decode.AudioFixtures;
+import io.sessionflow.transcriber.model.GgmlModelWriter;
+import io.sessionflow.transcriber.model.ModelShape;
+import io.sessionflow.transcriber.whisper.WhisperEngine;
+import io.sessionflow.transcriber.whisper.WhisperSettings;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** recording.stored → transcript.ready through the embedded broker and S3Proxy, with real decode and inference. */
+class TranscriberIT {
+  static Path dir;
+  static EmbeddedKafkaBroker kafka;
+  static EmbeddedS3Server s3;
+  static StageRuntime runtime;
+  static WhisperEngine engine;
+  static TranscriberStage stage;
+  static final List<PipelineEvent> SEEN = new CopyOnWriteArrayList<>();
+  static EventStream.Replay replay;
+
+  @BeforeAll
+  static void start() throws Exception {
+    dir = Files.createTempDirectory("transcriber-it");
+    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
+    s3 = EmbeddedS3Server.start(dir.resolve("objects"), "it-access", "it-secret-0123456789");
+    PipelineConfig pipeline = new PipelineConfig(new KafkaConfig(kafka.bootstrapServers(), 2, (short) 1, "tr-it"),
+        new StorageConfig(Optional.of(s3.endpoint()), "us-east-1", "sessionflow", "sessionflow", "it-access",
+            "it-secret-0123456789", true, StorageConfig.MIN_PART_SIZE),
+        new CryptoConfig(KeyEncryptionKeys.createLocalIfMissing(dir.resolve("kek.json")).toString()));
+    runtime = StageRuntime.start(pipeline, "transcriber-it", Clock.systemUTC(), Duration.ofSeconds(60));
+    WhisperSettings whisper = new WhisperSettings("", "en", 2, 1, false);
+    engine = WhisperEngine.load(GgmlModelWriter.write(dir.resolve("model.bin"), ModelShape.SMALL, 3), whisper);
+    TranscriberConfig config = new TranscriberConfig(new StageProcessConfig(pipeline, 0, "127.0.0.1"), whisper, 1,
+        3);
+    stage = TranscriberStage.start(runtime, config, engine);
+    replay = runtime.events().replay(Set.of(Topic.TRANSCRIPT_READY, Topic.RECORDING_FAILED), e -> {
+      SEEN.add(e.event());
+      return CompletableFuture.completedFuture(null);
+    });
+  }
+
+  @AfterAll
+  static void stop() {
+    replay.close();
+    runtime.close();
+    engine.close();
+    kafka.close();
+    s3.close();
+  }
+
+  /** What ingest does: the recording encrypted under a new key in raw/, then recording.stored. */
+  static RecordingStoredEvent store(byte[] audio) {
+    String id = Ids.newId();
+    DataKey key = runtime.keys().create(id).join();
+    var upload = runtime.objects().begin(key, ObjectKeys.raw(id), ObjectKeys.RAW, StorageConfig.MIN_PART_SIZE)
+        .join();
+    upload.writePart(audio, audio.length, true).join();
+    upload.complete().join();
+    RecordingStoredEvent event = new RecordingStoredEvent(1, Instant.now(), id, "prac", "ther", "cons",
+        ObjectKeys.raw(id), audio.length, StorageConfig.MIN_PART_SIZE, "00", "audio/wav", "tus");
+    runtime.events().publisher().publish(event).join();
+    return event;
+  }
+
+  static long count(Class<?> type, String id) {
+    return SEEN.stream().filter(type::isInstance).filter(e -> id.equals(e.key())).count();
+  }
+
+  @Test
+  void aStoredRecordingBecomesAnEncryptedTranscriptAndIsAnnouncedOnce() throws Exception {
+    byte[] stereo = AudioFixtures.tone(AudioFixtures.FORMATS.get("ogg-opus"), 48_000, 2, 8, 0.05);
+    RecordingStoredEvent stored = store(stereo);
+    await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, stored.recordingId()) == 1);
+    DataKey key = runtime.keys().load(stored.recordingId()).join();
+    JsonObject transcript = new JsonObject(Buffer.buffer(runtime.objects().readAll(key,
+        ObjectKeys.transcript(stored.recordingId()), ObjectKeys.TRANSCRIPT).join()));
+    assertThat(transcript.getDouble("audioSeconds")).isBetween(7.9, 8.1);
+    assertThat(transcript.getString("engine")).startsWith("whisper.cpp 1.7.1");
+    assertThat(transcript.getString("model")).isEqualTo("model.bin");
+    assertThat(transcript.getInteger("channels")).isEqualTo(2);
+    for (Object s : transcript.getJsonArray("segments")) {
+      JsonObject segment = (JsonObject) s;
+      assertThat(segment.getDouble("end")).isLessThanOrEqualTo(8.1);
+      assertThat(segment.getString("speaker")).as("left channel dominates").isEqualTo("A");
+    }
+    // The same event delivered again: nothing is transcribed or announced twice.
+    runtime.events().publisher().publish(stored).join();
+    RecordingStoredEvent marker = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("wav-s16"), 16_000, 1, 2, 1));
+    await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, marker.recordingId()) == 1);
+    assertThat(count(TranscriptReadyEvent.class, stored.recordingId())).isEqualTo(1);
+    assertThat(Files.walk(dir.resolve("objects")).filter(Files::isRegularFile).map(p -> {
+      try {
+        return new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }).noneMatch(content -> content.contains("\"segments\""))).isTrue();
+  }
+
+  @Test
+  void filesThatAreNotAudioOrSilentAreDeadLetteredWithTheirReasonNotRetried() throws Exception {
+    RecordingStoredEvent text = store("this is not audio at all".getBytes(StandardCharsets.UTF_8));
+    RecordingStoredEvent silent = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("flac"), 16_000, 1, 3, 1, 0));
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(RecordingFailedEvent.class, text.recordingId()) == 1
+        && count(RecordingFailedEvent.class, silent.recordingId()) == 1);
+    RecordingFailedEvent failed = SEEN.stream().filter(RecordingFailedEvent.class::isInstance)
+        .map(RecordingFailedEvent.class::cast).filter(f -> f.recordingId().equals(text.recordingId()))
+        .findFirst().orElseThrow();
+    assertThat(failed.stage()).isEqualTo("transcriber");
+    assertThat(failed.reason()).contains("not a media file");
+    assertThat(failed.attempts()).isEqualTo(1);
+    assertThat(SEEN.stream().filter(RecordingFailedEvent.class::isInstance).map(RecordingFailedEvent.class::cast)
+        .filter(f -> f.recordingId().equals(silent.recordingId())).findFirst().orElseThrow().reason())
+        .contains("silent throughout");
+  }
+
+  @Test
+  void aRecordingThatKilledTheEngineBeforeIsDeadLetteredNotRetriedForever() {
+    String id = Ids.newId();
+    // Three earlier attempts were claimed and never finished (the process died in whisper.cpp).
+    runtime.store().put("sessionflow", JobLedger.key(id), "3".getBytes(StandardCharsets.US_ASCII), Map.of())
+        .join();
+    runtime.keys().create(id).join();
+    RecordingStoredEvent poison = new RecordingStoredEvent(1, Instant.now(), id, "prac", "ther", "cons",
+        ObjectKeys.raw(id), 10, StorageConfig.MIN_PART_SIZE, "00", "audio/wav", "tus");
+    runtime.events().publisher().publish(poison).join();
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(RecordingFailedEvent.class, id) == 1);
+    assertThat(SEEN.stream().filter(RecordingFailedEvent.class::isInstance).map(RecordingFailedEvent.class::cast)
+        .filter(f -> f.recordingId().equals(id)).findFirst().orElseThrow().reason()).contains("gave up after 3");
+  }
+}
