@@ -9,6 +9,8 @@ import io.sessionflow.common.runtime.StartupException;
 import io.sessionflow.ingest.IngestConfig;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
 import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.transcriber.TranscriberConfig;
+import io.sessionflow.transcriber.whisper.WhisperSettings;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,7 +39,8 @@ public final class SessionflowCli {
 
   /** Flags {@code serve} accepts: the ingest's settings plus the data dir. */
   private static final List<Setting<?>> SERVE_SETTINGS = PipelineConfig.concat(List.of(DATA_DIR),
-      IngestConfig.SETTINGS);
+      IngestConfig.SETTINGS, WhisperSettings.SETTINGS, List.of(TranscriberConfig.SLOTS,
+          TranscriberConfig.MAX_ATTEMPTS));
 
   private SessionflowCli() {
   }

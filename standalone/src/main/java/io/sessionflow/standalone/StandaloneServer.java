@@ -10,6 +10,11 @@ import io.sessionflow.ingest.IngestConfig;
 import io.sessionflow.ingest.IngestServer;
 import io.sessionflow.ingest.auth.JwtVerifier;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
+import io.sessionflow.transcriber.TranscriberConfig;
+import io.sessionflow.transcriber.TranscriberStage;
+import io.sessionflow.transcriber.model.Models;
+import io.sessionflow.transcriber.whisper.WhisperEngine;
+import java.nio.file.Path;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -41,6 +46,7 @@ public final class StandaloneServer implements AutoCloseable {
   private EmbeddedS3Server s3;
   private IngestConfig config;
   private HttpServer http;
+  private boolean generatedModel;
 
   private StandaloneServer() {
   }
@@ -92,6 +98,13 @@ public final class StandaloneServer implements AutoCloseable {
     toClose.push(runtime);
     JwtVerifier verifier = JwtVerifier.from(config.auth());
     IngestServer ingest = IngestServer.start(runtime, config, verifier).awaitReady(Duration.ofSeconds(60));
+    TranscriberConfig transcriberConfig = TranscriberConfig.from(effective.withDefaults(Map.of(
+        "transcriber-slots", "1")));
+    Path model = Models.resolve(transcriberConfig.whisper(), dir.root().resolve("models"));
+    generatedModel = transcriberConfig.whisper().model().isEmpty();
+    WhisperEngine engine = WhisperEngine.load(model, transcriberConfig.whisper());
+    runtime.onClose(engine);
+    TranscriberStage.start(runtime, transcriberConfig, engine);
     http = OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port());
     started.set(true);
     dir.writeInstance(new JsonObject()
@@ -126,7 +139,8 @@ public final class StandaloneServer implements AutoCloseable {
         "  Kafka (embedded)      " + kafka.bootstrapServers() + "   (KRaft, logs in " + dataDir.kafkaDir() + ")",
         "  S3 API (embedded)     " + s3.endpoint() + "   (bucket " + config.pipeline().storage().bucket()
             + ", files in " + dataDir.objectsDir() + ")",
-        "  Stages                ingest (uploads and reads); transcriber, analyzer and purger join as they land",
+        "  Stages                ingest (uploads and reads), transcriber; analyzer and purger join as they land",
+        generatedModel ? "  WARNING               " + Models.NOTICE : "  Model                 as configured",
         "  Get a token           java -jar standalone/target/sessionflow.jar token --data-dir " + dataDir.root()
             + " --subject therapist-1 --role therapist --practice practice-1",
         "Press Ctrl-C to stop.");
