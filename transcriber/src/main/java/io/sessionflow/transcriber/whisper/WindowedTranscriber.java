@@ -2,6 +2,7 @@ package io.sessionflow.transcriber.whisper;
 
 import io.sessionflow.transcriber.decode.AudioDecoder;
 import io.sessionflow.transcriber.decode.DecodeException;
+import io.sessionflow.transcriber.decode.PcmSink;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,15 +32,25 @@ public final class WindowedTranscriber {
   }
 
   public Result transcribe(InputStream audio, WhisperEngine.Slot slot) {
+    AudioDecoder.Decoded[] decoded = new AudioDecoder.Decoded[1];
+    List<Segment> segments = transcribe(sink -> decoded[0] = decoder.decode(audio, sink), slot);
+    return new Result(segments, decoded[0].seconds(), decoded[0].channels(), decoded[0].codec());
+  }
+
+  /**
+   * The same pipeline from any source of 16 kHz PCM (used to check our decode path against a
+   * reference decoder on the same audio).
+   */
+  public List<Segment> transcribe(java.util.function.Consumer<PcmSink> source, WhisperEngine.Slot slot) {
     List<Segment> segments = new ArrayList<>();
     Windower windower = new Windower(windowFrames, window -> segments.addAll(place(window,
         slot.transcribe(window.mono(), window.frames()), segments)));
-    AudioDecoder.Decoded decoded = decoder.decode(audio, windower);
+    source.accept(windower);
     windower.finish();
     if (windower.rms() < SILENCE_RMS) {
       throw new DecodeException("the recording is silent throughout", null);
     }
-    return new Result(List.copyOf(segments), decoded.seconds(), decoded.channels(), decoded.codec());
+    return List.copyOf(segments);
   }
 
   /** Window-relative segments onto recording time, cleaned and attributed. */
