@@ -77,6 +77,8 @@ public final class TranscriberStage implements AutoCloseable {
     runtime.onClose(stage);
     runtime.health().register("transcriber-consumer",
         () -> CompletableFuture.completedFuture(stage.consumer.isRunning()));
+    long timer = runtime.vertx().setPeriodic(5_000, id -> stage.measureLag());
+    runtime.onClose(() -> runtime.vertx().cancelTimer(timer));
     LOG.info("transcriber running: {} slot(s), model {}, {}", config.slots(), engine.modelName(), engine.engine());
     return stage;
   }
@@ -160,6 +162,33 @@ public final class TranscriberStage implements AutoCloseable {
         .thenCompose(ignored -> ledger.save(id, new JobLedger.Job(job.attempts(), true)));
   }
 
+  /** Records waiting for the transcriber: end offsets minus the group's committed offsets. */
+  private void measureLag() {
+    org.apache.kafka.clients.admin.Admin admin = runtime.topics().admin();
+    admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().toCompletionStage()
+        .thenCompose(committed -> admin.describeTopics(java.util.List.of(Topic.RECORDING_STORED.topicName()))
+            .allTopicNames().toCompletionStage().thenCompose(topics -> {
+              java.util.Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+                  new java.util.HashMap<>();
+              topics.get(Topic.RECORDING_STORED.topicName()).partitions().forEach(p -> latest.put(
+                  new org.apache.kafka.common.TopicPartition(Topic.RECORDING_STORED.topicName(), p.partition()),
+                  org.apache.kafka.clients.admin.OffsetSpec.latest()));
+              return admin.listOffsets(latest).all().toCompletionStage().thenApply(ends -> {
+                long lag = 0;
+                for (var end : ends.entrySet()) {
+                  var done = committed.get(end.getKey());
+                  lag += Math.max(0, end.getValue().offset() - (done == null ? 0 : done.offset()));
+                }
+                return lag;
+              });
+            }))
+        .whenComplete((lag, error) -> {
+          if (error == null) {
+            metrics.lag.set(lag);
+          }
+        });
+  }
+
   private CompletableFuture<Boolean> transcriptExists(String id) {
     return runtime.store().head(config.process().pipeline().storage().bucket(), ObjectKeys.transcript(id))
         .thenApply(info -> true)
@@ -195,9 +224,14 @@ public final class TranscriberStage implements AutoCloseable {
     private final Counter audioSeconds;
     private final Counter processingSeconds;
     private final DistributionSummary realtimeFactor;
+    private final java.util.concurrent.atomic.AtomicLong lag = new java.util.concurrent.atomic.AtomicLong();
 
     Metrics(MeterRegistry registry) {
       this.registry = registry;
+      io.micrometer.core.instrument.Gauge.builder("sessionflow.transcription.lag.records", lag,
+          java.util.concurrent.atomic.AtomicLong::get)
+          .description("recording.stored records not yet transcribed (committed) by the transcriber group")
+          .register(registry);
       this.audioSeconds = Counter.builder("sessionflow.transcription.audio.seconds")
           .description("Seconds of audio transcribed").register(registry);
       this.processingSeconds = Counter.builder("sessionflow.transcription.processing.seconds")

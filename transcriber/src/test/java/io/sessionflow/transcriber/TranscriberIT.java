@@ -127,6 +127,10 @@ class TranscriberIT {
     RecordingStoredEvent marker = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("wav-s16"), 16_000, 1, 2, 1));
     await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, marker.recordingId()) == 1);
     assertThat(count(TranscriptReadyEvent.class, stored.recordingId())).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        runtime.registry().get("sessionflow.transcription.lag.records").gauge().value() == 0);
+    assertThat(runtime.registry().get("sessionflow.transcription.realtime.factor").summary().count())
+        .isGreaterThanOrEqualTo(2);
     assertThat(Files.walk(dir.resolve("objects")).filter(Files::isRegularFile).map(p -> {
       try {
         return new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1);
