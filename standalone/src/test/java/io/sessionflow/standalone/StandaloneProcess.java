@@ -109,6 +109,12 @@ final class StandaloneProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** SIGKILL: no shutdown hook runs, nothing is flushed by us. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }
