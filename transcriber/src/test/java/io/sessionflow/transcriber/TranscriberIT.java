@@ -140,6 +140,20 @@ class TranscriberIT {
     }).noneMatch(content -> content.contains("\"segments\""))).isTrue();
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"wav-s16", "wav-s24", "wav-float", "mp3", "m4a",
+      "ogg-opus", "webm-opus", "flac", "amr"})
+  void everyFormatAPhoneOrArchiveProducesIsTranscribed(String format) throws Exception {
+    int rate = format.equals("amr") ? 8000 : format.contains("opus") ? 48_000 : 22_050;
+    RecordingStoredEvent stored = store(AudioFixtures.tone(AudioFixtures.FORMATS.get(format), rate,
+        format.equals("amr") ? 1 : 2, 4, 1.0));
+    await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, stored.recordingId()) == 1);
+    DataKey key = runtime.keys().load(stored.recordingId()).join();
+    JsonObject transcript = new JsonObject(Buffer.buffer(runtime.objects().readAll(key,
+        ObjectKeys.transcript(stored.recordingId()), ObjectKeys.TRANSCRIPT).join()));
+    assertThat(transcript.getDouble("audioSeconds")).as(format).isBetween(3.9, 4.2);
+  }
+
   @Test
   void filesThatAreNotAudioOrSilentAreDeadLetteredWithTheirReasonNotRetried() throws Exception {
     RecordingStoredEvent text = store("this is not audio at all".getBytes(StandardCharsets.UTF_8));
