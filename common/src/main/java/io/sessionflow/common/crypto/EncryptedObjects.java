@@ -6,6 +6,7 @@ import io.sessionflow.common.storage.ObjectInfo;
 import io.sessionflow.common.storage.ObjectStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import io.sessionflow.common.io.BlockInputStream;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,7 +168,7 @@ public final class EncryptedObjects {
   }
 
   /** Ciphertext bytes {@code [start, end)} of an object, fetched lazily in 1 MiB ranged GETs. */
-  private final class RangedInputStream extends InputStream {
+  private final class RangedInputStream extends BlockInputStream {
     private static final int RANGE = 1 << 20;
     private final String objectKey;
     private final long end;
@@ -179,12 +180,6 @@ public final class EncryptedObjects {
       this.objectKey = objectKey;
       this.next = start;
       this.end = end;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
     }
 
     @Override
@@ -312,17 +307,11 @@ public final class EncryptedObjects {
     }
 
     /** See {@link #openStream()}. Not thread-safe. */
-    private final class SeekableStream extends InputStream {
+    private final class SeekableStream extends BlockInputStream {
       private long position;
       private long mark;
       private InputStream part;
       private long partIndex = -1;
-
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-      }
 
       @Override
       public int read(byte[] into, int offset, int length) throws IOException {

@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 import java.io.IOException;
+import io.sessionflow.common.io.BlockInputStream;
 import java.io.InputStream;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * blocking). The request is paused whenever more than {@code highWater} bytes wait unread, so a
  * fast client cannot fill memory; it resumes once the reader has caught up.
  */
-final class RequestInputStream extends InputStream {
+final class RequestInputStream extends BlockInputStream {
   private static final Buffer END = Buffer.buffer();
   private final LinkedBlockingDeque<Buffer> queue = new LinkedBlockingDeque<>();
   private final AtomicLong queued = new AtomicLong();
@@ -53,13 +54,6 @@ final class RequestInputStream extends InputStream {
   /** Compressed bytes read so far (for the compression-ratio limit). */
   long bytesRead() {
     return read;
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xFF;
   }
 
   @Override

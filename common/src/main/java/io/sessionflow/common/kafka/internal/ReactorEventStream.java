@@ -124,17 +124,7 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
         .flatMap(partition -> partition.concatMap(processor::process), MAX_PARALLEL_PARTITIONS)
         .subscribe(null, error -> LOG.error("stage={} consumer stopped: {}", subscription.stage(),
             Failures.reason(error)));
-    return new Consumer() {
-      @Override
-      public void close() {
-        running.dispose();
-      }
-
-      @Override
-      public boolean isRunning() {
-        return !running.isDisposed();
-      }
-    };
+    return new RunningConsumer(running, null);
   }
 
   @Override
@@ -170,22 +160,7 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
           LOG.error("replay stopped: {}", Failures.reason(error));
           caughtUp.completeExceptionally(error);
         });
-    return new Replay() {
-      @Override
-      public CompletableFuture<Void> caughtUp() {
-        return caughtUp;
-      }
-
-      @Override
-      public void close() {
-        running.dispose();
-      }
-
-      @Override
-      public boolean isRunning() {
-        return !running.isDisposed();
-      }
-    };
+    return new RunningConsumer(running, caughtUp);
   }
 
   private Map<String, Object> consumerProps(String groupId, String clientSuffix) {
@@ -219,6 +194,19 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
   public void close() {
     sender.close();
     handlerScheduler.dispose();
+  }
+
+  /** A subscription or replay: disposing the receive pipeline closes the Kafka consumer. */
+  private record RunningConsumer(Disposable running, CompletableFuture<Void> caughtUp) implements Replay {
+    @Override
+    public void close() {
+      running.dispose();
+    }
+
+    @Override
+    public boolean isRunning() {
+      return !running.isDisposed();
+    }
   }
 
   /** receive → decode → handle (with retries) → dead-letter on give-up → acknowledge. */
