@@ -155,6 +155,20 @@ class TranscriberIT {
   }
 
   @Test
+  void anM4aWithItsIndexAtTheEndIsReadBySeekingInStorageNotByBuffering() throws Exception {
+    byte[] m4a = AudioFixtures.m4aWithIndexAtTheEnd(45);
+    // The index really is at the end: the file starts with ftyp and the moov comes after the mdat.
+    String ascii = new String(m4a, StandardCharsets.ISO_8859_1);
+    assertThat(ascii.indexOf("moov")).isGreaterThan(ascii.indexOf("mdat"));
+    RecordingStoredEvent stored = store(m4a);
+    await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, stored.recordingId()) == 1);
+    DataKey key = runtime.keys().load(stored.recordingId()).join();
+    JsonObject transcript = new JsonObject(Buffer.buffer(runtime.objects().readAll(key,
+        ObjectKeys.transcript(stored.recordingId()), ObjectKeys.TRANSCRIPT).join()));
+    assertThat(transcript.getDouble("audioSeconds")).isBetween(44.9, 45.2);
+  }
+
+  @Test
   void filesThatAreNotAudioOrSilentAreDeadLetteredWithTheirReasonNotRetried() throws Exception {
     RecordingStoredEvent text = store("this is not audio at all".getBytes(StandardCharsets.UTF_8));
     RecordingStoredEvent silent = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("flac"), 16_000, 1, 3, 1, 0));

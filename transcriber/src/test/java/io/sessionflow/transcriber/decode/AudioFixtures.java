@@ -22,13 +22,47 @@ public final class AudioFixtures {
       "wav-float", new Format("wav", avcodec.AV_CODEC_ID_PCM_F32LE, avutil.AV_SAMPLE_FMT_FLT, Map.of()),
       "mp3", new Format("mp3", avcodec.AV_CODEC_ID_MP3, avutil.AV_SAMPLE_FMT_FLTP, Map.of()),
       "m4a", new Format("ipod", avcodec.AV_CODEC_ID_AAC, avutil.AV_SAMPLE_FMT_FLTP,
-          Map.of("movflags", "frag_keyframe+empty_moov")),
+          // Written to a stream, so fragmented: two-second fragments, as streaming recorders write them.
+          Map.of("movflags", "frag_keyframe+empty_moov", "frag_duration", "2000000")),
       "ogg-opus", new Format("ogg", avcodec.AV_CODEC_ID_OPUS, avutil.AV_SAMPLE_FMT_FLT, Map.of()),
       "webm-opus", new Format("webm", avcodec.AV_CODEC_ID_OPUS, avutil.AV_SAMPLE_FMT_FLT, Map.of()),
       "flac", new Format("flac", avcodec.AV_CODEC_ID_FLAC, avutil.AV_SAMPLE_FMT_S16, Map.of()),
       "amr", new Format("amr", avcodec.AV_CODEC_ID_AMR_NB, avutil.AV_SAMPLE_FMT_S16, Map.of()));
 
   private AudioFixtures() {
+  }
+
+  /**
+   * An M4A the way phones save it: one moov index, written at the end, so a reader must seek
+   * back to find it. FFmpeg can only write that to a seekable file, so it goes through a
+   * temporary file (a synthetic tone, deleted at once) and comes back as bytes.
+   */
+  public static byte[] m4aWithIndexAtTheEnd(double seconds) throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("fixture", ".m4a");
+    try {
+      try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), 1)) {
+        recorder.setFormat("ipod");
+        recorder.setAudioCodec(avcodec.AV_CODEC_ID_AAC);
+        recorder.setSampleRate(44_100);
+        recorder.setAudioChannels(1);
+        recorder.setSampleFormat(avutil.AV_SAMPLE_FMT_FLTP);
+        recorder.setAudioBitrate(64_000);
+        recorder.start();
+        int total = (int) (seconds * 44_100);
+        for (int start = 0; start < total; start += 1024) {
+          int n = Math.min(1024, total - start);
+          float[] samples = new float[n];
+          for (int i = 0; i < n; i++) {
+            samples[i] = (float) (0.4 * Math.sin(2 * Math.PI * 440 * (start + i) / 44_100.0));
+          }
+          recorder.recordSamples(44_100, 1, FloatBuffer.wrap(samples));
+        }
+        recorder.stop();
+      }
+      return java.nio.file.Files.readAllBytes(file);
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
   }
 
   /**
