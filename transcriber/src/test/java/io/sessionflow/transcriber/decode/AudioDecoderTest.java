@@ -35,6 +35,97 @@ class AudioDecoderTest {
   }
 
   @Test
+  void aTwoHourRecordingStreamsThroughInBoundedWindowsWithNoSampleLostOrDoubled() {
+    int rate = 16_000;
+    long frames = 2L * 3600 * rate;
+    java.util.List<Long> windowStarts = new java.util.ArrayList<>();
+    long[] windowFrames = new long[1];
+    io.sessionflow.transcriber.whisper.Windower windower = new io.sessionflow.transcriber.whisper.Windower(
+        io.sessionflow.transcriber.whisper.Windower.WINDOW_FRAMES, window -> {
+          windowStarts.add(window.startFrame());
+          windowFrames[0] += window.frames();
+        });
+    AudioDecoder.Decoded decoded = decoder.decode(new GeneratedWav(frames, rate), windower);
+    windower.finish();
+    assertThat(decoded.frames()).isEqualTo(frames);
+    assertThat(windowFrames[0]).isEqualTo(frames);
+    assertThat(windowStarts).hasSize(240);
+    for (int i = 0; i < windowStarts.size(); i++) {
+      assertThat(windowStarts.get(i)).isEqualTo((long) i * 30 * rate);
+    }
+  }
+
+  @Test
+  void aFileWithNoAudioStreamAndACorruptFileFailWithTheirReason() throws Exception {
+    java.io.ByteArrayOutputStream video = new java.io.ByteArrayOutputStream();
+    try (org.bytedeco.javacv.FFmpegFrameRecorder recorder = new org.bytedeco.javacv.FFmpegFrameRecorder(video, 16,
+        16, 0)) {
+      recorder.setFormat("matroska");
+      recorder.setVideoCodec(org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_FFV1);
+      recorder.setFrameRate(5);
+      recorder.start();
+      org.bytedeco.javacv.Frame frame = new org.bytedeco.javacv.Frame(16, 16, org.bytedeco.javacv.Frame.DEPTH_UBYTE, 3);
+      for (int i = 0; i < 5; i++) {
+        recorder.record(frame);
+      }
+      recorder.stop();
+    }
+    assertThatThrownBy(() -> decoder.decode(new ByteArrayInputStream(video.toByteArray()), (p, n, c) -> { }))
+        .isInstanceOf(DecodeException.class).hasMessage("the file has no audio stream");
+    byte[] flac = AudioFixtures.tone(AudioFixtures.FORMATS.get("flac"), 16_000, 1, 5, 1.0);
+    byte[] corrupt = java.util.Arrays.copyOf(flac, flac.length);
+    java.util.Random random = new java.util.Random(4);
+    for (int i = 200; i < corrupt.length; i++) {
+      corrupt[i] = (byte) random.nextInt(256);
+    }
+    assertThatThrownBy(() -> decoder.decode(new ByteArrayInputStream(corrupt), (p, n, c) -> { }))
+        .isInstanceOf(DecodeException.class);
+  }
+
+  /** A mono 16-bit WAV generated as it is read: hours of audio without holding it. */
+  private static final class GeneratedWav extends java.io.InputStream {
+    private final byte[] header;
+    private final long dataBytes;
+    private long position;
+
+    GeneratedWav(long frames, int rate) {
+      this.dataBytes = frames * 2;
+      java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(44).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      h.put("RIFF".getBytes()).putInt((int) Math.min(Integer.MAX_VALUE, 36 + dataBytes)).put("WAVEfmt ".getBytes())
+          .putInt(16).putShort((short) 1).putShort((short) 1).putInt(rate).putInt(rate * 2).putShort((short) 2)
+          .putShort((short) 16).put("data".getBytes()).putInt((int) Math.min(Integer.MAX_VALUE, dataBytes));
+      this.header = h.array();
+    }
+
+    @Override
+    public int read() {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      long total = 44 + dataBytes;
+      if (position >= total) {
+        return -1;
+      }
+      int n = (int) Math.min(len, total - position);
+      for (int i = 0; i < n; i++) {
+        long p = position + i;
+        if (p < 44) {
+          b[off + i] = header[(int) p];
+        } else {
+          long sample = (p - 44) / 2;
+          short value = (short) (8000 * Math.sin(2 * Math.PI * 300 * sample / 16_000.0));
+          b[off + i] = (byte) (((p - 44) % 2 == 0) ? value : value >> 8);
+        }
+      }
+      position += n;
+      return n;
+    }
+  }
+
+  @Test
   void notAudioAndEmptyInputFailWithAReason() {
     assertThatThrownBy(() -> decoder.decode(new ByteArrayInputStream("just text".getBytes()), (p, n, c) -> { }))
         .isInstanceOf(DecodeException.class).hasMessageContaining("not a media file");
