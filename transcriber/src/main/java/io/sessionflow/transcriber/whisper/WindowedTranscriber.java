@@ -6,9 +6,16 @@ import io.sessionflow.transcriber.decode.PcmSink;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * decode → 30-second windows → Whisper per window → one timeline of segments. Segments are put
+ * decode → 30-second windows → Whisper per window → one timeline of segments (the next window
+ * decodes while the current one is transcribed). Segments are put
  * on recording time, clamped to their window and to the audio, stripped of empty text and of
  * verbatim repeats (Whisper's typical hallucination loop), and attributed to a speaker when one
  * stereo channel clearly dominates. Blocking; one transcription per {@link WhisperEngine.Slot}.
@@ -38,19 +45,86 @@ public final class WindowedTranscriber {
   }
 
   /**
-   * The same pipeline from any source of 16 kHz PCM (used to check our decode path against a
-   * reference decoder on the same audio).
+   * The same pipeline from any source of 16 kHz PCM (also used to check our decode path against
+   * a reference decoder). Decoding runs on a thread of its own, at most two windows ahead, so the
+   * next window is decoded while Whisper works on the current one; memory stays bounded.
    */
   public List<Segment> transcribe(java.util.function.Consumer<PcmSink> source, WhisperEngine.Slot slot) {
+    BlockingQueue<Windower.Window> ready = new ArrayBlockingQueue<>(2);
+    AtomicBoolean cancelled = new AtomicBoolean();
+    AtomicReference<RuntimeException> decodeFailure = new AtomicReference<>();
+    Windower windower = new Windower(windowFrames, window -> hand(ready, copy(window), cancelled));
+    Thread decoding = new Thread(() -> {
+      try {
+        source.accept(windower);
+        windower.finish();
+      } catch (RuntimeException e) {
+        decodeFailure.set(e);
+      }
+      try {
+        hand(ready, END, cancelled);
+      } catch (CancellationException stopped) {
+        // Inference already gave up; nobody is waiting for the end marker.
+      }
+    }, "sessionflow-decode");
+    decoding.setDaemon(true);
+    decoding.start();
     List<Segment> segments = new ArrayList<>();
-    Windower windower = new Windower(windowFrames, window -> segments.addAll(place(window,
-        slot.transcribe(window.mono(), window.frames()), segments)));
-    source.accept(windower);
-    windower.finish();
+    try {
+      for (Windower.Window window = take(ready); window != END; window = take(ready)) {
+        segments.addAll(place(window, slot.transcribe(window.mono(), window.frames()), segments));
+      }
+    } finally {
+      cancelled.set(true);
+      ready.clear();
+    }
+    join(decoding);
+    if (decodeFailure.get() != null) {
+      throw decodeFailure.get();
+    }
     if (windower.rms() < SILENCE_RMS) {
       throw new DecodeException("the recording is silent throughout", null);
     }
     return List.copyOf(segments);
+  }
+
+  private static final Windower.Window END = new Windower.Window(-1, 0, new float[0], null, null);
+
+  /** The windower reuses its buffers, so a window handed to another thread is a copy. */
+  private static Windower.Window copy(Windower.Window w) {
+    return new Windower.Window(w.startFrame(), w.frames(), java.util.Arrays.copyOf(w.mono(), w.frames()),
+        w.left() == null ? null : java.util.Arrays.copyOf(w.left(), w.frames()),
+        w.right() == null ? null : java.util.Arrays.copyOf(w.right(), w.frames()));
+  }
+
+  private static void hand(BlockingQueue<Windower.Window> ready, Windower.Window window, AtomicBoolean cancelled) {
+    try {
+      while (!ready.offer(window, 100, TimeUnit.MILLISECONDS)) {
+        if (cancelled.get()) {
+          throw new CancellationException("transcription stopped");
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException("interrupted");
+    }
+  }
+
+  private static Windower.Window take(BlockingQueue<Windower.Window> ready) {
+    try {
+      return ready.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException("interrupted");
+    }
+  }
+
+  private static void join(Thread thread) {
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Window-relative segments onto recording time, cleaned and attributed. */
