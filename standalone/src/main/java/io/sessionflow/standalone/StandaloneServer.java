@@ -103,7 +103,6 @@ public final class StandaloneServer implements AutoCloseable {
     Path model = Models.resolve(transcriberConfig.whisper(), dir.root().resolve("models"));
     generatedModel = transcriberConfig.whisper().model().isEmpty();
     WhisperEngine engine = WhisperEngine.load(model, transcriberConfig.whisper());
-    runtime.onClose(engine);
     TranscriberStage.start(runtime, transcriberConfig, engine);
     http = OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port());
     started.set(true);

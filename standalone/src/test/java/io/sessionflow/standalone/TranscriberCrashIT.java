@@ -36,13 +36,26 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** kill -9 of the whole process in the middle of a transcription: after a restart the job is redone, once. */
+/**
+ * The whole process stopped in the middle of a transcription — killed (-9) or asked to stop
+ * (SIGTERM, which hands the job back after the window in progress): after a restart the job is
+ * redone, and announced once.
+ */
 class TranscriberCrashIT {
   @TempDir
   Path work;
 
   @Test
   void aJobInterruptedByKill9IsRedoneAfterTheRestartAndAnnouncedOnce() throws Exception {
+    interruptMidJobThenRestart(true);
+  }
+
+  @Test
+  void sigtermHandsTheRunningJobBackPromptlyAndItIsRedoneAfterTheRestart() throws Exception {
+    interruptMidJobThenRestart(false);
+  }
+
+  private void interruptMidJobThenRestart(boolean kill) throws Exception {
     Path dataDir = work.resolve("data");
     int port = FreePorts.find();
     String id;
@@ -68,7 +81,15 @@ class TranscriberCrashIT {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
             exists(store, "transcripts/" + id + ".job") && !exists(store, "transcripts/" + id + ".json"));
       }
-      first.kill();
+      if (kill) {
+        first.kill();
+      } else {
+        long started = System.nanoTime();
+        assertThat(first.terminate()).isIn(0, 143);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf("SIGTERM during a transcription: stopped in %.1f s%n", seconds);
+        assertThat(first.stderr()).contains("stopped cleanly").doesNotContain("hs_err");
+      }
     }
     try (StandaloneProcess second = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
         "--port", Integer.toString(port))) {

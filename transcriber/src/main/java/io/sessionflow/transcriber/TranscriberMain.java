@@ -27,7 +27,6 @@ public final class TranscriberMain {
       WhisperEngine engine = WhisperEngine.load(model, config.whisper());
       StageRuntime runtime = StageRuntime.start(config.process().pipeline(), TranscriberStage.STAGE,
           Clock.systemUTC(), Duration.ofSeconds(60));
-      runtime.onClose(engine);
       TranscriberStage.start(runtime, config, engine);
       OpsServer.listen(runtime, OpsServer.router(runtime, () -> true), config.process().bindHost(),
           config.process().opsPort());

@@ -48,8 +48,9 @@ public final class TranscriberStage implements AutoCloseable {
   private final JobLedger ledger;
   private final ExecutorService workers;
   private final BlockingQueue<WhisperEngine.Slot> slots;
+  private volatile boolean stopping;
   private final WindowedTranscriber transcriber = new WindowedTranscriber(new AudioDecoder(),
-      Windower.WINDOW_FRAMES);
+      Windower.WINDOW_FRAMES, () -> stopping);
   private final Metrics metrics;
   private EventStream.Consumer consumer;
 
@@ -70,6 +71,7 @@ public final class TranscriberStage implements AutoCloseable {
     this.metrics = new Metrics(runtime.registry());
   }
 
+  /** Starts consuming; the stage owns {@code engine} from here on and closes it on shutdown. */
   public static TranscriberStage start(StageRuntime runtime, TranscriberConfig config, WhisperEngine engine) {
     TranscriberStage stage = new TranscriberStage(runtime, config, engine);
     stage.consumer = runtime.events().subscribe(Subscription.of(GROUP, STAGE, Topic.RECORDING_STORED)
@@ -138,6 +140,8 @@ public final class TranscriberStage implements AutoCloseable {
           seconds);
     } catch (IOException e) {
       throw new TranscriptionException("reading the stored recording failed: " + Failures.reason(e), true);
+    } catch (java.util.concurrent.CancellationException e) {
+      throw new TranscriptionException("stopped for shutdown; redone by whoever takes the partition", true);
     } catch (RuntimeException e) {
       metrics.failed(e.getClass().getSimpleName());
       throw e;
@@ -196,13 +200,31 @@ public final class TranscriberStage implements AutoCloseable {
             ? CompletableFuture.completedFuture(false) : CompletableFuture.failedFuture(Failures.unwrap(e)));
   }
 
+  /**
+   * Graceful shutdown: stop taking records, let each running transcription stop after its
+   * current window (its record is not committed, so it is redone by whoever takes the partition),
+   * then free the whisper states. A slot still busy after the grace period is left alone rather
+   * than freed under a running native call.
+   */
   @Override
   public void close() {
+    stopping = true;
     if (consumer != null) {
       consumer.close();
     }
-    workers.shutdownNow();
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        LOG.warn("a transcription did not stop within 60 s; leaving its whisper state to the exiting process");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    boolean idle = slots.size() == config.slots();
     slots.forEach(WhisperEngine.Slot::close);
+    if (idle) {
+      engine.close();
+    }
   }
 
   /** A transcription that cannot complete; retryable only when storage, not the recording, failed. */

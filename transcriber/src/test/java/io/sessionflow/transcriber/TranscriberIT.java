@@ -80,7 +80,6 @@ class TranscriberIT {
   static void stop() {
     replay.close();
     runtime.close();
-    engine.close();
     kafka.close();
     s3.close();
   }

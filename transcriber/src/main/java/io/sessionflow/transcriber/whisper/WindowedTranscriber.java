@@ -28,10 +28,20 @@ public final class WindowedTranscriber {
 
   private final AudioDecoder decoder;
   private final int windowFrames;
+  private final java.util.function.BooleanSupplier stopping;
 
   public WindowedTranscriber(AudioDecoder decoder, int windowFrames) {
+    this(decoder, windowFrames, () -> false);
+  }
+
+  /**
+   * @param stopping checked before each window: when it says so, the transcription stops with a
+   *                 {@link CancellationException} after the window in progress (graceful shutdown)
+   */
+  public WindowedTranscriber(AudioDecoder decoder, int windowFrames, java.util.function.BooleanSupplier stopping) {
     this.decoder = decoder;
     this.windowFrames = windowFrames;
+    this.stopping = stopping;
   }
 
   /** The result, before it becomes the transcript JSON. */
@@ -72,6 +82,9 @@ public final class WindowedTranscriber {
     List<Segment> segments = new ArrayList<>();
     try {
       for (Windower.Window window = take(ready); window != END; window = take(ready)) {
+        if (stopping.getAsBoolean()) {
+          throw new CancellationException("shutting down: the recording goes back to the queue");
+        }
         segments.addAll(place(window, slot.transcribe(window.mono(), window.frames()), segments));
       }
     } finally {
