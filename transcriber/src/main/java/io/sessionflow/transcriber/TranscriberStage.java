@@ -74,8 +74,10 @@ public final class TranscriberStage implements AutoCloseable {
   /** Starts consuming; the stage owns {@code engine} from here on and closes it on shutdown. */
   public static TranscriberStage start(StageRuntime runtime, TranscriberConfig config, WhisperEngine engine) {
     TranscriberStage stage = new TranscriberStage(runtime, config, engine);
+    // No more jobs at once than slots, plus one waiting for the next free slot.
     stage.consumer = runtime.events().subscribe(Subscription.of(GROUP, STAGE, Topic.RECORDING_STORED)
-        .withRetries(3, Duration.ofSeconds(1), Duration.ofSeconds(30)), stage::handle);
+        .withRetries(3, Duration.ofSeconds(1), Duration.ofSeconds(30)).withMaxInFlight(config.slots() + 1),
+        stage::handle);
     runtime.onClose(stage);
     runtime.health().register("transcriber-consumer",
         () -> CompletableFuture.completedFuture(stage.consumer.isRunning()));

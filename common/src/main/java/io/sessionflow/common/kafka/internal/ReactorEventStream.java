@@ -106,6 +106,8 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
   @Override
   public Consumer subscribe(Subscription subscription, EventHandler handler) {
     Map<String, Object> props = consumerProps(subscription.groupId(), subscription.stage());
+    // Fetch only a few records beyond what can be handled at once: the backlog stays in Kafka.
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(500, subscription.maxInFlight() + 4));
     ReceiverOptions<String, byte[]> options = ReceiverOptions.<String, byte[]>create(props)
         .subscription(subscription.topics().stream().map(Topic::topicName).collect(Collectors.toSet()))
         .commitInterval(Duration.ofMillis(200))
@@ -117,7 +119,8 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
         .description("Records a stage gave up on and sent to sessionflow.recording.failed")
         .tag("stage", subscription.stage())
         .register(registry);
-    RecordProcessor processor = new RecordProcessor(subscription, handler, deadLetters);
+    RecordProcessor processor = new RecordProcessor(subscription, handler, deadLetters,
+        new AsyncPermits(subscription.maxInFlight()));
     Disposable running = KafkaReceiver.create(options)
         .receive()
         .groupBy(record -> record.receiverOffset().topicPartition())
@@ -214,14 +217,22 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
     private final Subscription subscription;
     private final EventHandler handler;
     private final Counter deadLetters;
+    private final AsyncPermits inFlight;
 
-    RecordProcessor(Subscription subscription, EventHandler handler, Counter deadLetters) {
+    RecordProcessor(Subscription subscription, EventHandler handler, Counter deadLetters, AsyncPermits inFlight) {
       this.subscription = subscription;
       this.handler = handler;
       this.deadLetters = deadLetters;
+      this.inFlight = inFlight;
     }
 
+    /** Waits for a free place (no thread waits), then handles; the place is freed however it ends. */
     Mono<Void> process(ReceiverRecord<String, byte[]> record) {
+      return Mono.usingWhen(inFlight.acquire(), permit -> handle(record),
+          permit -> Mono.fromRunnable(permit::release));
+    }
+
+    private Mono<Void> handle(ReceiverRecord<String, byte[]> record) {
       AtomicInteger attempts = new AtomicInteger();
       return Mono.fromCallable(() -> EventCodec.decode(record.value()))
           .flatMap(event -> handleWithRetries(record, event, attempts))
