@@ -43,21 +43,33 @@ class TusJsClientIT {
     return file;
   }
 
+  /** Runs tus-js-client on the file with the given options; returns what it printed. */
+  static JsonObject upload(Path file, String... options) throws Exception {
+    String[] all = new String[options.length + 2];
+    all[0] = "--consent";
+    all[1] = consentId;
+    System.arraycopy(options, 0, all, 2, options.length);
+    return NodeTusClient.upload(harness.base() + "/files/", token, file, all);
+  }
+
+  /** The upload path of a URL tus-js-client printed. */
+  static String path(JsonObject printed) {
+    return printed.getString("url").replace(harness.base(), "");
+  }
+
   @Test
   void anUploadInterruptedMidwayKeepsItsBytesResumesAndCompletes() throws Exception {
     byte[] audio = TusProtocolIT.audio(16_000_000, 21);
     Path file = file("interrupted.wav", audio);
-    JsonObject first = NodeTusClient.upload(harness.base() + "/files/", token, file, "--consent", consentId,
-        "--stop-after", "6000000");
+    JsonObject first = upload(file, "--stop-after", "6000000");
     assertThat(first.getBoolean("done")).isFalse();
-    String location = first.getString("url").replace(harness.base(), "");
+    String location = path(first);
     // The server notices the dropped connection and saves what arrived; HEAD then reports it.
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(TusProtocolIT.offset(TusProtocolIT.head(token, location)))
             .as("bytes received before the drop are kept").isPositive().isLessThan(audio.length));
 
-    JsonObject resumed = NodeTusClient.upload(harness.base() + "/files/", token, file, "--consent", consentId,
-        "--resume-url", first.getString("url"));
+    JsonObject resumed = upload(file, "--resume-url", first.getString("url"));
     assertThat(resumed.getBoolean("done")).isTrue();
     assertThat(resumed.getString("url")).isEqualTo(first.getString("url"));
     assertThat(TusProtocolIT.stored(TusProtocolIT.id(location))).isEqualTo(audio);
@@ -67,24 +79,19 @@ class TusJsClientIT {
   void anUploadResumesOnARestartedServer() throws Exception {
     byte[] audio = TusProtocolIT.audio(14_000_000, 22);
     Path file = file("restart.wav", audio);
-    JsonObject first = NodeTusClient.upload(harness.base() + "/files/", token, file, "--consent", consentId,
-        "--stop-after", "7000000");
+    JsonObject first = upload(file, "--stop-after", "7000000");
     harness.restart();
-    JsonObject resumed = NodeTusClient.upload(harness.base() + "/files/", token, file, "--consent", consentId,
-        "--resume-url", first.getString("url"));
-    assertThat(resumed.getBoolean("done")).isTrue();
-    String location = first.getString("url").replace(harness.base(), "");
-    assertThat(TusProtocolIT.stored(TusProtocolIT.id(location))).isEqualTo(audio);
+    assertThat(upload(file, "--resume-url", first.getString("url")).getBoolean("done")).isTrue();
+    assertThat(TusProtocolIT.stored(TusProtocolIT.id(path(first)))).isEqualTo(audio);
   }
 
   @Test
   void aParallelUploadIsJoinedByConcatenation() throws Exception {
     byte[] audio = TusProtocolIT.audio(13_000_000, 23);
     Path file = file("parallel.wav", audio);
-    JsonObject done = NodeTusClient.upload(harness.base() + "/files/", token, file, "--consent", consentId,
-        "--parallel", "3");
+    JsonObject done = upload(file, "--parallel", "3");
     assertThat(done.getBoolean("done")).isTrue();
-    String location = done.getString("url").replace(harness.base(), "");
+    String location = path(done);
     assertThat(TusProtocolIT.head(token, location).headers().firstValue("Upload-Concat")).hasValue("final");
     assertThat(TusProtocolIT.stored(TusProtocolIT.id(location))).isEqualTo(audio);
   }
