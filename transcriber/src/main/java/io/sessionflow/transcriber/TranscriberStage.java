@@ -59,7 +59,8 @@ public final class TranscriberStage implements AutoCloseable {
     this.config = config;
     this.engine = engine;
     this.ledger = new JobLedger(runtime.store(), config.process().pipeline().storage().bucket());
-    this.workers = Executors.newFixedThreadPool(config.slots(), runnable -> {
+    // One thread more than slots: the job waiting for a slot starts decoding meanwhile.
+    this.workers = Executors.newFixedThreadPool(config.slots() + 1, runnable -> {
       Thread thread = new Thread(runnable, "sessionflow-transcribe");
       thread.setDaemon(true);
       return thread;
@@ -74,7 +75,7 @@ public final class TranscriberStage implements AutoCloseable {
   /** Starts consuming; the stage owns {@code engine} from here on and closes it on shutdown. */
   public static TranscriberStage start(StageRuntime runtime, TranscriberConfig config, WhisperEngine engine) {
     TranscriberStage stage = new TranscriberStage(runtime, config, engine);
-    // No more jobs at once than slots, plus one waiting for the next free slot.
+    // No more jobs at once than slots, plus one decoding while it waits for the next free slot.
     stage.consumer = runtime.events().subscribe(Subscription.of(GROUP, STAGE, Topic.RECORDING_STORED)
         .withRetries(3, Duration.ofSeconds(1), Duration.ofSeconds(30)).withMaxInFlight(config.slots() + 1),
         stage::handle);
@@ -124,16 +125,11 @@ public final class TranscriberStage implements AutoCloseable {
 
   private byte[] transcribeOnSlot(RecordingStoredEvent stored,
       io.sessionflow.common.crypto.EncryptedObjects.EncryptedObjectReader reader) {
-    WhisperEngine.Slot slot;
-    try {
-      slot = slots.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TranscriptionException("interrupted while waiting for a slot", true);
-    }
+    WhisperEngine.Slot[] taken = new WhisperEngine.Slot[1];
     long started = System.nanoTime();
     try (InputStream audio = reader.openStream()) {
-      WindowedTranscriber.Result result = transcriber.transcribe(audio, slot);
+      // The slot is taken once the first window is decoded, so a waiting job decodes meanwhile.
+      WindowedTranscriber.Result result = transcriber.transcribe(audio, () -> taken[0] = takeSlot());
       double seconds = (System.nanoTime() - started) / 1e9;
       metrics.done(result.audioSeconds(), seconds);
       LOG.info("recording {} transcribed: {} s of audio in {} s, {} segments", stored.recordingId(),
@@ -148,7 +144,18 @@ public final class TranscriberStage implements AutoCloseable {
       metrics.failed(e.getClass().getSimpleName());
       throw e;
     } finally {
-      slots.add(slot);
+      if (taken[0] != null) {
+        slots.add(taken[0]);
+      }
+    }
+  }
+
+  private WhisperEngine.Slot takeSlot() {
+    try {
+      return slots.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.util.concurrent.CancellationException("interrupted while waiting for a slot");
     }
   }
 

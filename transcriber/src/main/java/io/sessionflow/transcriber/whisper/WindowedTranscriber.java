@@ -49,6 +49,14 @@ public final class WindowedTranscriber {
   }
 
   public Result transcribe(InputStream audio, WhisperEngine.Slot slot) {
+    return transcribe(audio, () -> slot);
+  }
+
+  /**
+   * Same, asking for the slot only once the first window is decoded: a job waiting for a free
+   * slot decodes its first windows meanwhile, overlapping the running job's inference.
+   */
+  public Result transcribe(InputStream audio, java.util.function.Supplier<WhisperEngine.Slot> slot) {
     AudioDecoder.Decoded[] decoded = new AudioDecoder.Decoded[1];
     List<Segment> segments = transcribe(sink -> decoded[0] = decoder.decode(audio, sink), slot);
     return new Result(segments, decoded[0].seconds(), decoded[0].channels(), decoded[0].codec());
@@ -60,6 +68,11 @@ public final class WindowedTranscriber {
    * next window is decoded while Whisper works on the current one; memory stays bounded.
    */
   public List<Segment> transcribe(java.util.function.Consumer<PcmSink> source, WhisperEngine.Slot slot) {
+    return transcribe(source, () -> slot);
+  }
+
+  private List<Segment> transcribe(java.util.function.Consumer<PcmSink> source,
+      java.util.function.Supplier<WhisperEngine.Slot> slots) {
     BlockingQueue<Windower.Window> ready = new ArrayBlockingQueue<>(2);
     AtomicBoolean cancelled = new AtomicBoolean();
     AtomicReference<RuntimeException> decodeFailure = new AtomicReference<>();
@@ -80,8 +93,12 @@ public final class WindowedTranscriber {
     decoding.setDaemon(true);
     decoding.start();
     List<Segment> segments = new ArrayList<>();
+    WhisperEngine.Slot slot = null;
     try {
       for (Windower.Window window = take(ready); window != END; window = take(ready)) {
+        if (slot == null) {
+          slot = slots.get();
+        }
         if (stopping.getAsBoolean()) {
           throw new CancellationException("shutting down: the recording goes back to the queue");
         }
