@@ -69,7 +69,7 @@ public final class TranscriberStage implements AutoCloseable {
     for (int i = 0; i < config.slots(); i++) {
       slots.add(engine.newSlot());
     }
-    this.metrics = new Metrics(runtime.registry());
+    this.metrics = new Metrics(runtime.registry(), slots, config.slots());
   }
 
   /** Starts consuming; the stage owns {@code engine} from here on and closes it on shutdown. */
@@ -101,7 +101,10 @@ public final class TranscriberStage implements AutoCloseable {
       }
       return transcriptExists(id).thenCompose(exists -> exists ? announce(stored, job)
           : claim(stored, job).thenCompose(claimed -> transcribe(stored))
-              .thenCompose(ignored -> announce(stored, new JobLedger.Job(job.attempts() + 1, false))));
+              .thenCompose(ignored -> {
+                metrics.attempts.record(job.attempts() + 1);
+                return announce(stored, new JobLedger.Job(job.attempts() + 1, false));
+              }));
     });
   }
 
@@ -131,7 +134,7 @@ public final class TranscriberStage implements AutoCloseable {
       // The slot is taken once the first window is decoded, so a waiting job decodes meanwhile.
       WindowedTranscriber.Result result = transcriber.transcribe(audio, () -> taken[0] = takeSlot());
       double seconds = (System.nanoTime() - started) / 1e9;
-      metrics.done(result.audioSeconds(), seconds);
+      metrics.done(result.audioSeconds(), seconds, result.decodeSeconds());
       LOG.info("recording {} transcribed: {} s of audio in {} s, {} segments", stored.recordingId(),
           Math.round(result.audioSeconds()), Math.round(seconds * 10) / 10.0, result.segments().size());
       return TranscriptWriter.json(result, config.whisper().language(), engine.modelName(), engine.engine(),
@@ -255,10 +258,20 @@ public final class TranscriberStage implements AutoCloseable {
     private final Counter audioSeconds;
     private final Counter processingSeconds;
     private final DistributionSummary realtimeFactor;
+    private final Counter decodeSeconds;
+    private final DistributionSummary attempts;
     private final java.util.concurrent.atomic.AtomicLong lag = new java.util.concurrent.atomic.AtomicLong();
 
-    Metrics(MeterRegistry registry) {
+    Metrics(MeterRegistry registry, BlockingQueue<WhisperEngine.Slot> idle, int slots) {
       this.registry = registry;
+      this.decodeSeconds = Counter.builder("sessionflow.transcription.decode.seconds")
+          .description("CPU seconds spent decoding and resampling").register(registry);
+      this.attempts = DistributionSummary.builder("sessionflow.transcription.attempts")
+          .description("Attempts a recording took until its transcript was stored").register(registry);
+      io.micrometer.core.instrument.Gauge.builder("sessionflow.transcription.slots.busy", idle,
+          q -> slots - q.size()).description("Slots transcribing right now").register(registry);
+      io.micrometer.core.instrument.Gauge.builder("sessionflow.transcription.slots", () -> slots)
+          .description("Transcription slots in this process").register(registry);
       io.micrometer.core.instrument.Gauge.builder("sessionflow.transcription.lag.records", lag,
           java.util.concurrent.atomic.AtomicLong::get)
           .description("recording.stored records not yet transcribed (committed) by the transcriber group")
@@ -272,7 +285,8 @@ public final class TranscriberStage implements AutoCloseable {
           .serviceLevelObjectives(0.05, 0.1, 0.25, 0.5, 1, 2, 5).register(registry);
     }
 
-    void done(double audio, double processing) {
+    void done(double audio, double processing, double decode) {
+      decodeSeconds.increment(decode);
       audioSeconds.increment(audio);
       processingSeconds.increment(processing);
       if (audio > 0) {

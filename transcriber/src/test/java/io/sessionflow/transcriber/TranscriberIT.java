@@ -130,6 +130,10 @@ class TranscriberIT {
         runtime.registry().get("sessionflow.transcription.lag.records").gauge().value() == 0);
     assertThat(runtime.registry().get("sessionflow.transcription.realtime.factor").summary().count())
         .isGreaterThanOrEqualTo(2);
+    assertThat(runtime.registry().get("sessionflow.transcription.decode.seconds").counter().count()).isPositive();
+    assertThat(runtime.registry().get("sessionflow.transcription.attempts").summary().max()).isEqualTo(1);
+    assertThat(runtime.registry().get("sessionflow.transcription.slots").gauge().value()).isEqualTo(1);
+    assertThat(runtime.registry().get("sessionflow.transcription.slots.busy").gauge().value()).isBetween(0.0, 1.0);
     assertThat(Files.walk(dir.resolve("objects")).filter(Files::isRegularFile).map(p -> {
       try {
         return new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1);
@@ -171,8 +175,18 @@ class TranscriberIT {
   void filesThatAreNotAudioOrSilentAreDeadLetteredWithTheirReasonNotRetried() throws Exception {
     RecordingStoredEvent text = store("this is not audio at all".getBytes(StandardCharsets.UTF_8));
     RecordingStoredEvent silent = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("flac"), 16_000, 1, 3, 1, 0));
+    RecordingStoredEvent empty = store(new byte[0]);
+    byte[] corrupt = AudioFixtures.tone(AudioFixtures.FORMATS.get("flac"), 16_000, 1, 3, 1);
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 200; i < corrupt.length; i++) {
+      corrupt[i] = (byte) random.nextInt(256);
+    }
+    RecordingStoredEvent damaged = store(corrupt);
     await().atMost(Duration.ofSeconds(60)).until(() -> count(RecordingFailedEvent.class, text.recordingId()) == 1
-        && count(RecordingFailedEvent.class, silent.recordingId()) == 1);
+        && count(RecordingFailedEvent.class, silent.recordingId()) == 1
+        && count(RecordingFailedEvent.class, empty.recordingId()) == 1
+        && count(RecordingFailedEvent.class, damaged.recordingId()) == 1);
+    assertThat(count(TranscriptReadyEvent.class, damaged.recordingId())).isZero();
     RecordingFailedEvent failed = SEEN.stream().filter(RecordingFailedEvent.class::isInstance)
         .map(RecordingFailedEvent.class::cast).filter(f -> f.recordingId().equals(text.recordingId()))
         .findFirst().orElseThrow();

@@ -45,7 +45,9 @@ public final class WindowedTranscriber {
   }
 
   /** The result, before it becomes the transcript JSON. */
-  public record Result(List<Segment> segments, double audioSeconds, int channels, String codec) {
+  /** @param decodeSeconds CPU time spent decoding and resampling (on the decode thread) */
+  public record Result(List<Segment> segments, double audioSeconds, int channels, String codec,
+      double decodeSeconds) {
   }
 
   public Result transcribe(InputStream audio, WhisperEngine.Slot slot) {
@@ -58,8 +60,17 @@ public final class WindowedTranscriber {
    */
   public Result transcribe(InputStream audio, java.util.function.Supplier<WhisperEngine.Slot> slot) {
     AudioDecoder.Decoded[] decoded = new AudioDecoder.Decoded[1];
-    List<Segment> segments = transcribe(sink -> decoded[0] = decoder.decode(audio, sink), slot);
-    return new Result(segments, decoded[0].seconds(), decoded[0].channels(), decoded[0].codec());
+    double[] cpu = new double[1];
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    List<Segment> segments = transcribe(sink -> {
+      long start = threads.getCurrentThreadCpuTime();
+      try {
+        decoded[0] = decoder.decode(audio, sink);
+      } finally {
+        cpu[0] = (threads.getCurrentThreadCpuTime() - start) / 1e9;
+      }
+    }, slot);
+    return new Result(segments, decoded[0].seconds(), decoded[0].channels(), decoded[0].codec(), cpu[0]);
   }
 
   /**
