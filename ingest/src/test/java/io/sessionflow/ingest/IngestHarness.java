@@ -136,7 +136,8 @@ public final class IngestHarness implements AutoCloseable {
 
   /** The recording's stored audio, decrypted. */
   public byte[] stored(String recordingId) {
-    io.sessionflow.common.crypto.DataKey key = runtime.keys().load(recordingId).join();
+    io.sessionflow.common.crypto.DataKey key = runtime.keys().load(recordingId,
+        io.sessionflow.common.crypto.RecordingKeys.Purpose.AUDIO).join();
     return runtime.objects().readAll(key, "raw/" + recordingId, "raw").join();
   }
 

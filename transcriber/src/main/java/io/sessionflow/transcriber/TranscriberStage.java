@@ -3,6 +3,7 @@ package io.sessionflow.transcriber;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sessionflow.common.crypto.RecordingKeys.Purpose;
 import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.event.RecordingStoredEvent;
 import io.sessionflow.common.event.Topic;
@@ -120,9 +121,12 @@ public final class TranscriberStage implements AutoCloseable {
 
   private CompletableFuture<Void> transcribe(RecordingStoredEvent stored) {
     String id = stored.recordingId();
-    return runtime.keys().load(id).thenCompose(key -> runtime.objects().open(key, stored.objectKey(),
-        ObjectKeys.RAW).thenApplyAsync(reader -> transcribeOnSlot(stored, reader), workers)
-        .thenCompose(json -> runtime.objects().put(key, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT, json)))
+    // The audio key reads the recording; the transcript goes under the data key, which outlives
+    // the audio (the purge destroys the audio key only).
+    return runtime.keys().load(id, Purpose.AUDIO).thenCompose(audioKey -> runtime.objects().open(audioKey,
+        stored.objectKey(), ObjectKeys.RAW)).thenApplyAsync(reader -> transcribeOnSlot(stored, reader), workers)
+        .thenCompose(json -> runtime.keys().loadOrCreate(id, Purpose.DATA).thenCompose(dataKey ->
+            runtime.objects().put(dataKey, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT, json)))
         .thenApply(info -> null);
   }
 
@@ -164,7 +168,7 @@ public final class TranscriberStage implements AutoCloseable {
 
   private CompletableFuture<Void> announce(RecordingStoredEvent stored, JobLedger.Job job) {
     String id = stored.recordingId();
-    return runtime.keys().load(id)
+    return runtime.keys().load(id, Purpose.DATA)
         .thenCompose(key -> runtime.objects().readAll(key, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT))
         .thenCompose(json -> {
           io.vertx.core.json.JsonObject transcript = new io.vertx.core.json.JsonObject(

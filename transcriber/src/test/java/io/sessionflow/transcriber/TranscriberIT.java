@@ -9,6 +9,7 @@ import io.sessionflow.common.config.PipelineConfig;
 import io.sessionflow.common.config.StorageConfig;
 import io.sessionflow.common.crypto.DataKey;
 import io.sessionflow.common.crypto.Ids;
+import io.sessionflow.common.crypto.RecordingKeys;
 import io.sessionflow.common.crypto.KeyEncryptionKeys;
 import io.sessionflow.common.embedded.EmbeddedKafkaBroker;
 import io.sessionflow.common.embedded.EmbeddedS3Server;
@@ -87,7 +88,7 @@ class TranscriberIT {
   /** What ingest does: the recording encrypted under a new key in raw/, then recording.stored. */
   static RecordingStoredEvent store(byte[] audio) {
     String id = Ids.newId();
-    DataKey key = runtime.keys().create(id).join();
+    DataKey key = runtime.keys().create(id, RecordingKeys.Purpose.AUDIO).join();
     var upload = runtime.objects().begin(key, ObjectKeys.raw(id), ObjectKeys.RAW, StorageConfig.MIN_PART_SIZE)
         .join();
     upload.writePart(audio, audio.length, true).join();
@@ -107,13 +108,17 @@ class TranscriberIT {
     byte[] stereo = AudioFixtures.tone(AudioFixtures.FORMATS.get("ogg-opus"), 48_000, 2, 8, 0.05);
     RecordingStoredEvent stored = store(stereo);
     await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, stored.recordingId()) == 1);
-    DataKey key = runtime.keys().load(stored.recordingId()).join();
+    DataKey key = runtime.keys().load(stored.recordingId(), RecordingKeys.Purpose.DATA).join();
     JsonObject transcript = new JsonObject(Buffer.buffer(runtime.objects().readAll(key,
         ObjectKeys.transcript(stored.recordingId()), ObjectKeys.TRANSCRIPT).join()));
     assertThat(transcript.getDouble("audioSeconds")).isBetween(7.9, 8.1);
     assertThat(transcript.getString("engine")).startsWith("whisper.cpp 1.7.1");
     assertThat(transcript.getString("model")).isEqualTo("model.bin");
     assertThat(transcript.getInteger("channels")).isEqualTo(2);
+    // Crypto-shredding the audio (what the purge does) leaves the transcript readable.
+    runtime.keys().destroy(stored.recordingId(), RecordingKeys.Purpose.AUDIO).join();
+    assertThat(runtime.objects().readAll(runtime.keys().load(stored.recordingId(), RecordingKeys.Purpose.DATA)
+        .join(), ObjectKeys.transcript(stored.recordingId()), ObjectKeys.TRANSCRIPT).join()).isNotEmpty();
     assertThat(transcript.getJsonArray("segments")).as("the generated model emits segments for this input")
         .isNotEmpty();
     for (Object s : transcript.getJsonArray("segments")) {
@@ -151,7 +156,7 @@ class TranscriberIT {
     RecordingStoredEvent stored = store(AudioFixtures.tone(AudioFixtures.FORMATS.get(format), rate,
         format.equals("amr") ? 1 : 2, 4, 1.0));
     await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, stored.recordingId()) == 1);
-    DataKey key = runtime.keys().load(stored.recordingId()).join();
+    DataKey key = runtime.keys().load(stored.recordingId(), RecordingKeys.Purpose.DATA).join();
     JsonObject transcript = new JsonObject(Buffer.buffer(runtime.objects().readAll(key,
         ObjectKeys.transcript(stored.recordingId()), ObjectKeys.TRANSCRIPT).join()));
     assertThat(transcript.getDouble("audioSeconds")).as(format).isBetween(3.9, 4.2);
@@ -165,7 +170,7 @@ class TranscriberIT {
     assertThat(ascii.indexOf("moov")).isGreaterThan(ascii.indexOf("mdat"));
     RecordingStoredEvent stored = store(m4a);
     await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, stored.recordingId()) == 1);
-    DataKey key = runtime.keys().load(stored.recordingId()).join();
+    DataKey key = runtime.keys().load(stored.recordingId(), RecordingKeys.Purpose.DATA).join();
     JsonObject transcript = new JsonObject(Buffer.buffer(runtime.objects().readAll(key,
         ObjectKeys.transcript(stored.recordingId()), ObjectKeys.TRANSCRIPT).join()));
     assertThat(transcript.getDouble("audioSeconds")).isBetween(44.9, 45.2);
@@ -204,7 +209,7 @@ class TranscriberIT {
     // Three earlier attempts were claimed and never finished (the process died in whisper.cpp).
     runtime.store().put("sessionflow", JobLedger.key(id), "3".getBytes(StandardCharsets.US_ASCII), Map.of())
         .join();
-    runtime.keys().create(id).join();
+    runtime.keys().create(id, RecordingKeys.Purpose.AUDIO).join();
     RecordingStoredEvent poison = new RecordingStoredEvent(1, Instant.now(), id, "prac", "ther", "cons",
         ObjectKeys.raw(id), 10, StorageConfig.MIN_PART_SIZE, "00", "audio/wav", "tus");
     runtime.events().publisher().publish(poison).join();

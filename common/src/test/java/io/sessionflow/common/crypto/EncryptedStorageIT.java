@@ -1,5 +1,7 @@
 package io.sessionflow.common.crypto;
 
+import static io.sessionflow.common.crypto.RecordingKeys.Purpose.AUDIO;
+import static io.sessionflow.common.crypto.RecordingKeys.Purpose.DATA;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -87,10 +89,10 @@ class EncryptedStorageIT {
   @Test
   void multipartObjectReadsBackWholeAndByRangesAndNothingPlainReachesTheDisk() throws Exception {
     byte[] audio = markedAudio((int) (3 * PART + 123_457), 1);
-    DataKey key = keys.create("rec-multipart").join();
+    DataKey key = keys.create("rec-multipart", AUDIO).join();
     writeMultipart(key, "raw/rec-multipart", audio);
 
-    DataKey reloaded = keys.load("rec-multipart").join();
+    DataKey reloaded = keys.load("rec-multipart", AUDIO).join();
     EncryptedObjects.EncryptedObjectReader reader = objects.open(reloaded, "raw/rec-multipart", "raw").join();
     assertThat(reader.plaintextSize()).isEqualTo(audio.length);
     assertThat(reader.partCount()).isEqualTo(4);
@@ -107,7 +109,7 @@ class EncryptedStorageIT {
   @Test
   void theSeekableStreamReadsSkipsAndResetsAcrossParts() throws Exception {
     byte[] audio = markedAudio((int) (2 * PART + 5000), 9);
-    DataKey key = keys.create("rec-seek").join();
+    DataKey key = keys.create("rec-seek", AUDIO).join();
     writeMultipart(key, "raw/rec-seek", audio);
     EncryptedObjects.EncryptedObjectReader reader = objects.open(key, "raw/rec-seek", "raw").join();
     try (InputStream in = reader.openStream()) {
@@ -125,7 +127,7 @@ class EncryptedStorageIT {
 
   @Test
   void smallObjectsAndEmptyObjectsRoundTrip() {
-    DataKey key = keys.create("rec-small").join();
+    DataKey key = keys.create("rec-small", DATA).join();
     byte[] transcript = "{\"segments\":[]}".getBytes(StandardCharsets.UTF_8);
     objects.put(key, "transcripts/rec-small.json", "transcript", transcript).join();
     assertThat(objects.readAll(key, "transcripts/rec-small.json", "transcript").join()).isEqualTo(transcript);
@@ -139,7 +141,7 @@ class EncryptedStorageIT {
   @Test
   void anObjectMissingItsTrailingPartsFailsAuthentication() {
     byte[] audio = markedAudio((int) (2 * PART + 10), 2);
-    DataKey key = keys.create("rec-trunc").join();
+    DataKey key = keys.create("rec-trunc", AUDIO).join();
     // Write all three parts, but complete the object with only the first two: a truncated recording.
     EncryptedObjects.EncryptedUpload upload = objects.begin(key, "raw/rec-trunc", "raw", PART).join();
     List<CompletedPart> parts = new ArrayList<>();
@@ -154,7 +156,7 @@ class EncryptedStorageIT {
   @Test
   void reorderedPartsAndPartsSplicedFromAnotherRecordingFailAuthentication() {
     byte[] audio = markedAudio((int) (PART + 10), 3);
-    DataKey key = keys.create("rec-order").join();
+    DataKey key = keys.create("rec-order", AUDIO).join();
     EncryptedObjects.EncryptedUpload upload = objects.begin(key, "raw/rec-order", "raw", PART).join();
     CompletedPart first = upload.writePart(Arrays.copyOfRange(audio, 0, (int) PART), (int) PART, false).join();
     upload.writePart(Arrays.copyOfRange(audio, (int) PART, audio.length), 10, true).join();
@@ -162,7 +164,7 @@ class EncryptedStorageIT {
     assertThat(first.partNumber()).isEqualTo(1);
     byte[] stored = store.get(BUCKET, "raw/rec-order").join();
 
-    DataKey other = keys.create("rec-victim").join();
+    DataKey other = keys.create("rec-victim", AUDIO).join();
     // The attacker's copy: recording rec-order's ciphertext placed under rec-victim's key.
     store.put(BUCKET, "raw/rec-victim", stored, Map.of(EncryptedObjects.PART_SIZE_METADATA, Long.toString(PART)))
         .join();
@@ -183,21 +185,24 @@ class EncryptedStorageIT {
 
   @Test
   void destroyingTheDataKeyMakesTheRecordingUnreadable() {
-    DataKey key = keys.create("rec-shred").join();
+    DataKey key = keys.create("rec-shred", DATA).join();
     objects.put(key, "transcripts/rec-shred.json", "transcript", "secret words".getBytes(StandardCharsets.UTF_8))
         .join();
-    assertThat(keys.destroy("rec-shred").join()).hasSize(1);
-    assertThatThrownBy(() -> keys.load("rec-shred").join())
+    assertThat(keys.destroy("rec-shred", DATA).join()).hasSize(1);
+    assertThatThrownBy(() -> keys.load("rec-shred", DATA).join())
         .satisfies(e -> assertThat(((StorageException) Failures.unwrap(e)).isNotFound()).isTrue());
-    assertThat(keys.destroy("rec-shred").join()).isEmpty();
+    assertThat(keys.destroy("rec-shred", DATA).join()).isEmpty();
   }
 
   @Test
   void theWrappedKeyIsBoundToItsRecording() {
-    keys.create("rec-a").join();
-    byte[] wrappedA = store.get(BUCKET, RecordingKeys.objectKey("rec-a")).join();
-    store.put(BUCKET, RecordingKeys.objectKey("rec-b"), wrappedA, Map.of()).join();
-    assertThatThrownBy(() -> keys.load("rec-b").join()).hasCauseInstanceOf(CryptoException.class);
+    keys.create("rec-a", AUDIO).join();
+    byte[] wrappedA = store.get(BUCKET, RecordingKeys.objectKey("rec-a", AUDIO)).join();
+    store.put(BUCKET, RecordingKeys.objectKey("rec-b", AUDIO), wrappedA, Map.of()).join();
+    assertThatThrownBy(() -> keys.load("rec-b", AUDIO).join()).hasCauseInstanceOf(CryptoException.class);
+    // Nor can an audio key pass for the data key of the same recording.
+    store.put(BUCKET, RecordingKeys.objectKey("rec-a", DATA), wrappedA, Map.of()).join();
+    assertThatThrownBy(() -> keys.load("rec-a", DATA).join()).hasCauseInstanceOf(CryptoException.class);
   }
 
   @Test

@@ -81,10 +81,10 @@ public final class RecordingRoutes {
       return;
     }
     java.util.concurrent.CompletableFuture<byte[]> body = switch (what) {
-      case "transcript" -> keys.load(id).thenCompose(key -> objects.readAll(key, ObjectKeys.transcript(id),
-          ObjectKeys.TRANSCRIPT));
-      case "analysis" -> keys.load(id).thenCompose(key -> objects.readAll(key, ObjectKeys.analysis(id),
-          ObjectKeys.ANALYSIS));
+      case "transcript" -> keys.load(id, RecordingKeys.Purpose.DATA).thenCompose(key -> objects.readAll(key,
+          ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT));
+      case "analysis" -> keys.load(id, RecordingKeys.Purpose.DATA).thenCompose(key -> objects.readAll(key,
+          ObjectKeys.analysis(id), ObjectKeys.ANALYSIS));
       default -> store.get(objects.bucket(), ObjectKeys.receipt(id));
     };
     Future.fromCompletionStage(body, ctx.vertx().getOrCreateContext()).onSuccess(bytes -> {

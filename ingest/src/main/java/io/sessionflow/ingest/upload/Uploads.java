@@ -6,6 +6,7 @@ import io.sessionflow.common.crypto.EncryptedObjects;
 import io.sessionflow.common.crypto.Ids;
 import io.sessionflow.common.crypto.PartLayout;
 import io.sessionflow.common.crypto.RecordingKeys;
+import io.sessionflow.common.crypto.RecordingKeys.Purpose;
 import io.sessionflow.common.failure.Failures;
 import io.sessionflow.ingest.audit.AuditLog;
 import io.sessionflow.ingest.auth.Caller;
@@ -93,7 +94,7 @@ public final class Uploads {
     Future<String> consent = concat == UploadState.Concat.PARTIAL && consentId == null
         ? Future.succeededFuture(null) : requireConsent(caller, consentId).map(Consent::id);
     String id = Ids.newId();
-    return consent.compose(checkedConsent -> on(keys.create(id)).compose(key -> {
+    return consent.compose(checkedConsent -> on(keys.create(id, Purpose.AUDIO)).compose(key -> {
       Instant now = clock.instant();
       return on(store.objects().begin(key, UploadStore.rawKey(id), "raw", partSize)).compose(upload -> {
         UploadState state = new UploadState(1, id, caller.practiceId(), caller.subject(), checkedConsent, length,
@@ -101,7 +102,7 @@ public final class Uploads {
             UploadState.Status.RECEIVING, null, null, false, source);
         return on(store.create(state))
             .compose(ignored -> metadata.isEmpty() ? Future.succeededFuture()
-                : on(store.saveMetadata(key, id, metadata)))
+                : on(keys.create(id, Purpose.DATA).thenCompose(dataKey -> store.saveMetadata(dataKey, id, metadata))))
             .map(ignored -> state);
       });
     })).onSuccess(state -> {
@@ -154,7 +155,13 @@ public final class Uploads {
 
   /** The Upload-Metadata the client gave at creation (consentId included), decrypted for the caller. */
   public Future<Map<String, String>> metadata(UploadState state) {
-    return on(keys.load(state.id()).thenCompose(key -> store.loadMetadata(key, state.id()))).map(stored -> {
+    return on(keys.load(state.id(), Purpose.DATA).thenCompose(key -> store.loadMetadata(key, state.id()))
+        .exceptionally(e -> {
+          if (Failures.unwrap(e) instanceof io.sessionflow.common.storage.StorageException se && se.isNotFound()) {
+            return Map.of();
+          }
+          throw new java.util.concurrent.CompletionException(Failures.unwrap(e));
+        })).map(stored -> {
       Map<String, String> all = new java.util.LinkedHashMap<>();
       if (state.consentId() != null) {
         all.put("consentId", state.consentId());
@@ -263,7 +270,7 @@ public final class Uploads {
   private Future<UploadState> withWriter(UploadState state, long limit, Checksum checksum, WriterWork work) {
     Context context = vertx.getOrCreateContext();
     long bufferBytes = state.partSize() + PartLayout.ciphertextSize(state.partSize());
-    return budget.acquire(bufferBytes).compose(lease -> on(keys.load(state.id()))
+    return budget.acquire(bufferBytes).compose(lease -> on(keys.load(state.id(), Purpose.AUDIO))
         .compose(key -> on(store.loadTail(key, state)).compose(tail -> {
           EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()), "raw",
               state.partSize(), state.multipartUploadId(), state.parts());
@@ -452,7 +459,7 @@ public final class Uploads {
       throws java.io.IOException {
     String id = Ids.newId();
     Instant now = clock.instant();
-    DataKey key = keys.create(id).join();
+    DataKey key = keys.create(id, Purpose.AUDIO).join();
     EncryptedObjects.EncryptedUpload upload = store.objects().begin(key, UploadStore.rawKey(id), "raw", partSize)
         .join();
     UploadState state = new UploadState(1, id, caller.practiceId(), caller.subject(), null, null, 0, partSize,
@@ -571,7 +578,7 @@ public final class Uploads {
   }
 
   private Future<Void> copy(UploadState partial, UploadAppender appender) {
-    return on(keys.load(partial.id()).thenCompose(key -> store.objects().open(key,
+    return on(keys.load(partial.id(), Purpose.AUDIO).thenCompose(key -> store.objects().open(key,
         UploadStore.rawKey(partial.id()), "raw"))).compose(reader -> {
           Future<Void> chain = Future.succeededFuture();
           for (long i = 0; i < reader.partCount(); i++) {
@@ -603,7 +610,8 @@ public final class Uploads {
     return on(store.objectStore().abortMultipartUpload(store.bucket(), UploadStore.rawKey(state.id()),
         state.multipartUploadId()).exceptionally(e -> null))
         .compose(ignored -> on(store.objectStore().delete(store.bucket(), UploadStore.rawKey(state.id()))))
-        .compose(ignored -> on(keys.destroy(state.id())))
+        .compose(ignored -> on(keys.destroy(state.id(), Purpose.AUDIO)))
+        .compose(ignored -> on(keys.destroy(state.id(), Purpose.DATA)))
         .compose(ignored -> on(store.deleteUploadObjects(state.id())));
   }
 

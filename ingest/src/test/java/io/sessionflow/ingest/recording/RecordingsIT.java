@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sessionflow.common.crypto.DataKey;
+import io.sessionflow.common.crypto.RecordingKeys;
 import io.sessionflow.common.event.AuditEvent;
 import io.sessionflow.common.event.AudioPurgedEvent;
 import io.sessionflow.common.event.DeletionRequestedEvent;
@@ -84,7 +85,7 @@ class RecordingsIT {
     String id = upload();
     assertThat(get("/v1/recordings/" + id + "/transcript", therapist)).isEqualTo(404);
     // What the transcriber does: the encrypted transcript, then transcript.ready.
-    DataKey key = harness.runtime().keys().load(id).join();
+    DataKey key = harness.runtime().keys().loadOrCreate(id, RecordingKeys.Purpose.DATA).join();
     String transcript = "{\"segments\":[{\"id\":0,\"start\":0.0,\"end\":2.5,\"text\":\"I slept badly\"}],"
         + "\"language\":\"en\",\"model\":\"test\",\"audioSeconds\":2.5}";
     harness.runtime().objects().put(key, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT,

@@ -381,7 +381,7 @@ class TusProtocolIT {
 
   static boolean keyGone(String id) {
     try {
-      harness.runtime().keys().load(id).join();
+      harness.runtime().keys().load(id, io.sessionflow.common.crypto.RecordingKeys.Purpose.AUDIO).join();
       return false;
     } catch (RuntimeException e) {
       return Failures.unwrap(e) instanceof StorageException se && se.isNotFound();
