@@ -94,7 +94,7 @@ public final class IngestServer implements AutoCloseable {
       if (retryable) {
         ctx.response().putHeader("Retry-After", "5");
       }
-      new Problem(retryable ? 503 : status, status >= 500 ? "Service Unavailable" : "Request Failed",
+      Problem.of(retryable ? 503 : status,
           retryable ? "A dependency is briefly unavailable. Retry in a few seconds."
               : status >= 500 ? "The server could not complete the request; it was logged. Try again later."
                   : "The request could not be processed.").reject(ctx.request());

@@ -28,10 +28,6 @@ public final class MemoryBudget {
         .description("Uploads paused until buffer memory frees up").register(registry);
   }
 
-  public long capacity() {
-    return capacity;
-  }
-
   public synchronized long used() {
     return used;
   }

@@ -25,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
  * </pre>
  */
 public final class UploadStore {
-  public static final String RAW_PREFIX = "raw/";
   public static final String UPLOADS_PREFIX = "uploads/";
   private static final ObjectMapper JSON = EventCodec.mapper();
 
