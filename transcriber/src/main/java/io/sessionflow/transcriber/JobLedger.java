@@ -1,7 +1,7 @@
 package io.sessionflow.transcriber;
 
-import io.sessionflow.common.crypto.Ids;
 import io.sessionflow.common.failure.Failures;
+import io.sessionflow.common.storage.ObjectKeys;
 import io.sessionflow.common.storage.ObjectStore;
 import io.sessionflow.common.storage.StorageException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +27,7 @@ final class JobLedger {
   }
 
   static String key(String recordingId) {
-    return "transcripts/" + Ids.requireId(recordingId, "recording id") + ".job";
+    return ObjectKeys.transcriptLedger(recordingId);
   }
 
   CompletableFuture<Job> load(String recordingId) {

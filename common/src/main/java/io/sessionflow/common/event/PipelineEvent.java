@@ -17,10 +17,11 @@ import java.time.Instant;
     @JsonSubTypes.Type(value = AudioPurgedEvent.class, name = AudioPurgedEvent.TYPE),
     @JsonSubTypes.Type(value = DeletionRequestedEvent.class, name = DeletionRequestedEvent.TYPE),
     @JsonSubTypes.Type(value = RecordingFailedEvent.class, name = RecordingFailedEvent.TYPE),
-    @JsonSubTypes.Type(value = AuditEvent.class, name = AuditEvent.TYPE)
+    @JsonSubTypes.Type(value = AuditEvent.class, name = AuditEvent.TYPE),
+    @JsonSubTypes.Type(value = AuditChainEntryEvent.class, name = AuditChainEntryEvent.TYPE)
 })
 public sealed interface PipelineEvent permits RecordingStoredEvent, TranscriptReadyEvent, AnalysisReadyEvent,
-    AudioPurgedEvent, DeletionRequestedEvent, RecordingFailedEvent, AuditEvent {
+    AudioPurgedEvent, DeletionRequestedEvent, RecordingFailedEvent, AuditEvent, AuditChainEntryEvent {
 
   /** Schema version written by this build; readers accept this version and older ones. */
   int CURRENT_SCHEMA_VERSION = 1;

@@ -27,6 +27,21 @@ public final class ObjectKeys {
     return "analyses/" + Ids.requireId(recordingId, "recording id") + ".json";
   }
 
+  /** The transcriber's attempt ledger for a recording. */
+  public static String transcriptLedger(String recordingId) {
+    return "transcripts/" + Ids.requireId(recordingId, "recording id") + ".job";
+  }
+
+  /** Every object an upload leaves beside the raw audio (state, encrypted tail, encrypted metadata, lock). */
+  public static String uploadPrefix(String recordingId) {
+    return "uploads/" + Ids.requireId(recordingId, "recording id") + "/";
+  }
+
+  /** Marks a recording deleted on request, so a late transcript or analysis of it is deleted too. */
+  public static String tombstone(String recordingId) {
+    return "tombstones/" + Ids.requireId(recordingId, "recording id");
+  }
+
   /** Deletion receipts hold no PHI and are not encrypted, so they outlive the recording's key. */
   public static String receipt(String recordingId) {
     return "audit/receipts/" + Ids.requireId(recordingId, "recording id") + ".json";

@@ -33,6 +33,12 @@ public interface ObjectStore extends AutoCloseable {
   /** Bytes {@code [offset, offset + length)} of the object. */
   CompletableFuture<byte[]> getRange(String bucket, String key, long offset, long length);
 
+  /**
+   * Bytes {@code [offset, offset + length)} of one version of the object; a null
+   * {@code versionId} reads the current version. Fails with 404 once that version is gone.
+   */
+  CompletableFuture<byte[]> getVersionRange(String bucket, String key, String versionId, long offset, long length);
+
   CompletableFuture<ObjectInfo> head(String bucket, String key);
 
   CompletableFuture<List<String>> listKeys(String bucket, String prefix);

@@ -70,6 +70,12 @@ final class InMemoryObjectStore implements ObjectStore {
   }
 
   @Override
+  public CompletableFuture<byte[]> getVersionRange(String bucket, String key, String versionId, long offset,
+      long length) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
   public CompletableFuture<ObjectInfo> head(String bucket, String key) {
     throw new UnsupportedOperationException();
   }

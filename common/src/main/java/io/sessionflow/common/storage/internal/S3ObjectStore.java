@@ -108,6 +108,21 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   @Override
+  public CompletableFuture<byte[]> getVersionRange(String bucket, String key, String versionId, long offset,
+      long length) {
+    if (versionId == null || "null".equals(versionId)) {
+      return getRange(bucket, key, offset, length);
+    }
+    if (length <= 0) {
+      return CompletableFuture.completedFuture(new byte[0]);
+    }
+    String range = "bytes=" + offset + "-" + (offset + length - 1);
+    return call("versioned get", bucket, key, () -> s3.getObject(b -> b.bucket(bucket).key(key)
+        .versionId(versionId).range(range), AsyncResponseTransformer.<GetObjectResponse>toBytes())
+        .thenApply(ResponseBytes::asByteArrayUnsafe));
+  }
+
+  @Override
   public CompletableFuture<ObjectInfo> head(String bucket, String key) {
     return call("head", bucket, key, () -> s3.headObject(b -> b.bucket(bucket).key(key))
         .thenApply((HeadObjectResponse r) -> new ObjectInfo(key, r.contentLength(), r.eTag(), r.versionId(),
