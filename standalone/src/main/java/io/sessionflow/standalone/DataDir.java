@@ -53,6 +53,17 @@ public final class DataDir implements AutoCloseable {
     return new DataDir(absolute);
   }
 
+  /** A data dir a standalone instance has run on, for the auditor's read-only commands; never created. */
+  public static DataDir existing(Path root) {
+    Path absolute = root.toAbsolutePath().normalize();
+    if (!Files.isDirectory(absolute.resolve("objects"))
+        || !Files.exists(absolute.resolve("secrets").resolve("s3-credentials.properties"))) {
+      throw new io.sessionflow.common.config.ConfigException("No Sessionflow data at " + absolute
+          + ": expected the objects/ and secrets/ a standalone run leaves; pass --data-dir, or --s3-endpoint for S3");
+    }
+    return new DataDir(absolute);
+  }
+
   public Path root() {
     return root;
   }

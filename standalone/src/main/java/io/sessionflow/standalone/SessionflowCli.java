@@ -9,6 +9,7 @@ import io.sessionflow.common.runtime.StartupException;
 import io.sessionflow.ingest.IngestConfig;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
 import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.purger.PurgerConfig;
 import io.sessionflow.transcriber.TranscriberConfig;
 import io.sessionflow.transcriber.whisper.WhisperSettings;
 import java.io.PrintStream;
@@ -21,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar sessionflow.jar [serve|token] ...}. Each sub-command prints its result alone
- * on stdout; logs go to stderr. Exit codes: 0 done, 1 could not start or run, 2 bad usage.
+ * {@code java -jar sessionflow.jar [serve|token|verify-purge|verify-audit] ...}. Each sub-command prints
+ * its result alone on stdout; logs go to stderr. Exit codes: 0 done, 1 could not start or run, 2 bad
+ * usage, 3 a verify command found a problem.
  */
 public final class SessionflowCli {
   private static final Logger LOG = LoggerFactory.getLogger(SessionflowCli.class);
@@ -40,7 +42,7 @@ public final class SessionflowCli {
   /** Flags {@code serve} accepts: the ingest's settings plus the data dir. */
   private static final List<Setting<?>> SERVE_SETTINGS = PipelineConfig.concat(List.of(DATA_DIR),
       IngestConfig.SETTINGS, WhisperSettings.SETTINGS, List.of(TranscriberConfig.SLOTS,
-          TranscriberConfig.MAX_ATTEMPTS));
+          TranscriberConfig.MAX_ATTEMPTS), PurgerConfig.OWN_SETTINGS);
 
   private SessionflowCli() {
   }
@@ -70,8 +72,13 @@ public final class SessionflowCli {
           return serve(source, out);
         case "token":
           return token(source, out);
+        case "verify-purge":
+          return AuditorCommands.verifyPurge(source, out, Clock.systemUTC());
+        case "verify-audit":
+          return AuditorCommands.verifyAudit(source, out);
         default:
-          throw new ConfigException("Unknown command '" + command + "'. Commands: serve, token; see --help");
+          throw new ConfigException("Unknown command '" + command
+              + "'. Commands: serve, token, verify-purge, verify-audit; see --help");
       }
     } catch (ConfigException e) {
       err.println("sessionflow: " + e.getMessage());
@@ -127,6 +134,11 @@ public final class SessionflowCli {
         "          --data-dir DIR (default ./sessionflow-data)  --port 8080",
         "  token   print a bearer token the instance on --data-dir accepts",
         "          --data-dir DIR --subject ID [--role therapist|clinic-admin|ops] [--practice ID] [--ttl 8h]",
+        "  verify-purge  check that no raw audio or key is held without a live reason; exit 0 pass, 3 fail",
+        "          --data-dir DIR (running or not), or --s3-endpoint URL --s3-bucket B [--s3-key-bucket K] ...",
+        "          [--raw-audio-max-retention 72h] [--purge-slo 5m]",
+        "  verify-audit  recompute the audit hash chain (and cross-check the Kafka copy); exit 0 intact, 3 broken",
+        "          --data-dir DIR, or --s3-endpoint URL --s3-bucket B ...",
         "",
         "Settings of serve (flag, environment variable, description):",
         SettingsHelp.render(SERVE_SETTINGS));

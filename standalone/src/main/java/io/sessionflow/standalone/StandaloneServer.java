@@ -10,6 +10,8 @@ import io.sessionflow.ingest.IngestConfig;
 import io.sessionflow.ingest.IngestServer;
 import io.sessionflow.ingest.auth.JwtVerifier;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
+import io.sessionflow.purger.PurgerConfig;
+import io.sessionflow.purger.PurgerStage;
 import io.sessionflow.transcriber.TranscriberConfig;
 import io.sessionflow.transcriber.TranscriberStage;
 import io.sessionflow.transcriber.model.Models;
@@ -104,6 +106,7 @@ public final class StandaloneServer implements AutoCloseable {
     generatedModel = transcriberConfig.whisper().model().isEmpty();
     WhisperEngine engine = WhisperEngine.load(model, transcriberConfig.whisper());
     TranscriberStage.start(runtime, transcriberConfig, engine);
+    PurgerStage.start(runtime, PurgerConfig.from(effective));
     http = OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port());
     started.set(true);
     dir.writeInstance(new JsonObject()
@@ -138,10 +141,12 @@ public final class StandaloneServer implements AutoCloseable {
         "  Kafka (embedded)      " + kafka.bootstrapServers() + "   (KRaft, logs in " + dataDir.kafkaDir() + ")",
         "  S3 API (embedded)     " + s3.endpoint() + "   (bucket " + config.pipeline().storage().bucket()
             + ", files in " + dataDir.objectsDir() + ")",
-        "  Stages                ingest (uploads and reads), transcriber; analyzer and purger join as they land",
+        "  Stages                ingest (uploads and reads), transcriber, purger; the analyzer joins as it lands",
         generatedModel ? "  WARNING               " + Models.NOTICE : "  Model                 as configured",
         "  Get a token           java -jar standalone/target/sessionflow.jar token --data-dir " + dataDir.root()
             + " --subject therapist-1 --role therapist --practice practice-1",
+        "  Audit                 java -jar standalone/target/sessionflow.jar verify-purge --data-dir " + dataDir.root()
+            + "   (and verify-audit)",
         "Press Ctrl-C to stop.");
   }
 

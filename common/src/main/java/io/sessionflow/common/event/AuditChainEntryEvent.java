@@ -8,7 +8,7 @@ import java.time.Instant;
  * from either. No PHI: the entry holds a deletion receipt, which names ids, keys, sizes and hashes.
  *
  * @param sequence     position in the chain, from 0
- * @param recordingId  the recording the receipt is about
+ * @param recordingId  the recording the receipt is about; null for a deletion request's own receipt
  * @param previousHash hex SHA-256 of the previous entry's bytes (64 zeros for the first)
  * @param entryHash    hex SHA-256 of {@code entry}'s UTF-8 bytes
  * @param entry        the entry exactly as stored, JSON
@@ -20,7 +20,7 @@ public record AuditChainEntryEvent(int schemaVersion, Instant occurredAt, long s
 
   @Override
   public String key() {
-    return recordingId;
+    return recordingId != null ? recordingId : "audit-chain";
   }
 
   @Override

@@ -11,6 +11,7 @@ public final class ObjectKeys {
   public static final String RAW = "raw";
   public static final String TRANSCRIPT = "transcript";
   public static final String ANALYSIS = "analysis";
+  public static final String RECEIPT_PREFIX = "audit/receipts/";
 
   private ObjectKeys() {
   }
@@ -44,6 +45,6 @@ public final class ObjectKeys {
 
   /** Deletion receipts hold no PHI and are not encrypted, so they outlive the recording's key. */
   public static String receipt(String recordingId) {
-    return "audit/receipts/" + Ids.requireId(recordingId, "recording id") + ".json";
+    return RECEIPT_PREFIX + Ids.requireId(recordingId, "recording id") + ".json";
   }
 }

@@ -1,0 +1,52 @@
+package io.sessionflow.purger;
+
+import io.sessionflow.common.config.ByteSize;
+import io.sessionflow.common.storage.ObjectStore;
+import io.sessionflow.purger.internal.RawAudioInventory;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The auditor's {@code verify-purge}: walks the whole raw area (every version, delete marker,
+ * multipart upload and upload leftover) and every key, prints each recording that still holds
+ * something with the reason it may, and fails on anything without one or past the maximum
+ * retention. The rule is the purger's own ({@link RawAudioInventory}), read-only here.
+ */
+public final class PurgeVerifier {
+  /** Exit status when something is held without a live reason. */
+  public static final int VIOLATIONS = 3;
+
+  private PurgeVerifier() {
+  }
+
+  public static int run(ObjectStore store, String bucket, String keyBucket, Duration maxRetention, Duration purgeSlo,
+      Instant now, PrintStream out) {
+    RawAudioInventory.Scan scan;
+    try {
+      scan = new RawAudioInventory(store, bucket, keyBucket, maxRetention, purgeSlo, Duration.ofMinutes(15))
+          .scan(now, true).get(10, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while listing object storage", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot list object storage: "
+          + io.sessionflow.common.failure.Failures.reason(e), e);
+    }
+    out.println("verify-purge: bucket " + bucket + ", key bucket " + keyBucket + ", maximum raw-audio retention "
+        + maxRetention + ", purge SLO " + purgeSlo + ", at " + now);
+    out.println("checked: " + scan.rawVersions() + " raw object version(s) and delete marker(s), "
+        + scan.multipartUploads() + " unfinished multipart upload(s), " + scan.leftovers() + " upload leftover(s), "
+        + scan.audioKeys() + " audio key(s), " + scan.dataKeys() + " data key(s); raw audio at rest "
+        + ByteSize.format(scan.bytes()) + (scan.oldest() == null ? "" : ", oldest from " + scan.oldest()));
+    for (RawAudioInventory.Finding finding : scan.findings()) {
+      out.println((finding.allowed() ? "ok    " : "FAIL  ") + "recording " + finding.recordingId() + ": "
+          + finding.holds() + " - " + finding.reason());
+    }
+    int violations = scan.violations().size();
+    out.println(violations == 0 ? "result: PASS - no raw audio or key is held without a live reason"
+        : "result: FAIL - " + violations + " recording(s) hold raw audio or keys without a live reason");
+    return violations == 0 ? 0 : VIOLATIONS;
+  }
+}

@@ -1,0 +1,148 @@
+package io.sessionflow.purger;
+
+import io.sessionflow.common.event.DeletionRequestedEvent;
+import io.sessionflow.common.event.Topic;
+import io.sessionflow.common.event.TranscriptReadyEvent;
+import io.sessionflow.common.failure.Failures;
+import io.sessionflow.common.kafka.ConsumedEvent;
+import io.sessionflow.common.kafka.EventStream;
+import io.sessionflow.common.kafka.Subscription;
+import io.sessionflow.common.runtime.StageRuntime;
+import io.sessionflow.common.storage.ObjectKeys;
+import io.sessionflow.common.storage.ObjectStore;
+import io.sessionflow.common.storage.StorageException;
+import io.sessionflow.purger.internal.DeletionRequests;
+import io.sessionflow.purger.internal.PurgeMetrics;
+import io.sessionflow.purger.internal.PurgeOrder;
+import io.sessionflow.purger.internal.RawAudioInventory;
+import io.sessionflow.purger.internal.RecordingPurge;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the promise that raw audio does not outlive its transcript: {@code transcript.ready} →
+ * purge the audio; {@code deletion.requested} → delete everything the request covers; and a
+ * periodic sweep of the raw area purges whatever has no live reason to exist (a missed event,
+ * a failed recording past retention, an abandoned upload, an interrupted purge). Offsets are
+ * committed only after the receipt is in the audit chain; storage failures retry with backoff
+ * for as long as it takes, never reported done.
+ */
+public final class PurgerStage implements AutoCloseable {
+  public static final String STAGE = "purger";
+  public static final String GROUP = "sessionflow-purger";
+  private static final Logger LOG = LoggerFactory.getLogger(PurgerStage.class);
+
+  private final ObjectStore store;
+  private final String bucket;
+  private final PurgeMetrics metrics;
+  private final RecordingPurge purge;
+  private final DeletionRequests deletions;
+  private final RawAudioInventory inventory;
+  private final java.time.Clock clock;
+  private final AtomicBoolean sweeping = new AtomicBoolean();
+  private EventStream.Consumer consumer;
+
+  private PurgerStage(StageRuntime runtime, PurgerConfig config) {
+    this.store = runtime.store();
+    this.bucket = config.process().pipeline().storage().bucket();
+    String keyBucket = config.process().pipeline().storage().keyBucket();
+    this.clock = runtime.clock();
+    this.metrics = new PurgeMetrics(runtime.registry(), clock);
+    AuditChain chain = new AuditChain(store, bucket, runtime.events().publisher(), clock);
+    String component = componentName();
+    this.purge = new RecordingPurge(store, bucket, keyBucket, chain, runtime.events().publisher(), clock,
+        component, metrics);
+    this.deletions = new DeletionRequests(store, bucket, purge, chain, clock, component);
+    this.inventory = new RawAudioInventory(store, bucket, keyBucket, config.maxRetention(), config.purgeSlo(),
+        Duration.ofMinutes(15));
+  }
+
+  public static PurgerStage start(StageRuntime runtime, PurgerConfig config) {
+    PurgerStage stage = new PurgerStage(runtime, config);
+    // Deleting is never given up on for a storage outage: retry (backoff up to a minute) until it works.
+    stage.consumer = runtime.events().subscribe(Subscription.of(GROUP, STAGE, Topic.TRANSCRIPT_READY,
+        Topic.DELETION_REQUESTED).withRetries(10_000, Duration.ofSeconds(1), Duration.ofMinutes(1))
+        .withMaxInFlight(4), stage::handle);
+    long timer = runtime.vertx().setPeriodic(2_000, config.sweepInterval().toMillis(), id -> stage.sweep());
+    runtime.onClose(stage);
+    runtime.onClose(() -> runtime.vertx().cancelTimer(timer));
+    return stage;
+  }
+
+  private CompletionStage<Void> handle(ConsumedEvent consumed) {
+    if (consumed.attempt() > 1) {
+      metrics.retried();
+    }
+    if (consumed.event() instanceof TranscriptReadyEvent ready) {
+      return transcribed(ready);
+    }
+    if (consumed.event() instanceof DeletionRequestedEvent request) {
+      LOG.info("deletion request {} ({}) received", request.requestId(), request.scope());
+      return deletions.handle(request);
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** The transcript is durable: purge the audio, or everything if the recording was deleted meanwhile. */
+  private CompletableFuture<Void> transcribed(TranscriptReadyEvent ready) {
+    String id = ready.recordingId();
+    return store.head(bucket, ObjectKeys.tombstone(id)).thenApply(info -> true)
+        .exceptionallyCompose(error -> Failures.unwrap(error) instanceof StorageException se
+            && se.isNotFound() ? CompletableFuture.completedFuture(false)
+            : CompletableFuture.failedFuture(Failures.unwrap(error)))
+        .thenCompose(deleted -> purge.purge(deleted
+            ? new PurgeOrder(id, PurgeOrder.DELETION_REQUEST, null, null, ready.occurredAt(), true, List.of())
+            : PurgeOrder.audioOnly(id, PurgeOrder.TRANSCRIBED, ready.occurredAt())))
+        .thenApply(entry -> null);
+  }
+
+  /** Lists the raw area, refreshes the gauges and purges what has no reason to exist. */
+  public CompletableFuture<RawAudioInventory.Scan> sweep() {
+    if (!sweeping.compareAndSet(false, true)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return inventory.scan(clock.instant(), false).thenCompose(scan -> {
+      metrics.rawAudio(new PurgeMetrics.RawAudio(scan.bytes(), scan.rawVersions() + scan.multipartUploads()
+          + scan.leftovers(), scan.oldest()));
+      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+      for (RawAudioInventory.Finding finding : scan.violations()) {
+        PurgeOrder order = finding.purge().orElseThrow();
+        all = all.thenCompose(ignored -> purge.purge(order).handle((entry, error) -> {
+          if (error != null) {
+            LOG.warn("sweep could not purge recording {} ({}): {}; next sweep retries", order.recordingId(),
+                order.reason(), Failures.reason(error));
+          }
+          return null;
+        }));
+      }
+      return all.thenApply(ignored -> scan);
+    }).whenComplete((scan, error) -> {
+      sweeping.set(false);
+      if (error != null) {
+        LOG.warn("raw-area sweep failed: {}; next sweep retries", Failures.reason(error));
+      }
+    });
+  }
+
+  private static String componentName() {
+    try {
+      return STAGE + "@" + InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return STAGE;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (consumer != null) {
+      consumer.close();
+    }
+  }
+}

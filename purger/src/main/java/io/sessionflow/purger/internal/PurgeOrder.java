@@ -1,0 +1,31 @@
+package io.sessionflow.purger.internal;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What to purge and why.
+ *
+ * @param reason              {@code transcribed}, {@code retention}, {@code expired-upload}, {@code orphan},
+ *                            {@code deletion-request}
+ * @param deleteDerived       also delete the transcript, analysis, data key and index entries (a deletion
+ *                            request); otherwise only the raw audio, its leftovers and its audio key go
+ * @param indexKeys           the recording's index entries to delete with it
+ */
+public record PurgeOrder(String recordingId, String reason, String requestId, String scope,
+    Instant transcriptDurableAt, boolean deleteDerived, List<String> indexKeys) {
+
+  public static final String TRANSCRIBED = "transcribed";
+  public static final String RETENTION = "retention";
+  public static final String EXPIRED_UPLOAD = "expired-upload";
+  public static final String ORPHAN = "orphan";
+  public static final String DELETION_REQUEST = "deletion-request";
+
+  public PurgeOrder {
+    indexKeys = List.copyOf(indexKeys);
+  }
+
+  public static PurgeOrder audioOnly(String recordingId, String reason, Instant transcriptDurableAt) {
+    return new PurgeOrder(recordingId, reason, null, null, transcriptDurableAt, false, List.of());
+  }
+}

@@ -1,0 +1,321 @@
+package io.sessionflow.purger.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sessionflow.common.config.ByteSize;
+import io.sessionflow.common.crypto.Ids;
+import io.sessionflow.common.crypto.RecordingKeys;
+import io.sessionflow.common.event.EventCodec;
+import io.sessionflow.common.failure.Failures;
+import io.sessionflow.common.storage.MultipartUploadInfo;
+import io.sessionflow.common.storage.ObjectInfo;
+import io.sessionflow.common.storage.ObjectKeys;
+import io.sessionflow.common.storage.ObjectStore;
+import io.sessionflow.common.storage.ObjectVersion;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+/**
+ * Everything that is or holds raw audio — every version and delete marker under {@code raw/},
+ * every unfinished multipart upload, every upload leftover, every audio key and every data key —
+ * grouped by recording, each with the reason it may still exist or the purge it is due. The
+ * retention sweep purges what has no reason; {@code verify-purge} reports the same findings, so
+ * the auditor's check and the purger's own rule are one piece of code.
+ */
+public final class RawAudioInventory {
+  private static final ObjectMapper JSON = EventCodec.mapper();
+  private static final String RAW = "raw/";
+  private static final String UPLOADS = "uploads/";
+
+  private final ObjectStore store;
+  private final String bucket;
+  private final String keyBucket;
+  private final Duration maxRetention;
+  private final Duration purgeGrace;
+  private final Duration creationGrace;
+
+  /**
+   * @param purgeGrace    how long after the transcript is durable audio may still be there (the purge SLO)
+   * @param creationGrace how long a key or multipart upload may exist before its upload state does
+   */
+  public RawAudioInventory(ObjectStore store, String bucket, String keyBucket, Duration maxRetention,
+      Duration purgeGrace, Duration creationGrace) {
+    this.store = store;
+    this.bucket = bucket;
+    this.keyBucket = keyBucket;
+    this.maxRetention = maxRetention;
+    this.purgeGrace = purgeGrace;
+    this.creationGrace = creationGrace;
+  }
+
+  /** A recording's findings: allowed with a reason, or due a purge. */
+  public record Finding(String recordingId, String holds, long bytes, Instant oldest, String reason,
+      Optional<PurgeOrder> purge) {
+    public boolean allowed() {
+      return purge.isEmpty();
+    }
+  }
+
+  /** One walk of the whole raw area and key store. */
+  public record Scan(Instant at, List<Finding> findings, int rawVersions, int multipartUploads, int leftovers,
+      int audioKeys, int dataKeys, long bytes, Instant oldest) {
+    public List<Finding> violations() {
+      return findings.stream().filter(f -> !f.allowed()).toList();
+    }
+  }
+
+  /** What one recording has at rest. */
+  private static final class Holdings {
+    final List<ObjectVersion> raw = new ArrayList<>();
+    final List<MultipartUploadInfo> multipart = new ArrayList<>();
+    final List<ObjectVersion> leftovers = new ArrayList<>();
+    final List<ObjectVersion> audioKeys = new ArrayList<>();
+    final List<ObjectVersion> dataKeys = new ArrayList<>();
+    boolean intent;
+
+    boolean holdsAudio() {
+      return !raw.isEmpty() || !multipart.isEmpty() || !leftovers.isEmpty() || !audioKeys.isEmpty() || intent;
+    }
+
+    long bytes() {
+      return Stream.concat(raw.stream(), leftovers.stream()).mapToLong(ObjectVersion::size).sum();
+    }
+
+    Instant oldest() {
+      return Stream.of(raw.stream().map(ObjectVersion::lastModified),
+          multipart.stream().map(MultipartUploadInfo::initiated),
+          leftovers.stream().map(ObjectVersion::lastModified),
+          audioKeys.stream().map(ObjectVersion::lastModified),
+          dataKeys.stream().map(ObjectVersion::lastModified))
+          .flatMap(s -> s).filter(Objects::nonNull).min(Comparator.naturalOrder()).orElse(null);
+    }
+
+    String describe() {
+      List<String> parts = new ArrayList<>();
+      if (!raw.isEmpty()) {
+        long markers = raw.stream().filter(ObjectVersion::deleteMarker).count();
+        parts.add((raw.size() - markers) + " raw version(s)" + (markers > 0 ? " + " + markers + " delete marker(s)"
+            : ""));
+      }
+      if (!multipart.isEmpty()) {
+        parts.add(multipart.size() + " unfinished multipart upload(s)");
+      }
+      if (!leftovers.isEmpty()) {
+        parts.add(leftovers.size() + " upload leftover(s)");
+      }
+      if (!audioKeys.isEmpty()) {
+        parts.add("audio key");
+      }
+      if (!dataKeys.isEmpty()) {
+        parts.add("data key");
+      }
+      if (intent) {
+        parts.add("unfinished purge");
+      }
+      return String.join(", ", parts) + " (" + ByteSize.format(bytes()) + ")";
+    }
+  }
+
+  /**
+   * Walks everything once. With {@code dataKeys} false (the periodic sweep), recordings that hold
+   * nothing but a data key are skipped: every transcribed recording has one, and checking each
+   * on every sweep would cost a request per recording; {@code verify-purge} checks them all.
+   */
+  public CompletableFuture<Scan> scan(Instant now, boolean dataKeys) {
+    Map<String, Holdings> byId = new TreeMap<>();
+    CompletableFuture<List<ObjectVersion>> raw = store.listVersions(bucket, RAW);
+    CompletableFuture<List<MultipartUploadInfo>> multipart = store.listMultipartUploads(bucket, RAW);
+    CompletableFuture<List<ObjectVersion>> leftovers = store.listVersions(bucket, UPLOADS);
+    CompletableFuture<List<ObjectVersion>> keys = store.listVersions(keyBucket, RecordingKeys.PREFIX);
+    CompletableFuture<List<String>> intents = store.listKeys(bucket, RecordingPurge.INTENT_PREFIX);
+    return CompletableFuture.allOf(raw, multipart, leftovers, keys, intents).thenCompose(ignored -> {
+      raw.join().forEach(v -> idAfter(RAW, v.key()).ifPresent(id -> holdings(byId, id).raw.add(v)));
+      multipart.join().forEach(u -> idAfter(RAW, u.key()).ifPresent(id -> holdings(byId, id).multipart.add(u)));
+      leftovers.join().forEach(v -> idAfter(UPLOADS, v.key()).ifPresent(id -> holdings(byId, id).leftovers.add(v)));
+      for (ObjectVersion key : keys.join()) {
+        keyOwner(key.key(), ".audio.dek").ifPresent(id -> holdings(byId, id).audioKeys.add(key));
+        keyOwner(key.key(), ".data.dek").ifPresent(id -> holdings(byId, id).dataKeys.add(key));
+      }
+      intents.join().stream().filter(k -> k.endsWith(".json")).map(k -> idAfter(RecordingPurge.INTENT_PREFIX,
+          k.substring(0, k.length() - ".json".length()))).flatMap(Optional::stream)
+          .forEach(id -> holdings(byId, id).intent = true);
+      if (!dataKeys) {
+        byId.values().removeIf(h -> !h.holdsAudio());
+      }
+      return classifyAll(byId, now).thenApply(findings -> new Scan(now, findings, raw.join().size(),
+          multipart.join().size(), leftovers.join().size(), count(byId, h -> h.audioKeys.size()),
+          count(byId, h -> h.dataKeys.size()), byId.values().stream().mapToLong(Holdings::bytes).sum(),
+          byId.values().stream().filter(Holdings::holdsAudio).map(Holdings::oldest).filter(Objects::nonNull)
+              .min(Comparator.naturalOrder()).orElse(null)));
+    });
+  }
+
+  private static int count(Map<String, Holdings> byId, java.util.function.ToIntFunction<Holdings> what) {
+    return byId.values().stream().mapToInt(what).sum();
+  }
+
+  private static Holdings holdings(Map<String, Holdings> byId, String id) {
+    return byId.computeIfAbsent(id, ignored -> new Holdings());
+  }
+
+  /** The recording id right after a prefix ({@code raw/ID}, {@code uploads/ID/state.json}). */
+  private static Optional<String> idAfter(String prefix, String key) {
+    if (!key.startsWith(prefix)) {
+      return Optional.empty();
+    }
+    String rest = key.substring(prefix.length());
+    int slash = rest.indexOf('/');
+    String id = slash < 0 ? rest : rest.substring(0, slash);
+    return Ids.isValid(id) ? Optional.of(id) : Optional.empty();
+  }
+
+  private static Optional<String> keyOwner(String key, String suffix) {
+    if (!key.startsWith(RecordingKeys.PREFIX) || !key.endsWith(suffix)) {
+      return Optional.empty();
+    }
+    String id = key.substring(RecordingKeys.PREFIX.length(), key.length() - suffix.length());
+    return Ids.isValid(id) ? Optional.of(id) : Optional.empty();
+  }
+
+  private CompletableFuture<List<Finding>> classifyAll(Map<String, Holdings> byId, Instant now) {
+    CompletableFuture<List<Finding>> all = CompletableFuture.completedFuture(new ArrayList<>());
+    for (Map.Entry<String, Holdings> entry : byId.entrySet()) {
+      all = all.thenCompose(findings -> classify(entry.getKey(), entry.getValue(), now).thenApply(finding -> {
+        findings.add(finding);
+        return findings;
+      }));
+    }
+    return all;
+  }
+
+  private CompletableFuture<Finding> classify(String id, Holdings held, Instant now) {
+    CompletableFuture<Optional<ObjectInfo>> transcript = head(bucket, ObjectKeys.transcript(id));
+    CompletableFuture<Optional<ObjectInfo>> analysis = head(bucket, ObjectKeys.analysis(id));
+    CompletableFuture<Optional<ObjectInfo>> tombstone = head(bucket, ObjectKeys.tombstone(id));
+    CompletableFuture<Optional<JsonNode>> state = held.leftovers.stream()
+        .anyMatch(v -> v.key().endsWith("/state.json") && !v.deleteMarker() && v.latest())
+        ? json(bucket, ObjectKeys.uploadPrefix(id) + "state.json")
+        : CompletableFuture.completedFuture(Optional.empty());
+    CompletableFuture<Optional<JsonNode>> intent = held.intent ? json(bucket, RecordingPurge.intentKey(id))
+        : CompletableFuture.completedFuture(Optional.empty());
+    return CompletableFuture.allOf(transcript, analysis, tombstone, state, intent).thenApply(ignored -> decide(id,
+        held, now, transcript.join(), analysis.join().isPresent(), tombstone.join().isPresent(), state.join(),
+        intent.join()));
+  }
+
+  private Finding decide(String id, Holdings held, Instant now, Optional<ObjectInfo> transcript, boolean analysis,
+      boolean tombstone, Optional<JsonNode> state, Optional<JsonNode> intent) {
+    String holds = held.describe();
+    Instant oldest = held.oldest();
+    if (intent.isPresent()) {
+      PurgeOrder order = JSON.convertValue(intent.get().path("order"), PurgeOrder.class);
+      return purge(id, held, "a purge (" + order.reason() + ") was interrupted; resuming it", order);
+    }
+    if (tombstone) {
+      return purge(id, held, "deleted on request, yet something is left",
+          new PurgeOrder(id, PurgeOrder.DELETION_REQUEST, null, null, null, true, List.of()));
+    }
+    if (!held.holdsAudio()) {
+      // Only a data key: fine beside a transcript or analysis, an orphan otherwise.
+      if (transcript.isPresent() || analysis) {
+        return allowed(id, holds, oldest, "data key of a stored transcript or analysis");
+      }
+      return old(oldest, now, creationGrace) ? purge(id, held, "data key with nothing it encrypts",
+          new PurgeOrder(id, PurgeOrder.ORPHAN, null, null, null, true, List.of()))
+          : allowed(id, holds, oldest, "key of a recording being created");
+    }
+    if (transcript.isPresent()) {
+      Instant durable = transcript.get().lastModified();
+      if (durable != null && !old(durable, now, purgeGrace)) {
+        return allowed(id, holds, oldest, "purge pending: transcript durable since " + durable
+            + ", within the purge SLO of " + purgeGrace);
+      }
+      return purge(id, held, "no live reason: transcript durable since " + durable,
+          PurgeOrder.audioOnly(id, PurgeOrder.TRANSCRIBED, durable));
+    }
+    if (state.isPresent()) {
+      return byUploadState(id, held, now, state.get());
+    }
+    if (!held.raw.isEmpty()) {
+      return old(oldest, now, maxRetention) ? purge(id, held, "stored at " + oldest + ", never transcribed within "
+          + "the maximum retention of " + maxRetention, PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null))
+          : allowed(id, holds, oldest, "awaiting transcription; purged by " + oldest.plus(maxRetention)
+              + " at the latest");
+    }
+    return old(oldest, now, creationGrace) ? purge(id, held, "orphan: no upload and no recording owns it",
+        PurgeOrder.audioOnly(id, PurgeOrder.ORPHAN, null))
+        : allowed(id, holds, oldest, "upload being created");
+  }
+
+  private Finding byUploadState(String id, Holdings held, Instant now, JsonNode state) {
+    Instant created = instant(state.path("createdAt")).orElse(held.oldest());
+    Instant deadline = created.plus(maxRetention);
+    if ("RECEIVING".equals(state.path("status").asText())) {
+      Optional<Instant> expires = instant(state.path("expiresAt"));
+      if (expires.isPresent() && now.isAfter(expires.get())) {
+        return purge(id, held, "upload abandoned: expired at " + expires.get(),
+            PurgeOrder.audioOnly(id, PurgeOrder.EXPIRED_UPLOAD, null));
+      }
+      if (now.isAfter(deadline)) {
+        return purge(id, held, "upload started " + created + " is older than the maximum retention of "
+            + maxRetention, PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null));
+      }
+      String length = state.path("length").isNumber() ? ByteSize.format(state.path("length").asLong()) : "?";
+      return allowed(id, held.describe(), held.oldest(), "upload in progress: " + ByteSize.format(
+          state.path("offset").asLong()) + " of " + length + " received, expires " + expires.map(Instant::toString)
+          .orElse("?"));
+    }
+    if (now.isAfter(deadline)) {
+      return purge(id, held, "stored at " + created + ", not transcribed within the maximum retention of "
+          + maxRetention + " (failed or stuck)", PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null));
+    }
+    return allowed(id, held.describe(), held.oldest(), "awaiting transcription: stored " + created
+        + ", purged by " + deadline + " at the latest");
+  }
+
+  private static boolean old(Instant since, Instant now, Duration limit) {
+    return since == null || now.isAfter(since.plus(limit));
+  }
+
+  private static Finding allowed(String id, String holds, Instant oldest, String reason) {
+    return new Finding(id, holds, 0, oldest, reason, Optional.empty());
+  }
+
+  private static Finding purge(String id, Holdings held, String reason, PurgeOrder order) {
+    return new Finding(id, held.describe(), held.bytes(), held.oldest(), reason, Optional.of(order));
+  }
+
+  private static Optional<Instant> instant(JsonNode node) {
+    if (node == null || node.isMissingNode() || node.isNull()) {
+      return Optional.empty();
+    }
+    return Optional.of(JSON.convertValue(node, Instant.class));
+  }
+
+  private CompletableFuture<Optional<ObjectInfo>> head(String inBucket, String key) {
+    return store.head(inBucket, key).thenApply(Optional::of).exceptionallyCompose(error ->
+        RecordingPurge.notFound(error) ? CompletableFuture.completedFuture(Optional.empty())
+            : CompletableFuture.failedFuture(Failures.unwrap(error)));
+  }
+
+  private CompletableFuture<Optional<JsonNode>> json(String inBucket, String key) {
+    return store.get(inBucket, key).thenApply(bytes -> {
+      try {
+        return Optional.of(JSON.readTree(bytes));
+      } catch (IOException e) {
+        return Optional.<JsonNode>empty();
+      }
+    }).exceptionallyCompose(error -> RecordingPurge.notFound(error)
+        ? CompletableFuture.completedFuture(Optional.empty()) : CompletableFuture.failedFuture(Failures.unwrap(error)));
+  }
+}
