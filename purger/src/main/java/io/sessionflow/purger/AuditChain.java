@@ -88,10 +88,13 @@ public final class AuditChain {
     return result;
   }
 
-  /** The next sequence number: how many entries the chain holds. */
+  /** The next sequence number: how many entries the chain holds, other writers' included. */
   public synchronized CompletableFuture<Long> size() {
     CompletableFuture<Long> result = tail.handle((ignored, error) -> null)
-        .thenCompose(ignored -> currentHead()).thenApply(Head::next);
+        .thenCompose(ignored -> currentHead()).thenCompose(this::probeForward).thenApply(found -> {
+          head = found;
+          return found.next();
+        });
     tail = result;
     return result;
   }

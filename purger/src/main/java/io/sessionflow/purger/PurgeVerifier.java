@@ -25,7 +25,8 @@ public final class PurgeVerifier {
       Instant now, PrintStream out) {
     RawAudioInventory.Scan scan;
     try {
-      scan = new RawAudioInventory(store, bucket, keyBucket, maxRetention, purgeSlo, Duration.ofMinutes(15))
+      scan = new RawAudioInventory(store, bucket, keyBucket, maxRetention, purgeSlo,
+          RawAudioInventory.CREATION_GRACE)
           .scan(now, true).get(10, TimeUnit.MINUTES);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -35,7 +36,7 @@ public final class PurgeVerifier {
           + io.sessionflow.common.failure.Failures.reason(e), e);
     }
     out.println("verify-purge: bucket " + bucket + ", key bucket " + keyBucket + ", maximum raw-audio retention "
-        + maxRetention + ", purge SLO " + purgeSlo + ", at " + now);
+        + RawAudioInventory.human(maxRetention) + ", purge SLO " + RawAudioInventory.human(purgeSlo) + ", at " + now);
     out.println("checked: " + scan.rawVersions() + " raw object version(s) and delete marker(s), "
         + scan.multipartUploads() + " unfinished multipart upload(s), " + scan.leftovers() + " upload leftover(s), "
         + scan.audioKeys() + " audio key(s), " + scan.dataKeys() + " data key(s); raw audio at rest "
@@ -49,4 +50,5 @@ public final class PurgeVerifier {
         : "result: FAIL - " + violations + " recording(s) hold raw audio or keys without a live reason");
     return violations == 0 ? 0 : VIOLATIONS;
   }
+
 }

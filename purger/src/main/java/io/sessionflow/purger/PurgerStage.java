@@ -16,13 +16,13 @@ import io.sessionflow.purger.internal.PurgeMetrics;
 import io.sessionflow.purger.internal.PurgeOrder;
 import io.sessionflow.purger.internal.RawAudioInventory;
 import io.sessionflow.purger.internal.RecordingPurge;
+import io.sessionflow.purger.internal.RetentionSweep;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,24 +44,22 @@ public final class PurgerStage implements AutoCloseable {
   private final PurgeMetrics metrics;
   private final RecordingPurge purge;
   private final DeletionRequests deletions;
-  private final RawAudioInventory inventory;
-  private final java.time.Clock clock;
-  private final AtomicBoolean sweeping = new AtomicBoolean();
+  private final RetentionSweep sweep;
   private EventStream.Consumer consumer;
 
   private PurgerStage(StageRuntime runtime, PurgerConfig config) {
     this.store = runtime.store();
     this.bucket = config.process().pipeline().storage().bucket();
     String keyBucket = config.process().pipeline().storage().keyBucket();
-    this.clock = runtime.clock();
+    java.time.Clock clock = runtime.clock();
     this.metrics = new PurgeMetrics(runtime.registry(), clock);
     AuditChain chain = new AuditChain(store, bucket, runtime.events().publisher(), clock);
     String component = componentName();
     this.purge = new RecordingPurge(store, bucket, keyBucket, chain, runtime.events().publisher(), clock,
         component, metrics);
     this.deletions = new DeletionRequests(store, bucket, purge, chain, clock, component);
-    this.inventory = new RawAudioInventory(store, bucket, keyBucket, config.maxRetention(), config.purgeSlo(),
-        Duration.ofMinutes(15));
+    this.sweep = new RetentionSweep(new RawAudioInventory(store, bucket, keyBucket, config.maxRetention(),
+        config.purgeSlo(), RawAudioInventory.CREATION_GRACE), purge, metrics, clock);
   }
 
   public static PurgerStage start(StageRuntime runtime, PurgerConfig config) {
@@ -105,30 +103,7 @@ public final class PurgerStage implements AutoCloseable {
 
   /** Lists the raw area, refreshes the gauges and purges what has no reason to exist. */
   public CompletableFuture<RawAudioInventory.Scan> sweep() {
-    if (!sweeping.compareAndSet(false, true)) {
-      return CompletableFuture.completedFuture(null);
-    }
-    return inventory.scan(clock.instant(), false).thenCompose(scan -> {
-      metrics.rawAudio(new PurgeMetrics.RawAudio(scan.bytes(), scan.rawVersions() + scan.multipartUploads()
-          + scan.leftovers(), scan.oldest()));
-      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-      for (RawAudioInventory.Finding finding : scan.violations()) {
-        PurgeOrder order = finding.purge().orElseThrow();
-        all = all.thenCompose(ignored -> purge.purge(order).handle((entry, error) -> {
-          if (error != null) {
-            LOG.warn("sweep could not purge recording {} ({}): {}; next sweep retries", order.recordingId(),
-                order.reason(), Failures.reason(error));
-          }
-          return null;
-        }));
-      }
-      return all.thenApply(ignored -> scan);
-    }).whenComplete((scan, error) -> {
-      sweeping.set(false);
-      if (error != null) {
-        LOG.warn("raw-area sweep failed: {}; next sweep retries", Failures.reason(error));
-      }
-    });
+    return sweep.run();
   }
 
   private static String componentName() {

@@ -33,6 +33,8 @@ import java.util.stream.Stream;
  * the auditor's check and the purger's own rule are one piece of code.
  */
 public final class RawAudioInventory {
+  /** How long a key or multipart upload may exist before its upload state does (an upload being created). */
+  public static final Duration CREATION_GRACE = Duration.ofMinutes(15);
   private static final ObjectMapper JSON = EventCodec.mapper();
   private static final String RAW = "raw/";
   private static final String UPLOADS = "uploads/";
@@ -248,7 +250,7 @@ public final class RawAudioInventory {
     }
     if (!held.raw.isEmpty()) {
       return old(oldest, now, maxRetention) ? purge(id, held, "stored at " + oldest + ", never transcribed within "
-          + "the maximum retention of " + maxRetention, PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null))
+          + "the maximum retention of " + human(maxRetention), PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null))
           : allowed(id, holds, oldest, "awaiting transcription; purged by " + oldest.plus(maxRetention)
               + " at the latest");
     }
@@ -268,7 +270,7 @@ public final class RawAudioInventory {
       }
       if (now.isAfter(deadline)) {
         return purge(id, held, "upload started " + created + " is older than the maximum retention of "
-            + maxRetention, PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null));
+            + human(maxRetention), PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null));
       }
       String length = state.path("length").isNumber() ? ByteSize.format(state.path("length").asLong()) : "?";
       return allowed(id, held.describe(), held.oldest(), "upload in progress: " + ByteSize.format(
@@ -277,7 +279,7 @@ public final class RawAudioInventory {
     }
     if (now.isAfter(deadline)) {
       return purge(id, held, "stored at " + created + ", not transcribed within the maximum retention of "
-          + maxRetention + " (failed or stuck)", PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null));
+          + human(maxRetention) + " (failed or stuck)", PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null));
     }
     return allowed(id, held.describe(), held.oldest(), "awaiting transcription: stored " + created
         + ", purged by " + deadline + " at the latest");
@@ -317,5 +319,10 @@ public final class RawAudioInventory {
       }
     }).exceptionallyCompose(error -> RecordingPurge.notFound(error)
         ? CompletableFuture.completedFuture(Optional.empty()) : CompletableFuture.failedFuture(Failures.unwrap(error)));
+  }
+
+  /** {@code 72h}, {@code 5m}: durations as people write them. */
+  public static String human(Duration duration) {
+    return duration.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
   }
 }

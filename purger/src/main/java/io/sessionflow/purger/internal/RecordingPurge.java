@@ -76,9 +76,9 @@ public final class RecordingPurge {
   private CompletableFuture<AuditChain.Entry> run(PurgeOrder order) {
     return startOrResume(order).thenCompose(intent -> inventory(intent).thenCompose(found -> {
       if (intent.items().isEmpty() && found.isEmpty()) {
+        // Done before (receipt written, event sent, intent removed): nothing to add to the chain.
         return alreadyReceipted(order).thenCompose(existing -> existing.isPresent()
-            ? announce(order, existing.get()).thenApply(ignored -> existing.get())
-            : complete(intent));
+            ? CompletableFuture.completedFuture(existing.get()) : complete(intent));
       }
       return recordPlan(intent, found).thenCompose(plan -> delete(found).thenCompose(ignored -> complete(plan)));
     })).whenComplete((entry, error) -> {

@@ -1,0 +1,56 @@
+package io.sessionflow.purger.internal;
+
+import io.sessionflow.common.failure.Failures;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pass over the raw area: {@code scan → refresh gauges → purge each finding without a live
+ * reason}. One pass at a time; a recording that fails to purge is logged and left for the next pass.
+ */
+public final class RetentionSweep {
+  private static final Logger LOG = LoggerFactory.getLogger(RetentionSweep.class);
+  private final RawAudioInventory inventory;
+  private final RecordingPurge purge;
+  private final PurgeMetrics metrics;
+  private final Clock clock;
+  private final AtomicBoolean running = new AtomicBoolean();
+
+  public RetentionSweep(RawAudioInventory inventory, RecordingPurge purge, PurgeMetrics metrics, Clock clock) {
+    this.inventory = inventory;
+    this.purge = purge;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /** Runs a pass; completes with its scan, or with null when a pass was already running. */
+  public CompletableFuture<RawAudioInventory.Scan> run() {
+    if (!running.compareAndSet(false, true)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return inventory.scan(clock.instant(), false).thenCompose(scan -> {
+      metrics.rawAudio(new PurgeMetrics.RawAudio(scan.bytes(), scan.rawVersions() + scan.multipartUploads()
+          + scan.leftovers(), scan.oldest()));
+      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+      for (RawAudioInventory.Finding finding : scan.violations()) {
+        PurgeOrder order = finding.purge().orElseThrow();
+        all = all.thenCompose(ignored -> purge.purge(order).handle((entry, error) -> {
+          if (error != null) {
+            LOG.warn("sweep could not purge recording {} ({}): {}; the next sweep retries", order.recordingId(),
+                order.reason(), Failures.reason(error));
+          }
+          return null;
+        }));
+      }
+      return all.thenApply(ignored -> scan);
+    }).whenComplete((scan, error) -> {
+      running.set(false);
+      if (error != null) {
+        LOG.warn("raw-area sweep failed: {}; the next sweep retries", Failures.reason(error));
+      }
+    });
+  }
+}
