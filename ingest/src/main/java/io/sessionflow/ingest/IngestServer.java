@@ -10,6 +10,7 @@ import io.sessionflow.ingest.auth.JwtVerifier;
 import io.sessionflow.ingest.auth.Role;
 import io.sessionflow.ingest.consent.ConsentRoutes;
 import io.sessionflow.ingest.consent.ConsentStore;
+import io.sessionflow.ingest.deletion.DeletionRoutes;
 import io.sessionflow.ingest.imports.ImportRoutes;
 import io.sessionflow.ingest.recording.RecordingRoutes;
 import io.sessionflow.ingest.recording.RecordingView;
@@ -77,6 +78,9 @@ public final class IngestServer implements AutoCloseable {
     new ConsentRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
     new RecordingRoutes(uploads, view, runtime.events().publisher(), audit, runtime.clock(), runtime.keys(),
         runtime.objects(), runtime.store()).mount(router);
+    router.route("/v1/clients*").handler(IngestServer::clinicalOnly);
+    router.route("/v1/therapists*").handler(IngestServer::clinicalOnly);
+    new DeletionRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
     router.route("/v1/imports*").handler(IngestServer::clinicalOnly);
     ImportRoutes imports = new ImportRoutes(uploads, config.imports(), audit, runtime.clock());
     imports.mount(router);

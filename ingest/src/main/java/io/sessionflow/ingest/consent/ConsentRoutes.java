@@ -21,12 +21,9 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** {@code POST /v1/consents}, {@code GET /v1/consents/{id}}, {@code DELETE /v1/consents/{id}}. */
 public final class ConsentRoutes {
-  private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
-  private static final Pattern CLIENT_REF = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
   private final ConsentStore store;
   private final EventPublisher events;
   private final AuditLog audit;
@@ -67,14 +64,7 @@ public final class ConsentRoutes {
     if (body == null) {
       throw new IllegalArgumentException("Send a JSON object {clientRef, scope, formVersion, capturedAt}.");
     }
-    String clientRef = body.getString("clientRef");
-    if (clientRef == null || !CLIENT_REF.matcher(clientRef).matches()) {
-      throw new IllegalArgumentException("clientRef must be your practice's pseudonym for the client: 1-64 letters, "
-          + "digits, '.', '_' or '-'");
-    }
-    if (looksLikeContactDetail(clientRef)) {
-      throw new IllegalArgumentException("clientRef looks like an e-mail address or phone number; use a pseudonym");
-    }
+    String clientRef = ClientRefs.require(body.getString("clientRef"));
     JsonArray scopeJson = body.getJsonArray("scope");
     List<String> scope = new ArrayList<>();
     if (scopeJson == null || scopeJson.isEmpty()) {
@@ -103,11 +93,6 @@ public final class ConsentRoutes {
     }
     return new Consent(Ids.newId(), caller.practiceId(), caller.subject(), clientRef, scope, formVersion,
         capturedAt, clock.instant(), null);
-  }
-
-  static boolean looksLikeContactDetail(String value) {
-    long digits = value.chars().filter(Character::isDigit).count();
-    return EMAIL.matcher(value).find() || (digits >= 7 && value.matches("\\+?[0-9 ().-]+"));
   }
 
   private void read(RoutingContext ctx) {

@@ -8,6 +8,8 @@ import io.sessionflow.common.failure.Failures;
 import io.sessionflow.common.storage.ObjectStore;
 import io.sessionflow.common.storage.StorageException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +17,8 @@ import java.util.concurrent.CompletableFuture;
 /** Consents in object storage under {@code consents/PRACTICE/ID.json}: a practice only ever sees its own. */
 public final class ConsentStore {
   private static final ObjectMapper JSON = EventCodec.mapper();
+  /** How many consents a listing reads at once. */
+  private static final int READ_BATCH = 16;
   private final ObjectStore store;
   private final String bucket;
 
@@ -24,7 +28,11 @@ public final class ConsentStore {
   }
 
   static String key(String practiceId, String id) {
-    return "consents/" + Ids.requireId(practiceId, "practice") + "/" + Ids.requireId(id, "consent id") + ".json";
+    return prefix(practiceId) + Ids.requireId(id, "consent id") + ".json";
+  }
+
+  private static String prefix(String practiceId) {
+    return "consents/" + Ids.requireId(practiceId, "practice") + "/";
   }
 
   public CompletableFuture<Void> save(Consent consent) {
@@ -49,5 +57,38 @@ public final class ConsentStore {
       }
     }).exceptionallyCompose(e -> Failures.unwrap(e) instanceof StorageException se && se.isNotFound()
         ? CompletableFuture.completedFuture(Optional.empty()) : CompletableFuture.failedFuture(Failures.unwrap(e)));
+  }
+
+  /** Every consent of that practice, revoked ones included; read a few at a time. */
+  public CompletableFuture<List<Consent>> practice(String practiceId) {
+    if (!Ids.isValid(practiceId)) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    return store.listKeys(bucket, prefix(practiceId))
+        .thenCompose(keys -> readAll(practiceId, consentIds(practiceId, keys)));
+  }
+
+  private static List<String> consentIds(String practiceId, List<String> keys) {
+    String prefix = prefix(practiceId);
+    return keys.stream().filter(key -> key.startsWith(prefix) && key.endsWith(".json"))
+        .map(key -> key.substring(prefix.length(), key.length() - ".json".length()))
+        .filter(Ids::isValid).toList();
+  }
+
+  private CompletableFuture<List<Consent>> readAll(String practiceId, List<String> ids) {
+    List<Consent> consents = new ArrayList<>();
+    CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
+    for (int from = 0; from < ids.size(); from += READ_BATCH) {
+      List<String> batch = ids.subList(from, Math.min(ids.size(), from + READ_BATCH));
+      done = done.thenCompose(ignored -> readBatch(practiceId, batch, consents));
+    }
+    return done.thenApply(ignored -> List.copyOf(consents));
+  }
+
+  /** A consent deleted between the listing and the read is simply not there. */
+  private CompletableFuture<Void> readBatch(String practiceId, List<String> ids, List<Consent> into) {
+    List<CompletableFuture<Optional<Consent>>> reads = ids.stream().map(id -> find(practiceId, id)).toList();
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .thenRun(() -> reads.forEach(read -> read.join().ifPresent(into::add)));
   }
 }

@@ -70,6 +70,12 @@ public final class RecordingRoutes {
       notFound(ctx);
       return;
     }
+    if (entry.get().isDeleted() && !"deletion-receipt".equals(what)) {
+      audit.record(caller, what + ".read", "recording", id, "gone");
+      Problem.of(404, "This recording was deleted on request; its " + what + " no longer exists.")
+          .send(ctx.response());
+      return;
+    }
     boolean present = switch (what) {
       case "transcript" -> entry.get().hasTranscript();
       case "analysis" -> entry.get().hasAnalysis();

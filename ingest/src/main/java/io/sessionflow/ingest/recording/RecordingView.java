@@ -29,6 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RecordingView implements AutoCloseable {
   static final Set<Topic> TOPICS = Set.of(Topic.RECORDING_STORED, Topic.TRANSCRIPT_READY, Topic.ANALYSIS_READY,
       Topic.AUDIO_PURGED, Topic.RECORDING_FAILED);
+  /** The {@link AudioPurgedEvent#reason()} of a purge that deleted everything on request. */
+  static final String DELETION_REQUEST = "deletion-request";
 
   private final Map<String, Entry> recordings = new ConcurrentHashMap<>();
   private EventStream.Replay replay;
@@ -92,6 +94,7 @@ public final class RecordingView implements AutoCloseable {
     private boolean transcript;
     private boolean analysis;
     private boolean receipt;
+    private boolean deleted;
     private final List<JsonObject> history = new ArrayList<>();
 
     Entry(String id) {
@@ -115,31 +118,48 @@ public final class RecordingView implements AutoCloseable {
     }
 
     synchronized void transition(String next, Instant at) {
-      if (!"FAILED".equals(status)) {
+      if (!"FAILED".equals(status) && !deleted) {
         status = next;
       }
       history.add(new JsonObject().put("status", next).put("at", at.toString()));
     }
 
+    /**
+     * Audio purged; for a deletion request, everything else too. Topics are not ordered among
+     * themselves, so a deletion may arrive before the transcript it removed: DELETED sticks.
+     */
     synchronized void purged(AudioPurgedEvent event) {
       audio = "PURGED";
       receipt = true;
+      if (DELETION_REQUEST.equals(event.reason())) {
+        deleted = true;
+        status = "DELETED";
+        history.add(new JsonObject().put("status", "DELETED").put("at", event.occurredAt().toString()));
+        return;
+      }
       history.add(new JsonObject().put("status", "AUDIO_PURGED").put("at", event.occurredAt().toString()));
     }
 
     synchronized void failed(RecordingFailedEvent event) {
-      status = "FAILED";
+      if (!deleted) {
+        status = "FAILED";
+      }
       failureStage = event.stage();
       failureReason = event.reason();
       history.add(new JsonObject().put("status", "FAILED").put("at", event.occurredAt().toString()));
     }
 
     public synchronized boolean hasTranscript() {
-      return transcript;
+      return transcript && !deleted;
     }
 
     public synchronized boolean hasAnalysis() {
-      return analysis;
+      return analysis && !deleted;
+    }
+
+    /** Everything about this recording was removed on request. */
+    public synchronized boolean isDeleted() {
+      return deleted;
     }
 
     public synchronized boolean hasReceipt() {

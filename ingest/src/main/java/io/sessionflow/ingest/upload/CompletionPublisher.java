@@ -4,6 +4,7 @@ import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.event.RecordingStoredEvent;
 import io.sessionflow.common.failure.Failures;
 import io.sessionflow.common.kafka.EventPublisher;
+import io.sessionflow.common.storage.RecordingIndex;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.Set;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hands completed recordings to the pipeline: {@code recording.stored}, once per recording. The
- * completion is durable in the upload's state before the event is sent, and the state records
+ * completion is durable in the upload's state before the event is sent, and so is the
+ * recording's {@link RecordingIndex} entry (a deletion request for its consent, client or
+ * therapist must be able to find it once the upload state is gone). The state records
  * when Kafka acknowledged it: an event Kafka did not take is retried until it does, and after a
  * restart {@link #recover} finds completions never acknowledged. Before re-sending one, it asks
  * the status view whether the event already made it (the process may have died between Kafka's
@@ -25,6 +28,7 @@ public final class CompletionPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(CompletionPublisher.class);
   private final EventPublisher events;
   private final UploadStore store;
+  private final RecordingIndex index;
   private final Clock clock;
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, UploadState> retry = new ConcurrentHashMap<>();
@@ -32,6 +36,7 @@ public final class CompletionPublisher {
   public CompletionPublisher(EventPublisher events, UploadStore store, Clock clock, Vertx vertx) {
     this.events = events;
     this.store = store;
+    this.index = new RecordingIndex(store.objectStore(), store.bucket());
     this.clock = clock;
     vertx.setPeriodic(2_000, id -> retry.values().forEach(this::publish));
   }
@@ -42,12 +47,18 @@ public final class CompletionPublisher {
         state.sha256(), state.mediaType(), state.source());
   }
 
-  /** Sends the event and records the acknowledgement; on failure keeps retrying in the background. */
+  /**
+   * Indexes the recording, sends the event and records the acknowledgement; if any step fails,
+   * keeps retrying all of them in the background (writing the index entry again is harmless).
+   */
   public CompletableFuture<Void> publish(UploadState state) {
     if (!pending.add(state.id())) {
       return CompletableFuture.completedFuture(null);
     }
-    return events.publish(eventFor(state, clock.instant()))
+    // Started from a completed future so that even a throwing step ends in the retry path below.
+    return CompletableFuture.completedFuture(state)
+        .thenCompose(this::index)
+        .thenCompose(ok -> events.publish(eventFor(state, clock.instant())))
         .thenCompose(ok -> store.save(state.markPublished()))
         .whenComplete((ok, error) -> {
           pending.remove(state.id());
@@ -59,6 +70,15 @@ public final class CompletionPublisher {
             retry.put(state.id(), state);
           }
         });
+  }
+
+  /** Every announced recording has a consent; a state without one has no owners to index. */
+  private CompletableFuture<Void> index(UploadState state) {
+    if (state.consentId() == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return index.record(new RecordingIndex.Entry(state.practiceId(), state.therapistId(), state.consentId(),
+        state.id()));
   }
 
   public int awaitingRetry() {

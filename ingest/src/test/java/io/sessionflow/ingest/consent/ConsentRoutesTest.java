@@ -33,10 +33,10 @@ class ConsentRoutesTest {
 
   @Test
   void contactDetailsAreNotPseudonyms() {
-    assertThat(ConsentRoutes.looksLikeContactDetail("jane.doe@example.org")).isTrue();
-    assertThat(ConsentRoutes.looksLikeContactDetail("+44 20 7946 0958")).isTrue();
-    assertThat(ConsentRoutes.looksLikeContactDetail("5551234567")).isTrue();
-    assertThat(ConsentRoutes.looksLikeContactDetail("client-2024-07")).isFalse();
+    assertThat(ClientRefs.looksLikeContactDetail("jane.doe@example.org")).isTrue();
+    assertThat(ClientRefs.looksLikeContactDetail("+44 20 7946 0958")).isTrue();
+    assertThat(ClientRefs.looksLikeContactDetail("5551234567")).isTrue();
+    assertThat(ClientRefs.looksLikeContactDetail("client-2024-07")).isFalse();
     assertThatThrownBy(() -> routes.parse(therapist, body("5551234567")))
         .hasMessageContaining("looks like an e-mail address or phone number");
     assertThatThrownBy(() -> routes.parse(therapist, body("Jane Doe"))).hasMessageContaining("pseudonym");

@@ -15,6 +15,7 @@ import io.sessionflow.common.event.Topic;
 import io.sessionflow.common.event.TranscriptReadyEvent;
 import io.sessionflow.common.kafka.EventStream;
 import io.sessionflow.common.storage.ObjectKeys;
+import io.sessionflow.common.storage.RecordingIndex;
 import io.sessionflow.ingest.IngestHarness;
 import io.sessionflow.ingest.auth.Role;
 import io.vertx.core.json.JsonObject;
@@ -68,6 +69,10 @@ class RecordingsIT {
     assertThat(created.statusCode()).isEqualTo(201);
     String id = new JsonObject(created.body()).getString("id");
     await().atMost(Duration.ofSeconds(20)).until(() -> "STORED".equals(status(id, therapist).getString("status")));
+    // Indexed (before it is announced), so a deletion of its consent, client or therapist finds it.
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(new RecordingIndex(
+        harness.runtime().store(), IngestHarness.BUCKET).practice("prac-r").join())
+        .contains(new RecordingIndex.Entry("prac-r", "ther-r", consentId, id)));
     return id;
   }
 
@@ -126,6 +131,37 @@ class RecordingsIT {
         "DecodeException: no audio stream", 3, Topic.RECORDING_STORED)).join();
     await().atMost(Duration.ofSeconds(20)).until(() -> "FAILED".equals(status(id, therapist).getString("status")));
     assertThat(status(id, therapist).getJsonObject("failure").getString("stage")).isEqualTo("transcriber");
+  }
+
+  @Test
+  void aRecordingDeletedOnRequestIsDeletedAndItsTranscriptAndAnalysisAreNotServed() {
+    String id = upload();
+    DataKey key = harness.runtime().keys().loadOrCreate(id, RecordingKeys.Purpose.DATA).join();
+    harness.runtime().objects().put(key, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT,
+        "{\"segments\":[],\"language\":\"en\",\"model\":\"test\",\"audioSeconds\":1.0}"
+            .getBytes(StandardCharsets.UTF_8)).join();
+    harness.runtime().events().publisher().publish(new TranscriptReadyEvent(1, Instant.now(), id, "prac-r", "ther-r",
+        ObjectKeys.transcript(id), 1.0, 0, "en", "test")).join();
+    await().atMost(Duration.ofSeconds(20)).until(() -> "TRANSCRIBED".equals(status(id, therapist)
+        .getString("status")));
+    harness.runtime().store().put(IngestHarness.BUCKET, ObjectKeys.receipt(id),
+        ("{\"recordingId\":\"" + id + "\",\"verified\":true}").getBytes(StandardCharsets.UTF_8), Map.of()).join();
+    harness.runtime().events().publisher().publish(new AudioPurgedEvent(1, Instant.now(), id, ObjectKeys.receipt(id),
+        Instant.now(), "deletion-request")).join();
+    await().atMost(Duration.ofSeconds(20)).until(() -> "DELETED".equals(status(id, therapist).getString("status")));
+
+    JsonObject deleted = status(id, therapist);
+    assertThat(deleted.getString("audio")).isEqualTo("PURGED");
+    assertThat(deleted.getJsonArray("history").getJsonObject(deleted.getJsonArray("history").size() - 1)
+        .getString("status")).isEqualTo("DELETED");
+    // The transcript object is still in storage here: the answer must come from the status alone.
+    for (String derived : List.of("transcript", "analysis")) {
+      HttpResponse<String> read = harness.send(harness.request("/v1/recordings/" + id + "/" + derived, therapist)
+          .GET());
+      assertThat(read.statusCode()).isEqualTo(404);
+      assertThat(new JsonObject(read.body()).getString("detail")).contains("deleted");
+    }
+    assertThat(get("/v1/recordings/" + id + "/deletion-receipt", therapist)).isEqualTo(200);
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.event.RecordingStoredEvent;
 import io.sessionflow.common.kafka.EventPublisher;
 import io.sessionflow.common.kafka.KafkaException;
+import io.sessionflow.common.storage.RecordingIndex;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,10 +22,12 @@ import org.junit.jupiter.api.Test;
 
 /** A completed recording is announced exactly once, even when Kafka is down at that moment or the process restarts. */
 class CompletionPublisherTest {
+  /** Where {@link #completed} recordings are indexed, less the recording id. */
+  private static final String INDEX_KEY_PREFIX = "index/prac/ther/cons/";
   private final Vertx vertx = Vertx.vertx();
   private final InMemoryObjectStore objects = new InMemoryObjectStore();
   private final UploadStore store = new UploadStore(objects, "b", null);
-  private final FlakyKafka kafka = new FlakyKafka();
+  private final FlakyKafka kafka = new FlakyKafka(objects);
 
   @AfterEach
   void close() throws Exception {
@@ -58,6 +61,50 @@ class CompletionPublisherTest {
   }
 
   @Test
+  void theRecordingIsIndexedBeforeItIsAnnounced() {
+    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    UploadState state = completed("rec2");
+    store.save(state).join();
+    publisher.publish(state).join();
+    assertThat(kafka.published).hasSize(1);
+    assertThat(kafka.indexedWhenPublished).containsExactly(true);
+    assertThat(new RecordingIndex(objects, "b").practice("prac").join())
+        .containsExactly(new RecordingIndex.Entry("prac", "ther", "cons", "rec2"));
+    assertThat(store.load("rec2").join().orElseThrow().published()).isTrue();
+  }
+
+  @Test
+  void aRecordingWithoutAConsentIsNotIndexed() {
+    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    UploadState base = completed("rec4");
+    UploadState noConsent = new UploadState(base.version(), base.id(), base.practiceId(), base.therapistId(), null,
+        base.length(), base.offset(), base.partSize(), base.multipartUploadId(), base.parts(), base.tailLength(),
+        base.createdAt(), base.expiresAt(), base.concat(), base.status(), base.sha256(), base.mediaType(), false,
+        base.source());
+    store.save(noConsent).join();
+    publisher.publish(noConsent).join();
+    assertThat(kafka.published).hasSize(1);
+    assertThat(objects.objects.keySet()).noneMatch(key -> key.startsWith("b/" + RecordingIndex.PREFIX));
+  }
+
+  @Test
+  void aRecordingWhoseIndexEntryCannotBeWrittenIsNotAnnouncedUntilItIs() {
+    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    UploadState state = completed("rec3");
+    store.save(state).join();
+    objects.unreachablePrefix = RecordingIndex.PREFIX;
+    assertThat(publisher.publish(state)).failsWithin(Duration.ofSeconds(5));
+    assertThat(kafka.attempts.get()).isZero();
+    assertThat(store.load("rec3").join().orElseThrow().published()).isFalse();
+    assertThat(publisher.awaitingRetry()).isEqualTo(1);
+    objects.unreachablePrefix = null;
+    await().atMost(Duration.ofSeconds(10)).until(() -> store.load("rec3").join().orElseThrow().published());
+    assertThat(kafka.indexedWhenPublished).containsExactly(true);
+    assertThat(((RecordingStoredEvent) kafka.published.get(0)).recordingId()).isEqualTo("rec3");
+    assertThat(publisher.awaitingRetry()).isZero();
+  }
+
+  @Test
   void afterARestartUnannouncedCompletionsAreAnnouncedAndAlreadyAnnouncedOnesOnlyMarked() {
     store.save(completed("announced")).join();
     store.save(completed("lost")).join();
@@ -73,6 +120,13 @@ class CompletionPublisherTest {
     final AtomicBoolean down = new AtomicBoolean();
     final java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
     final List<PipelineEvent> published = new CopyOnWriteArrayList<>();
+    /** For each published event, whether its recording's index entry was already in storage. */
+    final List<Boolean> indexedWhenPublished = new CopyOnWriteArrayList<>();
+    private final InMemoryObjectStore objects;
+
+    FlakyKafka(InMemoryObjectStore objects) {
+      this.objects = objects;
+    }
 
     @Override
     public CompletableFuture<Void> publish(PipelineEvent event) {
@@ -81,6 +135,7 @@ class CompletionPublisherTest {
         return CompletableFuture.failedFuture(new KafkaException("broker unreachable", true, null));
       }
       published.add(event);
+      indexedWhenPublished.add(objects.objects.containsKey("b/" + INDEX_KEY_PREFIX + event.key()));
       return CompletableFuture.completedFuture(null);
     }
   }

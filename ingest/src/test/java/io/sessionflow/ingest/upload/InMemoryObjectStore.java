@@ -12,8 +12,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /** Plain objects in a map, for unit tests of code that only puts, gets, lists and deletes. */
-final class InMemoryObjectStore implements ObjectStore {
+public final class InMemoryObjectStore implements ObjectStore {
   final Map<String, byte[]> objects = new ConcurrentSkipListMap<>();
+  /** Puts of keys under this prefix fail as if the store were unreachable; null fails none. */
+  volatile String unreachablePrefix;
 
   @Override
   public CompletableFuture<Void> ensureBucket(String bucket) {
@@ -27,6 +29,10 @@ final class InMemoryObjectStore implements ObjectStore {
 
   @Override
   public CompletableFuture<ObjectInfo> put(String bucket, String key, byte[] body, Map<String, String> metadata) {
+    String failing = unreachablePrefix;
+    if (failing != null && key.startsWith(failing)) {
+      return CompletableFuture.failedFuture(new StorageException("put " + key, 0, true, null));
+    }
     objects.put(bucket + "/" + key, body.clone());
     return CompletableFuture.completedFuture(new ObjectInfo(key, body.length, "etag", null, null, metadata));
   }
