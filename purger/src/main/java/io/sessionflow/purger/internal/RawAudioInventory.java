@@ -240,7 +240,7 @@ public final class RawAudioInventory {
       Instant durable = transcript.get().lastModified();
       if (durable != null && !old(durable, now, purgeGrace)) {
         return allowed(id, holds, oldest, "purge pending: transcript durable since " + durable
-            + ", within the purge SLO of " + purgeGrace);
+            + ", within the purge SLO of " + human(purgeGrace));
       }
       return purge(id, held, "no live reason: transcript durable since " + durable,
           PurgeOrder.audioOnly(id, PurgeOrder.TRANSCRIBED, durable));

@@ -1,0 +1,275 @@
+package io.sessionflow.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sessionflow.common.config.StorageConfig;
+import io.sessionflow.common.embedded.FreePorts;
+import io.sessionflow.common.storage.ObjectStore;
+import io.sessionflow.common.storage.ObjectStores;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The deletion promise end to end on the standalone jar: transcribed audio is purged (every
+ * version, leftover and its key) with a receipt; deletion requests for a recording, a revoked
+ * consent, a client and a therapist remove every derived object; the auditor's commands pass with
+ * the instance running and stopped; no plaintext audio or transcript text is anywhere in the data
+ * dir; and editing the audit chain on disk is caught and named.
+ */
+class PurgeIT {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  @TempDir
+  Path work;
+  private int port;
+
+  @Test
+  void rawAudioIsVerifiablyGoneDeletionsRemoveEverythingAndTheDataDirHoldsNoPlaintext() throws Exception {
+    Path dataDir = work.resolve("data");
+    port = FreePorts.find();
+    Map<String, byte[]> audio = new LinkedHashMap<>();
+    List<String> transcriptTexts = new ArrayList<>();
+    try (StandaloneProcess serve = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
+        "--port", Integer.toString(port))) {
+      serve.awaitReady(port, Duration.ofSeconds(90));
+      String t1 = token(dataDir, "ther-1", "therapist");
+      String t2 = token(dataDir, "ther-2", "therapist");
+      String admin = token(dataDir, "admin-1", "clinic-admin");
+      String c1 = consent(t1, "client-ana");
+      String c2 = consent(t1, "client-ben");
+      String c3 = consent(t1, "client-cy");
+      String c4 = consent(t2, "client-dee");
+      Map<String, String> owner = new LinkedHashMap<>();
+      for (String[] spec : new String[][] {{"kept", c1, t1}, {"byRecording", c1, t1}, {"byConsent", c2, t1},
+          {"byClient", c3, t1}, {"byTherapist", c4, t2}}) {
+        byte[] wav = wav(6, spec[0].hashCode());
+        String id = upload(spec[2], spec[1], wav);
+        audio.put(id, wav);
+        owner.put(spec[0], id);
+        owner.put(id + ".token", spec[2]);
+      }
+
+      // Every recording is transcribed and its audio purged, with a receipt.
+      for (String id : audio.keySet()) {
+        String token = owner.get(id + ".token");
+        await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1)).until(() ->
+            "PURGED".equals(json(send("GET", "/v1/recordings/" + id, token, null)).getString("audio")));
+        // The API serves the transcript's plaintext bytes as stored before encryption: any window of
+        // them, or any segment's text, found on disk would be a leak.
+        HttpResponse<String> transcript = send("GET", "/v1/recordings/" + id + "/transcript", token, null);
+        String plain = transcript.body();
+        int segments = plain.indexOf("\"segments\"");
+        assertThat(segments).as(plain).isNotNegative();
+        transcriptTexts.add(plain.substring(segments, Math.min(plain.length(), segments + 48)));
+        json(transcript).getJsonArray("segments").stream().map(s -> ((JsonObject) s).getString("text").strip())
+            .filter(text -> text.length() >= 8).forEach(transcriptTexts::add);
+      }
+      String kept = owner.get("kept");
+      try (ObjectStore store = storeOf(dataDir)) {
+        assertThat(store.listVersions("sessionflow", "raw/").join()).isEmpty();
+        assertThat(store.listMultipartUploads("sessionflow", "raw/").join()).isEmpty();
+        assertThat(store.listKeys("sessionflow", "uploads/").join()).isEmpty();
+        assertThat(store.listKeys("sessionflow", "keys/").join()).noneMatch(k -> k.endsWith(".audio.dek"));
+        assertThat(store.listKeys("sessionflow", "keys/" + kept + ".data.dek").join()).hasSize(1);
+      }
+      HttpResponse<String> receipt = send("GET", "/v1/recordings/" + kept + "/deletion-receipt", t1, null);
+      assertThat(receipt.statusCode()).isEqualTo(200);
+      JsonObject body = json(receipt).getJsonObject("receipt");
+      assertThat(body.getString("reason")).isEqualTo("transcribed");
+      assertThat(body.getJsonObject("verification").getBoolean("passed")).isTrue();
+      assertThat(body.getJsonArray("deleted").stream().map(d -> ((JsonObject) d).getString("kind")))
+          .contains("raw-version", "audio-key");
+      assertThat(body.getString("transcriptDurableAt")).isNotBlank();
+
+      String metrics = StandaloneProcess.get(port, "/metrics", null).body();
+      assertThat(metrics).contains("sessionflow_purge_delay_seconds_count").contains("sessionflow_raw_audio_bytes")
+          .contains("sessionflow_raw_audio_oldest_age_seconds").contains("sessionflow_purges_total{");
+      assertThat(metrics).containsPattern("sessionflow_purge_delay_seconds_count(\\{[^}]*\\})? 5\\.0");
+
+      StandaloneProcess.Result verify = StandaloneProcess.run(work.resolve("logs"), "verify-purge", "--data-dir",
+          dataDir.toString());
+      assertThat(verify.exit()).as(verify.stdout() + verify.stderr()).isZero();
+      assertThat(verify.stdout()).contains("result: PASS");
+
+      // Four kinds of deletion request.
+      assertThat(send("DELETE", "/v1/recordings/" + owner.get("byRecording"), t1, null).statusCode())
+          .isEqualTo(202);
+      assertThat(send("DELETE", "/v1/consents/" + c2, t1, null).statusCode()).isEqualTo(204);
+      assertThat(send("DELETE", "/v1/clients/client-cy", admin, null).statusCode()).isEqualTo(202);
+      assertThat(send("DELETE", "/v1/therapists/ther-2", admin, null).statusCode()).isEqualTo(202);
+      List<String> deleted = List.of(owner.get("byRecording"), owner.get("byConsent"), owner.get("byClient"),
+          owner.get("byTherapist"));
+      for (String id : deleted) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+            "DELETED".equals(json(send("GET", "/v1/recordings/" + id, admin, null)).getString("status")));
+        assertThat(send("GET", "/v1/recordings/" + id + "/transcript", admin, null).statusCode()).isEqualTo(404);
+        assertThat(send("GET", "/v1/recordings/" + id + "/analysis", admin, null).statusCode()).isEqualTo(404);
+        assertThat(json(send("GET", "/v1/recordings/" + id + "/deletion-receipt", admin, null))
+            .getJsonObject("receipt").getString("reason")).isEqualTo("deletion-request");
+      }
+      assertThat(send("GET", "/v1/recordings/" + kept + "/transcript", t1, null).statusCode()).isEqualTo(200);
+      try (ObjectStore store = storeOf(dataDir)) {
+        List<String> left = store.listKeys("sessionflow", "").join();
+        for (String id : deleted) {
+          assertThat(left).filteredOn(k -> k.contains(id))
+              .allMatch(k -> k.startsWith("audit/") || k.startsWith("tombstones/"));
+        }
+        assertThat(left).contains("transcripts/" + kept + ".json", "consents/practice-1/" + c1 + ".json",
+            "consents/practice-1/" + c2 + ".json").doesNotContain("consents/practice-1/" + c3 + ".json",
+            "consents/practice-1/" + c4 + ".json");
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> StandaloneProcess.run(work.resolve("logs"),
+          "verify-audit", "--data-dir", dataDir.toString()).exit() == 0);
+      assertThat(serve.terminate()).isIn(0, 143);
+    }
+
+    // Stopped: the auditor's commands still work on the data dir.
+    StandaloneProcess.Result purge = StandaloneProcess.run(work.resolve("logs"), "verify-purge", "--data-dir",
+        dataDir.toString());
+    assertThat(purge.exit()).as(purge.stdout() + purge.stderr()).isZero();
+    StandaloneProcess.Result audit = StandaloneProcess.run(work.resolve("logs"), "verify-audit", "--data-dir",
+        dataDir.toString());
+    assertThat(audit.exit()).as(audit.stdout() + audit.stderr()).isZero();
+    assertThat(audit.stdout()).contains("result: INTACT").containsPattern("\\d+ in the topic copy");
+    System.out.println(audit.stdout());
+
+    // Not one window of any recording's audio, and no transcript text, anywhere in the data dir.
+    assertThat(transcriptTexts).isNotEmpty();
+    List<byte[]> needles = new ArrayList<>();
+    for (byte[] wav : audio.values()) {
+      for (int offset = 44 + 4096; offset + 64 < wav.length; offset += wav.length / 5) {
+        needles.add(java.util.Arrays.copyOfRange(wav, offset, offset + 64));
+      }
+    }
+    transcriptTexts.forEach(text -> needles.add(text.getBytes(StandardCharsets.UTF_8)));
+    List<String> hits = search(dataDir, needles);
+    assertThat(hits).as("plaintext found in the data dir").isEmpty();
+
+    // Editing one chain entry on disk is caught and named.
+    Path entry = dataDir.resolve("objects/sessionflow/audit/chain/000000000001.json");
+    Files.writeString(entry, Files.readString(entry).replace("\"reason\":\"transcribed\"",
+        "\"reason\":\"retention\""));
+    StandaloneProcess.Result tampered = StandaloneProcess.run(work.resolve("logs"), "verify-audit", "--data-dir",
+        dataDir.toString());
+    assertThat(tampered.exit()).isEqualTo(3);
+    assertThat(tampered.stdout()).contains("result: BROKEN - entry 1 was altered");
+  }
+
+  /**
+   * Every file under the root, byte by byte, in one pass each: the first 8 bytes of each needle
+   * key a map, a sliding 8-byte window looks them up, and a hit is confirmed on the whole needle.
+   */
+  private static List<String> search(Path root, List<byte[]> needles) throws IOException {
+    Map<Long, List<byte[]>> byPrefix = new java.util.HashMap<>();
+    for (byte[] needle : needles) {
+      byPrefix.computeIfAbsent(ByteBuffer.wrap(needle, 0, 8).getLong(), k -> new ArrayList<>()).add(needle);
+    }
+    List<String> hits = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        byte[] haystack = Files.readAllBytes(file);
+        long window = 0;
+        for (int i = 0; i < haystack.length; i++) {
+          window = (window << 8) | (haystack[i] & 0xff);
+          if (i >= 7 && byPrefix.containsKey(window)) {
+            int start = i - 7;
+            for (byte[] needle : byPrefix.get(window)) {
+              if (start + needle.length <= haystack.length && java.util.Arrays.equals(haystack, start,
+                  start + needle.length, needle, 0, needle.length)) {
+                hits.add(root.relativize(file) + " holds " + needle.length + " plaintext bytes at " + start);
+              }
+            }
+          }
+        }
+      }
+    }
+    return hits;
+  }
+
+  private String token(Path dataDir, String subject, String role) {
+    return StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(), "--subject",
+        subject, "--role", role, "--practice", "practice-1").stdout().trim();
+  }
+
+  private String consent(String token, String clientRef) throws Exception {
+    HttpResponse<String> created = send("POST", "/v1/consents", token, ("{\"clientRef\":\"" + clientRef
+        + "\",\"scope\":[\"record\",\"transcribe\",\"analyze\"],\"formVersion\":\"v1\","
+        + "\"capturedAt\":\"2026-11-01T09:00:00Z\"}").getBytes(StandardCharsets.UTF_8));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    return json(created).getString("id");
+  }
+
+  private String upload(String token, String consentId, byte[] wav) throws Exception {
+    HttpResponse<String> uploaded = send("POST", "/v1/recordings?consentId=" + consentId, token, wav);
+    assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
+    return json(uploaded).getString("id");
+  }
+
+  private HttpResponse<String> send(String method, String path, String token, byte[] body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body));
+    if (body != null && path.startsWith("/v1/consents")) {
+      request.header("Content-Type", "application/json");
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonObject json(HttpResponse<String> response) {
+    return response.body().isBlank() ? new JsonObject() : new JsonObject(response.body());
+  }
+
+  static ObjectStore storeOf(Path dataDir) throws IOException {
+    JsonObject instance = StandaloneProcess.instance(dataDir);
+    Properties credentials = new Properties();
+    try (var in = Files.newInputStream(dataDir.resolve("secrets/s3-credentials.properties"))) {
+      credentials.load(in);
+    }
+    return ObjectStores.s3(new StorageConfig(Optional.of(URI.create(instance.getString("s3Endpoint"))), "us-east-1",
+        "sessionflow", "sessionflow", credentials.getProperty("accessKey"), credentials.getProperty("secretKey"),
+        true, StorageConfig.MIN_PART_SIZE));
+  }
+
+  /** A mono 16 kHz WAV: a tone plus seeded noise, so every recording's bytes are its own. */
+  static byte[] wav(int seconds, long seed) {
+    int rate = 16_000;
+    int samples = rate * seconds;
+    Random noise = new Random(seed);
+    ByteBuffer data = ByteBuffer.allocate(samples * 2).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < samples; i++) {
+      double hz = 220 + 110 * ((i / rate) % 4);
+      data.putShort((short) (6000 * Math.sin(2 * Math.PI * hz * i / rate) + noise.nextGaussian() * 800));
+    }
+    ByteBuffer header = ByteBuffer.allocate(44).order(ByteOrder.LITTLE_ENDIAN);
+    header.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + samples * 2)
+        .put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1)
+        .putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16)
+        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(samples * 2);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(header.array());
+    out.writeBytes(data.array());
+    return out.toByteArray();
+  }
+}
