@@ -38,7 +38,7 @@ public final class AuditChain {
   private final EventPublisher events;
   private final Clock clock;
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
-  private Head head;
+  private volatile Head head;
 
   public AuditChain(ObjectStore store, String bucket, EventPublisher events, Clock clock) {
     this.store = store;

@@ -20,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
  * <pre>
  *   raw/ID                  the recording's encrypted audio (multipart object)
  *   uploads/ID/state.json   {@link UploadState} (ids, sizes, part ETags; no PHI)
- *   uploads/ID/tail         received bytes short of a full part, encrypted
+ *   uploads/ID/tail.OFFSET  received bytes short of a full part, encrypted; OFFSET is the
+ *                           state's offset, so a state only ever reads the tail written with it
  *   uploads/ID/metadata     the client's Upload-Metadata (file name, type), encrypted
  * </pre>
  */
@@ -46,8 +47,8 @@ public final class UploadStore {
     return UPLOADS_PREFIX + Ids.requireId(id, "upload id") + "/state.json";
   }
 
-  static String tailKey(String id) {
-    return UPLOADS_PREFIX + id + "/tail";
+  static String tailKey(String id, long offset) {
+    return UPLOADS_PREFIX + id + "/tail." + offset;
   }
 
   static String metadataKey(String id) {
@@ -85,20 +86,36 @@ public final class UploadStore {
             : CompletableFuture.failedFuture(Failures.unwrap(e)));
   }
 
-  /** Stores the tail encrypted, bound to the part it will become. */
+  /**
+   * Stores the tail encrypted, bound to the part it will become, under a key named by the state's
+   * offset. Written before the state that points at it; if that state write never happens (the
+   * request died, storage failed), the state in force still points at its own tail.
+   */
   public CompletableFuture<Void> saveTail(DataKey key, UploadState state, byte[] buffer, int length) {
     if (length == 0) {
-      return store.delete(bucket, tailKey(state.id()));
+      return CompletableFuture.completedFuture(null);
     }
     byte[] ciphertext = key.encryptPart(tailBinding(state), buffer, 0, length);
-    return store.put(bucket, tailKey(state.id()), ciphertext, Map.of()).thenApply(info -> null);
+    return store.put(bucket, tailKey(state.id(), state.offset()), ciphertext, Map.of()).thenApply(info -> null);
+  }
+
+  /** Deletes the tails no longer referenced, once {@code state} is saved. */
+  public CompletableFuture<Void> dropStaleTails(UploadState state) {
+    String current = state.tailLength() == 0 ? null : tailKey(state.id(), state.offset());
+    return store.listKeys(bucket, UPLOADS_PREFIX + state.id() + "/tail.").thenCompose(keys -> {
+      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+      for (String stale : keys.stream().filter(k -> !k.equals(current)).toList()) {
+        all = all.thenCompose(ignored -> store.delete(bucket, stale));
+      }
+      return all;
+    });
   }
 
   public CompletableFuture<byte[]> loadTail(DataKey key, UploadState state) {
     if (state.tailLength() == 0) {
       return CompletableFuture.completedFuture(new byte[0]);
     }
-    return store.get(bucket, tailKey(state.id())).thenApply(ciphertext -> {
+    return store.get(bucket, tailKey(state.id(), state.offset())).thenApply(ciphertext -> {
       byte[] tail = key.decryptPart(tailBinding(state), ciphertext);
       if (tail.length != state.tailLength()) {
         throw new StorageException("tail of upload " + state.id() + " holds " + tail.length + " bytes, state says "
@@ -133,11 +150,20 @@ public final class UploadStore {
         : CompletableFuture.failedFuture(Failures.unwrap(e)));
   }
 
-  /** Removes the upload's state, tail and metadata (not the raw object). */
+  /**
+   * Removes everything the upload keeps beside the raw object (tails, metadata), the state last.
+   * The lock is its holder's to release.
+   */
   public CompletableFuture<Void> deleteUploadObjects(String id) {
-    return store.delete(bucket, tailKey(id))
-        .thenCompose(ignored -> store.delete(bucket, metadataKey(id)))
-        .thenCompose(ignored -> store.delete(bucket, stateKey(id)));
+    String prefix = UPLOADS_PREFIX + Ids.requireId(id, "upload id") + "/";
+    return store.listKeys(bucket, prefix).thenCompose(keys -> {
+      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+      for (String key : keys.stream().filter(k -> !k.equals(stateKey(id)) && !k.equals(UploadLock.key(id)))
+          .toList()) {
+        all = all.thenCompose(ignored -> store.delete(bucket, key));
+      }
+      return all.thenCompose(ignored -> store.delete(bucket, stateKey(id)));
+    });
   }
 
   private static boolean notFound(Throwable e) {

@@ -346,6 +346,7 @@ public final class Uploads {
       return on(CompletableFuture.supplyAsync(() -> store.saveTail(key, progressed, tail, appender.filled()),
           blocking).thenCompose(f -> f))
           .compose(ignored -> on(store.save(progressed)))
+          .compose(ignored -> on(store.dropStaleTails(progressed)))
           .map(ignored -> progressed);
     });
   }
@@ -362,7 +363,7 @@ public final class Uploads {
             : on(verify(key, state)))
         .compose(verified -> {
           UploadState done = state.completed(upload.parts(), verified.sha256(), verified.mediaType());
-          return on(store.save(done)).compose(saved -> on(store.saveTail(key, done, new byte[0], 0))).map(done);
+          return on(store.save(done)).compose(saved -> on(store.dropStaleTails(done))).map(done);
         })
         .onSuccess(done -> {
           metrics.completed(done);

@@ -76,8 +76,11 @@ public final class DeletionRequests {
   }
 
   public CompletableFuture<Void> handle(DeletionRequestedEvent request) {
-    Ids.requireId(request.requestId(), "request id");
-    Ids.requireId(request.practiceId(), "practice id");
+    if (!Ids.isValid(request.requestId()) || !Ids.isValid(request.practiceId())) {
+      // Not retryable: the record is dead-lettered with this reason and the consumer moves on.
+      return CompletableFuture.failedFuture(new PurgeException("deletion request without a valid request id or "
+          + "practice id", false, null));
+    }
     return exists(receiptKey(request.requestId())).thenCompose(done -> done ? CompletableFuture.completedFuture(null)
         : loadOrResolve(request).thenCompose(this::execute));
   }
