@@ -42,6 +42,7 @@ final class UploadAppender {
   private boolean uploading;
   private Throwable failure;
   private Promise<Void> whenDrained;
+  private boolean sealed;
 
   /**
    * @param tail     bytes already received past the last full part
@@ -62,6 +63,9 @@ final class UploadAppender {
 
   /** Takes a chunk; returns false when the caller should pause until {@link #drained} completes. */
   boolean accept(Buffer chunk) {
+    if (sealed) {
+      return true; // the request already ended: what still trickles in is not this body's to keep
+    }
     if (failure != null) {
       return false;
     }
@@ -134,6 +138,14 @@ final class UploadAppender {
 
   int filled() {
     return filled;
+  }
+
+  /**
+   * Takes no more chunks: called when the request failed, so bytes a paused stream still
+   * delivers on resume cannot change the tail after the upload's state was computed from it.
+   */
+  void seal() {
+    sealed = true;
   }
 
   byte[] buffer() {

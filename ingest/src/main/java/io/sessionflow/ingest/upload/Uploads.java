@@ -299,6 +299,11 @@ public final class Uploads {
         });
       }
     });
+    requestEnded.onComplete(ended -> {
+      if (ended.failed()) {
+        appender.seal();
+      }
+    });
     requestEnded.onComplete(ended -> appender.drained().onComplete(drained -> {
       if (ended.failed()) {
         streamed.tryFail(ended.cause());
@@ -336,14 +341,16 @@ public final class Uploads {
         }
       }
       metrics.received(appender.received());
-      UploadState progressed = state.withProgress(appender.parts(), appender.filled(),
+      // One snapshot of parts and tail: the state and the tail object written for it must agree.
+      int filled = appender.filled();
+      UploadState progressed = state.withProgress(appender.parts(), filled,
           clock.instant().plus(settings.expiry()));
       if (!bodyFailed && progressed.lengthKnown() && progressed.offset() == progressed.length()
           && progressed.concat() != UploadState.Concat.FINAL) {
         return complete(progressed, key, upload, appender);
       }
-      byte[] tail = appender.buffer();
-      return on(CompletableFuture.supplyAsync(() -> store.saveTail(key, progressed, tail, appender.filled()),
+      byte[] tail = java.util.Arrays.copyOf(appender.buffer(), filled);
+      return on(CompletableFuture.supplyAsync(() -> store.saveTail(key, progressed, tail, filled),
           blocking).thenCompose(f -> f))
           .compose(ignored -> on(store.save(progressed)))
           .compose(ignored -> on(store.dropStaleTails(progressed)))
