@@ -1,10 +1,15 @@
 package io.sessionflow.standalone;
 
+import io.sessionflow.analyzer.AnalyzerConfig;
+import io.sessionflow.analyzer.NoteFormat;
+import io.sessionflow.analyzer.Transcript;
+import io.sessionflow.analyzer.TranscriptAnalyzer;
 import io.sessionflow.common.config.ConfigException;
 import io.sessionflow.common.config.ConfigSource;
 import io.sessionflow.common.config.PipelineConfig;
 import io.sessionflow.common.config.Setting;
 import io.sessionflow.common.config.SettingsHelp;
+import io.sessionflow.common.event.EventCodec;
 import io.sessionflow.common.runtime.StartupException;
 import io.sessionflow.ingest.IngestConfig;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
@@ -42,7 +47,11 @@ public final class SessionflowCli {
   /** Flags {@code serve} accepts: the ingest's settings plus the data dir. */
   private static final List<Setting<?>> SERVE_SETTINGS = PipelineConfig.concat(List.of(DATA_DIR),
       IngestConfig.SETTINGS, WhisperSettings.SETTINGS, List.of(TranscriberConfig.SLOTS,
-          TranscriberConfig.MAX_ATTEMPTS), PurgerConfig.OWN_SETTINGS);
+          TranscriberConfig.MAX_ATTEMPTS), AnalyzerConfig.OWN_SETTINGS, PurgerConfig.OWN_SETTINGS);
+  private static final Setting<String> TRANSCRIPT = Setting.string("transcript", "SESSIONFLOW_TRANSCRIPT", null,
+      "Transcript JSON file to analyse");
+  private static final Setting<String> NOTE_FORMAT = Setting.string("note-format", "SESSIONFLOW_NOTE_FORMAT", "DAP",
+      "Case-note format: DAP, BIRP, GIRP or SOAP");
 
   private SessionflowCli() {
   }
@@ -72,13 +81,15 @@ public final class SessionflowCli {
           return serve(source, out);
         case "token":
           return token(source, out);
+        case "analyze":
+          return analyze(source, out);
         case "verify-purge":
           return AuditorCommands.verifyPurge(source, out, Clock.systemUTC());
         case "verify-audit":
           return AuditorCommands.verifyAudit(source, out);
         default:
           throw new ConfigException("Unknown command '" + command
-              + "'. Commands: serve, token, verify-purge, verify-audit; see --help");
+              + "'. Commands: serve, token, analyze, verify-purge, verify-audit; see --help");
       }
     } catch (ConfigException e) {
       err.println("sessionflow: " + e.getMessage());
@@ -125,6 +136,30 @@ public final class SessionflowCli {
     return 0;
   }
 
+  /** Prints the analysis of a transcript file: the same code the analyzer stage runs. */
+  private static int analyze(ConfigSource source, PrintStream out) {
+    source.rejectUnknownFlags(List.of(TRANSCRIPT, NOTE_FORMAT), List.of("help"));
+    Path file = Path.of(source.get(TRANSCRIPT));
+    NoteFormat format = NoteFormat.parse(source.get(NOTE_FORMAT)).orElseThrow(() -> new ConfigException(
+        "Invalid setting --note-format: expected DAP, BIRP, GIRP or SOAP"));
+    Transcript transcript;
+    try {
+      transcript = EventCodec.mapper().readValue(java.nio.file.Files.readAllBytes(file), Transcript.class);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigException("No transcript file at " + file);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // The parser's own message can quote the file's text: say where, never what.
+      String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr() + ")";
+      throw new ConfigException(file + " is not transcript JSON" + where + ": expected {segments:[{id, start, end, "
+          + "text, speaker?}], language, model, audioSeconds}");
+    } catch (java.io.IOException e) {
+      throw new ConfigException("Cannot read " + file + ": " + e.getMessage());
+    }
+    out.println(new TranscriptAnalyzer().analyze(transcript, format).toPrettyString());
+    return 0;
+  }
+
   static String usage() {
     return String.join(System.lineSeparator(),
         "Usage: java -jar sessionflow.jar [COMMAND] [OPTIONS]",
@@ -134,6 +169,8 @@ public final class SessionflowCli {
         "          --data-dir DIR (default ./sessionflow-data)  --port 8080",
         "  token   print a bearer token the instance on --data-dir accepts",
         "          --data-dir DIR --subject ID [--role therapist|clinic-admin|ops] [--practice ID] [--ttl 8h]",
+        "  analyze --transcript FILE.json [--note-format DAP|BIRP|GIRP|SOAP]",
+        "          print the analysis JSON of a transcript file (the analyzer stage's own code)",
         "  verify-purge  check that no raw audio or key is held without a live reason; exit 0 pass, 3 fail",
         "          --data-dir DIR (running or not), or --s3-endpoint URL --s3-bucket B [--s3-key-bucket K] ...",
         "          [--raw-audio-max-retention 72h] [--purge-slo 5m]",

@@ -1,5 +1,7 @@
 package io.sessionflow.standalone;
 
+import io.sessionflow.analyzer.AnalyzerConfig;
+import io.sessionflow.analyzer.AnalyzerStage;
 import io.sessionflow.common.config.ConfigSource;
 import io.sessionflow.common.embedded.EmbeddedKafkaBroker;
 import io.sessionflow.common.embedded.EmbeddedS3Server;
@@ -106,6 +108,7 @@ public final class StandaloneServer implements AutoCloseable {
     generatedModel = transcriberConfig.whisper().model().isEmpty();
     WhisperEngine engine = WhisperEngine.load(model, transcriberConfig.whisper());
     TranscriberStage.start(runtime, transcriberConfig, engine);
+    AnalyzerStage.start(runtime, AnalyzerConfig.from(effective));
     PurgerStage.start(runtime, PurgerConfig.from(effective));
     http = OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port());
     started.set(true);
@@ -141,7 +144,7 @@ public final class StandaloneServer implements AutoCloseable {
         "  Kafka (embedded)      " + kafka.bootstrapServers() + "   (KRaft, logs in " + dataDir.kafkaDir() + ")",
         "  S3 API (embedded)     " + s3.endpoint() + "   (bucket " + config.pipeline().storage().bucket()
             + ", files in " + dataDir.objectsDir() + ")",
-        "  Stages                ingest (uploads and reads), transcriber, purger; the analyzer joins as it lands",
+        "  Stages                ingest (uploads and reads), transcriber, analyzer, purger",
         generatedModel ? "  WARNING               " + Models.NOTICE : "  Model                 as configured",
         "  Get a token           java -jar standalone/target/sessionflow.jar token --data-dir " + dataDir.root()
             + " --subject therapist-1 --role therapist --practice practice-1",

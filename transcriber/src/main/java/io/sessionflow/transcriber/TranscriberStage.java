@@ -3,6 +3,7 @@ package io.sessionflow.transcriber;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sessionflow.analyzer.pseudonym.Pseudonymizer;
 import io.sessionflow.common.crypto.RecordingKeys.Purpose;
 import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.event.RecordingStoredEvent;
@@ -53,6 +54,7 @@ public final class TranscriberStage implements AutoCloseable {
   private final WindowedTranscriber transcriber = new WindowedTranscriber(new AudioDecoder(),
       Windower.WINDOW_FRAMES, () -> stopping);
   private final Metrics metrics;
+  private final Pseudonymizer pseudonymizer = new Pseudonymizer();
   private EventStream.Consumer consumer;
 
   private TranscriberStage(StageRuntime runtime, TranscriberConfig config, WhisperEngine engine) {
@@ -142,7 +144,7 @@ public final class TranscriberStage implements AutoCloseable {
       LOG.info("recording {} transcribed: {} s of audio in {} s, {} segments", stored.recordingId(),
           Math.round(result.audioSeconds()), Math.round(seconds * 10) / 10.0, result.segments().size());
       return TranscriptWriter.json(result, config.whisper().language(), engine.modelName(), engine.engine(),
-          seconds);
+          seconds, pseudonymizer);
     } catch (IOException e) {
       throw new TranscriptionException("reading the stored recording failed: " + Failures.reason(e), true);
     } catch (java.util.concurrent.CancellationException e) {

@@ -1,22 +1,28 @@
 package io.sessionflow.transcriber;
 
+import io.sessionflow.analyzer.pseudonym.Pseudonymizer;
 import io.sessionflow.transcriber.whisper.Segment;
 import io.sessionflow.transcriber.whisper.WindowedTranscriber;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 
-/** The transcript JSON of DESIGN.md: {segments:[{id,start,end,text,speaker?}], language, model, audioSeconds, ...}. */
+/**
+ * The transcript JSON of DESIGN.md: {segments:[{id,start,end,text,speaker?}], language, model, audioSeconds, ...},
+ * pseudonymised before it is stored: names, phone numbers, addresses and the like are placeholders.
+ */
 final class TranscriptWriter {
   private TranscriptWriter() {
   }
 
   static byte[] json(WindowedTranscriber.Result result, String language, String model, String engine,
-      double processingSeconds) {
+      double processingSeconds, Pseudonymizer pseudonymizer) {
+    Pseudonymizer.Session session = pseudonymizer.session()
+        .learn(result.segments().stream().map(Segment::text).toList());
     JsonArray segments = new JsonArray();
     for (Segment s : result.segments()) {
       JsonObject segment = new JsonObject().put("id", s.id()).put("start", s.start()).put("end", s.end())
-          .put("text", s.text());
+          .put("text", session.apply(s.text()));
       if (s.speaker() != null) {
         segment.put("speaker", s.speaker());
       }
@@ -25,7 +31,7 @@ final class TranscriptWriter {
     return new JsonObject().put("segments", segments).put("language", language).put("model", model)
         .put("engine", engine).put("audioSeconds", Math.round(result.audioSeconds() * 1000) / 1000.0)
         .put("processingSeconds", Math.round(processingSeconds * 1000) / 1000.0)
-        .put("channels", result.channels())
+        .put("channels", result.channels()).put("pseudonymised", true)
         .encode().getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -1,5 +1,7 @@
 package io.sessionflow.ingest.recording;
 
+import io.sessionflow.analyzer.AnalysisMarkdown;
+import io.sessionflow.analyzer.NoteFormat;
 import io.sessionflow.common.crypto.EncryptedObjects;
 import io.sessionflow.common.crypto.Ids;
 import io.sessionflow.common.crypto.RecordingKeys;
@@ -30,6 +32,8 @@ import java.util.Optional;
 
 /** Streaming upload ({@code POST /v1/recordings}), status reads and deletion requests. */
 public final class RecordingRoutes {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      io.sessionflow.common.event.EventCodec.mapper();
   private final Uploads uploads;
   private final RecordingView view;
   private final EventPublisher events;
@@ -86,6 +90,11 @@ public final class RecordingRoutes {
           .send(ctx.response());
       return;
     }
+    String noteFormat = ctx.request().getParam("noteFormat");
+    if ("analysis".equals(what) && noteFormat != null && NoteFormat.parse(noteFormat).isEmpty()) {
+      Problem.of(400, "noteFormat must be DAP, BIRP, GIRP or SOAP.").send(ctx.response());
+      return;
+    }
     java.util.concurrent.CompletableFuture<byte[]> body = switch (what) {
       case "transcript" -> keys.load(id, RecordingKeys.Purpose.DATA).thenCompose(key -> objects.readAll(key,
           ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT));
@@ -95,6 +104,10 @@ public final class RecordingRoutes {
     };
     Future.fromCompletionStage(body, ctx.vertx().getOrCreateContext()).onSuccess(bytes -> {
       audit.record(caller, what + ".read", "recording", id, "ok");
+      if ("analysis".equals(what)) {
+        sendAnalysis(ctx, bytes, noteFormat);
+        return;
+      }
       ctx.response().putHeader("Content-Type", "application/json").end(io.vertx.core.buffer.Buffer.buffer(bytes));
     }).onFailure(error -> {
       if (io.sessionflow.common.failure.Failures.unwrap(error) instanceof StorageException se && se.isNotFound()) {
@@ -105,6 +118,29 @@ public final class RecordingRoutes {
         UploadErrors.respond(ctx, error);
       }
     });
+  }
+
+  /**
+   * The analysis as JSON, or as Markdown when the client accepts {@code text/markdown} (and not
+   * JSON first); {@code ?noteFormat=SOAP} puts that format's case note in {@code note}.
+   */
+  private static void sendAnalysis(RoutingContext ctx, byte[] bytes, String noteFormat) {
+    com.fasterxml.jackson.databind.node.ObjectNode analysis;
+    try {
+      analysis = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(bytes);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("stored analysis is not JSON", e);
+    }
+    if (noteFormat != null && analysis.path("notes").has(NoteFormat.parse(noteFormat).orElseThrow().name())) {
+      analysis.set("note", analysis.path("notes").path(NoteFormat.parse(noteFormat).orElseThrow().name()));
+    }
+    String accept = ctx.request().getHeader("Accept");
+    if (accept != null && accept.contains("text/markdown") && (!accept.contains("application/json")
+        || accept.indexOf("text/markdown") < accept.indexOf("application/json"))) {
+      ctx.response().putHeader("Content-Type", "text/markdown; charset=utf-8").end(AnalysisMarkdown.render(analysis));
+      return;
+    }
+    ctx.response().putHeader("Content-Type", "application/json").end(analysis.toString());
   }
 
   /** The whole body is the recording; it is streamed into encrypted storage as it arrives. */

@@ -1,0 +1,80 @@
+package io.sessionflow.analyzer;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sessionflow.analyzer.pseudonym.Pseudonymizer;
+import io.sessionflow.analyzer.risk.RiskDetector;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Transcript in, analysis out: {@code pseudonymise → metrics → risk flags → technique profile →
+ * themes → case notes}. Runs offline, deterministically, the same in the pipeline and in
+ * {@code sessionflow.jar analyze}. Every claim names the segments it rests on.
+ */
+public final class TranscriptAnalyzer {
+  public static final int ANALYSIS_VERSION = 1;
+  public static final String DISCLAIMER = "Decision support, not a clinical assessment: generated automatically "
+      + "from the transcript by rules that miss things and misread things. Every flag and note sentence links to "
+      + "the transcript segments it rests on; check them. Risk, reporting and duty-to-warn decisions remain the "
+      + "clinician's, under the rules of their jurisdiction.";
+
+  private final Pseudonymizer pseudonymizer;
+  private final RiskDetector risk = new RiskDetector();
+  private final TechniqueProfile techniques = new TechniqueProfile();
+
+  public TranscriptAnalyzer(Pseudonymizer pseudonymizer) {
+    this.pseudonymizer = pseudonymizer;
+  }
+
+  public TranscriptAnalyzer() {
+    this(new Pseudonymizer());
+  }
+
+  /** The transcript with every identifier replaced by a consistent placeholder. */
+  public Transcript pseudonymise(Transcript transcript) {
+    Pseudonymizer.Session session = pseudonymizer.session()
+        .learn(transcript.segments().stream().map(Transcript.Segment::text).toList());
+    return transcript.mapText(session::apply);
+  }
+
+  public ObjectNode analyze(Transcript raw, NoteFormat format) {
+    Transcript transcript = pseudonymise(raw);
+    Optional<String> clinician = techniques.clinician(transcript);
+    List<RiskDetector.Finding> flags = risk.detect(transcript, clinician.orElse(null));
+    var topics = Themes.topics(transcript);
+    List<TechniqueProfile.Coded> coded = clinician.map(c -> techniques.code(transcript, c)).orElse(List.of());
+
+    ObjectNode analysis = JsonNodeFactory.instance.objectNode();
+    analysis.put("analysisVersion", ANALYSIS_VERSION);
+    analysis.set("flags", flags(flags));
+    analysis.set("metrics", SessionMetrics.json(transcript));
+    analysis.set("techniques", techniques.json(transcript, clinician));
+    analysis.set("themes", Themes.json(transcript));
+    CaseNote.Evidence evidence = new CaseNote.Evidence(transcript, clinician, flags, topics, coded);
+    analysis.set("note", CaseNote.json(format, evidence));
+    ObjectNode notes = analysis.putObject("notes");
+    for (NoteFormat each : NoteFormat.values()) {
+      notes.set(each.name(), CaseNote.json(each, evidence));
+    }
+    analysis.put("pseudonymised", true);
+    analysis.put("disclaimer", DISCLAIMER);
+    return analysis;
+  }
+
+  private static ArrayNode flags(List<RiskDetector.Finding> findings) {
+    ArrayNode flags = JsonNodeFactory.instance.arrayNode();
+    for (RiskDetector.Finding f : findings) {
+      ObjectNode flag = flags.addObject();
+      flag.put("category", f.category().code());
+      flag.put("severity", f.severity());
+      flag.putArray("segmentIds").add(f.segmentId());
+      flag.put("start", f.start());
+      flag.put("quote", f.quote());
+      flag.put("temporality", f.past() ? "past" : "current");
+      flag.put("guidance", f.category().guidance());
+    }
+    return flags;
+  }
+}

@@ -1,0 +1,6 @@
+package io.sessionflow.analyzer.pseudonym;
+
+/** The personal identifiers replaced before anything is stored or analysed (HIPAA Safe Harbor's, for speech). */
+public enum IdentifierKind {
+  PERSON, PHONE, EMAIL, ADDRESS, DATE, AGE, ID, URL
+}

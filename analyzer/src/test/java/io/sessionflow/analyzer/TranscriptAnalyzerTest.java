@@ -1,0 +1,115 @@
+package io.sessionflow.analyzer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sessionflow.common.event.EventCodec;
+import java.io.InputStream;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class TranscriptAnalyzerTest {
+  static Transcript transcript;
+  static ObjectNode analysis;
+
+  @BeforeAll
+  static void analyse() throws Exception {
+    try (InputStream in = TranscriptAnalyzerTest.class.getResourceAsStream("/session-transcript.json")) {
+      transcript = EventCodec.mapper().readValue(in, Transcript.class);
+    }
+    analysis = new TranscriptAnalyzer().analyze(transcript, NoteFormat.SOAP);
+  }
+
+  private static Set<Integer> ids(JsonNode array) {
+    Set<Integer> ids = new HashSet<>();
+    array.forEach(id -> ids.add(id.asInt()));
+    return ids;
+  }
+
+  @Test
+  void flagsNameTheirCategorySeverityEvidenceAndGuidance() {
+    JsonNode flags = analysis.path("flags");
+    assertThat(flags.findValuesAsText("category")).containsExactlyInAnyOrder("substance_use", "suicidal_ideation");
+    for (JsonNode flag : flags) {
+      assertThat(flag.path("severity").asText()).isIn("low", "moderate", "high");
+      assertThat(ids(flag.path("segmentIds"))).containsExactly(3);
+      assertThat(flag.path("start").asDouble()).isEqualTo(25.5);
+      assertThat(flag.path("quote").asText()).isNotBlank();
+      assertThat(flag.path("guidance").asText()).isNotBlank();
+    }
+    JsonNode past = flags.findParents("category").stream().filter(f -> f.path("category").asText()
+        .equals("suicidal_ideation")).findFirst().orElseThrow();
+    assertThat(past.path("temporality").asText()).isEqualTo("past");
+    assertThat(past.path("severity").asText()).isEqualTo("low");
+    assertThat(analysis.path("disclaimer").asText()).contains("not a clinical assessment");
+  }
+
+  @Test
+  void metricsComeFromTheTimestamps() {
+    JsonNode m = analysis.path("metrics");
+    assertThat(m.path("durationSeconds").asDouble()).isEqualTo(190.0);
+    assertThat(m.path("longestSilence").path("seconds").asDouble()).isEqualTo(70.0);
+    assertThat(ids(m.path("longestSilence").path("segmentIds"))).containsExactly(9);
+    assertThat(m.path("turns").asInt()).isEqualTo(10);
+    assertThat(m.path("talkTimeShare").path("A").asDouble() + m.path("talkTimeShare").path("B").asDouble())
+        .isBetween(0.99, 1.01);
+    assertThat(m.path("speechSeconds").asDouble()).isLessThan(m.path("durationSeconds").asDouble());
+  }
+
+  @Test
+  void theClinicianIsFoundAndTheirTechniquesCodedWithEvidence() {
+    JsonNode t = analysis.path("techniques");
+    assertThat(t.path("clinicianSpeaker").asText()).isEqualTo("A");
+    assertThat(t.path("counts").path("open_question").asInt()).isGreaterThanOrEqualTo(2);
+    assertThat(t.path("counts").path("complex_reflection").asInt()).isGreaterThanOrEqualTo(1);
+    assertThat(t.path("counts").path("affirmation").asInt()).isEqualTo(1);
+    assertThat(t.path("counts").path("advice_with_permission").asInt()).isEqualTo(1);
+    assertThat(ids(t.path("evidence").path("affirmation"))).containsExactly(4);
+    assertThat(t.path("summary").path("reflectionToQuestion").path("rating").asText()).isNotBlank();
+  }
+
+  @Test
+  void themesAndEveryNoteSentenceLinkToSegmentsThatExist() {
+    Set<Integer> segmentIds = new HashSet<>();
+    transcript.segments().forEach(s -> segmentIds.add(s.id()));
+    assertThat(analysis.path("themes").findValuesAsText("name")).contains("sleep", "work", "substance use");
+    for (String format : List.of("DAP", "BIRP", "GIRP", "SOAP")) {
+      JsonNode note = analysis.path("notes").path(format);
+      assertThat(note.path("format").asText()).isEqualTo(format);
+      int sentences = 0;
+      for (JsonNode section : note.path("sections")) {
+        for (JsonNode sentence : section.path("sentences")) {
+          sentences++;
+          assertThat(ids(sentence.path("segmentIds"))).as(sentence.toString()).isNotEmpty();
+          assertThat(segmentIds).containsAll(ids(sentence.path("segmentIds")));
+        }
+      }
+      assertThat(sentences).as(format + " has sentences").isGreaterThan(3);
+    }
+    assertThat(analysis.path("note").path("format").asText()).isEqualTo("SOAP");
+    assertThat(analysis.path("note").path("sections").findValuesAsText("name")).containsExactly("Subjective",
+        "Objective", "Assessment", "Plan");
+  }
+
+  @Test
+  void noIdentifierFromTheTranscriptSurvivesIntoTheAnalysis() {
+    String text = analysis.toString();
+    assertThat(text).doesNotContain("Maria").doesNotContain("Tom").doesNotContain("Becker").doesNotContain("Ana ")
+        .doesNotContain("0412").contains("[PERSON_");
+    assertThat(new TranscriptAnalyzer().pseudonymise(transcript).segments().get(5).text())
+        .isEqualTo("I feel calmer for an hour and then I wake up at three with my heart racing. My sister [PERSON_3] "
+            + "says I should call her at [PHONE_1] when it happens.");
+  }
+
+  @Test
+  void theMarkdownCarriesTheSameContentWithEvidence() {
+    String markdown = AnalysisMarkdown.render(analysis);
+    assertThat(markdown).contains("# Session analysis").contains("## Risk and ethics flags")
+        .contains("**substance use**").contains("[segments 3]").contains("## Draft case note (SOAP)")
+        .contains("### Objective").doesNotContain("Maria");
+  }
+}
