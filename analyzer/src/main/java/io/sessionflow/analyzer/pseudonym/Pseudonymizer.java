@@ -50,27 +50,34 @@ public final class Pseudonymizer {
       + "best friend|old friend|named|called|name is|name's|called me|meet|met|with|and|told|tell|asked|texted|"
       + "rang|called|saw|see|love|miss|hate|like|for|to|from|about|of)";
   private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
-  private static final Pattern SPOKEN_EMAIL = Pattern.compile("\\b[a-z0-9]+(?:\\s+(?:dot|underscore|dash)\\s+"
-      + "[a-z0-9]+)*\\s+at\\s+[a-z0-9]+(?:\\s+dot\\s+[a-z]{2,4}){1,2}\\b", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SPOKEN_EMAIL = Pattern.compile("(?<![.@\\w])(?:[a-z0-9-]+\\s+){1,7}?at\\s+[a-z0-9]+"
+      + "(?:\\s+dot\\s+[a-z]{2,4}){1,2}\\b", Pattern.CASE_INSENSITIVE);
+  private static final java.util.Set<String> NOT_IN_EMAIL = java.util.Set.of("it's", "its", "on", "email",
+      "e-mail", "mail", "address", "my", "me", "to", "at", "it", "the", "and", "or", "just", "send", "write",
+      "drop", "a", "line", "her", "his", "their", "was", "yeah", "so", "um", "uh", "like", "you", "can", "reach",
+      "contact", "message", "that's", "thats", "from", "use", "try", "is", "address's");
   private static final Pattern URL = Pattern.compile("\\b(?:https?://|www\\.)[^\\s,;)]+|\\b[a-z0-9-]+(?:\\.[a-z0-9-]+)*"
-      + "\\.(?:com|org|net|io|me|info|biz|edu|gov|ly|co|app|co\\.uk|org\\.uk|com\\.au|net\\.au)\\b(?:/[^\\s,;)]*)?",
+      + "\\.(?:co\\.uk|org\\.uk|com\\.au|net\\.au|com|org|net|io|me|info|biz|edu|gov|ly|co|app)\\b(?:/[^\\s,;)]*)?",
       Pattern.CASE_INSENSITIVE);
   private static final Pattern SPOKEN_URL = Pattern.compile("\\b(?:www dot )?[a-z0-9]+(?: dot [a-z0-9]+)*"
       + " dot (?:com|org|net|co dot uk|com dot au)(?: slash [a-z0-9]+(?: dot [a-z0-9]+)*)*\\b",
       Pattern.CASE_INSENSITIVE);
-  private static final Pattern PHONE = Pattern.compile("(?<![\\w/])(?:\\+\\d{1,3}[\\s.-]?)?(?:\\(\\d{2,5}\\)[\\s.-]?)?"
-      + "\\d{2,6}(?:[\\s.-]\\d{2,6}){0,4}(?![\\w/])");
+  private static final Pattern PHONE = Pattern.compile("(?<![\\w/])(?:\\+\\d{1,3}[\\s.-]?|1[\\s.-])?"
+      + "(?:\\(\\d{2,5}\\)[\\s.-]?)?\\d{2,6}(?:[\\s.-]\\d{2,6}){0,4}(?![\\w/])");
   private static final Pattern SPOKEN_DIGITS = Pattern.compile("\\b" + DIGIT_WORD + "(?:[\\s,-]+" + DIGIT_WORD
       + "){6,}\\b", Pattern.CASE_INSENSITIVE);
   private static final Pattern ID_CUE = Pattern.compile("(?:social security|SSN|NHS|national insurance|NI number|"
       + "passport|licen[cs]e|medical record|MRN|record number|patient (?:number|ID)|member(?:ship)? (?:number|ID)|"
       + "policy|account|acct|case number|reference|ref|ID|identification|Medicare|Medicaid|insurance|claim|"
       + "employee number|staff number|student number|tax file|TFN|PPS|SIN|routing|sort code|card number|"
-      + "registration|plate)\\b[^.?!\\d]{0,25}$", Pattern.CASE_INSENSITIVE);
+      + "registration|plate|(?<!phone |mobile |cell |home |work |contact |landline |fax |house |flat |room |"
+      + "lucky |a |the same )number|no\\.)\\b[^.?!\\d]{0,25}$", Pattern.CASE_INSENSITIVE);
   private static final Pattern ID_TOKEN = Pattern.compile("(?<![\\w-])(?=[A-Z0-9-]*\\d)[A-Z]{0,3}[- ]?\\d[\\dA-Z -]{3,}"
       + "\\d(?![\\w-])|(?<![\\w-])[A-Z]{1,3}\\d{5,}[A-Z]?(?![\\w-])|\\b\\d{3}-\\d{2}-\\d{4}\\b");
   private static final Pattern ADDRESS = Pattern.compile("(?:(?:Flat|Apt\\.?|Apartment|Unit|Suite|Apartamento)\\s+"
-      + "\\w{1,4},?\\s+)?\\b\\d{1,5}[A-Za-z]?,?\\s+(?:" + NAME + "\\s+){1,3}" + STREET + "\\b\\.?"
+      + "\\w{1,4},?\\s+)?(?:" + NAME + " (?:House|Court|Building|Tower|Mansions|Lodge|Heights|Apartments),?\\s+)?"
+      + "\\b\\d{1,5}[A-Za-z]?,?\\s+(?:" + NAME + "\\s+){1,3}" + STREET + "\\b\\.?(?:,?\\s+(?:Apartment|Apt\\.?|"
+      + "Unit|Suite|Flat|Floor)\\s+\\w{1,5})?"
       + "|\\b(?:PO|P\\.O\\.) Box \\d+", Pattern.UNICODE_CHARACTER_CLASS);
   private static final Pattern DATE = Pattern.compile(String.join("|",
       "\\b\\d{1,2}[/.-]\\d{1,2}[/.-](?:\\d{4}|\\d{2})\\b",
@@ -83,10 +90,12 @@ public final class Pseudonymizer {
       Pattern.CASE_INSENSITIVE);
   private static final Pattern AGE = Pattern.compile(String.join("|",
       "\\b(?:9\\d|1[01]\\d)(?=(?:\\s*|-)(?:years?|yrs?|-year)(?:[\\s-]*old)?)",
-      "(?<=\\b(?:aged?|turned|turning|is|she's|he's|I'm|am|was|they're|be|reached|nearly|almost|over) )"
+      "(?<=\\b(?:aged?|turned|turning|turns|is|she's|he's|who's|I'm|am|was|they're|be|reached|nearly|almost|over|"
+          + "lived to|made it to|['’]s) )"
           + "(?:9\\d|1[01]\\d)\\b(?![.,]\\d)(?! (?:percent|per cent|%|minutes|pounds|dollars|kilos|times))",
       "\\b" + AGE_WORDS + "(?=(?:\\s*|-)(?:years?|yrs?|-year)(?:[\\s-]*old)?)",
-      "(?<=\\b(?:aged?|turned|turning|she's|he's|I'm|is) )" + AGE_WORDS + "\\b"), Pattern.CASE_INSENSITIVE);
+      "(?<=\\b(?:aged?|turned|turning|turns|she's|he's|who's|I'm|is|lived to|made it to|reached|['’]s) )"
+          + AGE_WORDS + "\\b"), Pattern.CASE_INSENSITIVE);
   private static final Pattern TITLED = Pattern.compile("\\b" + TITLE + "\\s+(" + NAME + "(?:\\s+" + NAME + ")?)");
   private static final Pattern CUED = Pattern.compile("\\b(?:my name is|name's|I'm called|call me|named|called|"
       + "this is|it's|it was|I am)\\s+(" + NAME + "(?:\\s+" + NAME + ")?)");
@@ -134,7 +143,7 @@ public final class Pseudonymizer {
   List<IdentifierSpan> detect(String text, Set<String> knownNames) {
     List<IdentifierSpan> found = new ArrayList<>();
     add(found, text, EMAIL, IdentifierKind.EMAIL);
-    add(found, text, SPOKEN_EMAIL, IdentifierKind.EMAIL);
+    spokenEmails(found, text);
     add(found, text, URL, IdentifierKind.URL);
     add(found, text, SPOKEN_URL, IdentifierKind.URL);
     numbers(found, text);
@@ -145,6 +154,22 @@ public final class Pseudonymizer {
     add(found, text, AGE, IdentifierKind.AGE);
     names(found, text, knownNames);
     return resolve(found);
+  }
+
+  /** "jay dot smith eighty-eight at gmail dot com": from the first word that is not ordinary speech. */
+  private static void spokenEmails(List<IdentifierSpan> found, String text) {
+    Matcher m = SPOKEN_EMAIL.matcher(text);
+    while (m.find()) {
+      int start = m.start();
+      Matcher word = Pattern.compile("\\G([a-z0-9'-]+)\\s+", Pattern.CASE_INSENSITIVE).matcher(text);
+      while (word.find(start) && word.start() == start && NOT_IN_EMAIL.contains(word.group(1).toLowerCase(
+          Locale.ROOT)) && word.end() < m.end()) {
+        start = word.end();
+      }
+      if (start < m.end() && text.substring(start, m.end()).contains(" at ")) {
+        found.add(new IdentifierSpan(IdentifierKind.EMAIL, start, m.end(), text.substring(start, m.end())));
+      }
+    }
   }
 
   /** Digit runs: an ID when an ID word comes before it or it has an ID's shape; a phone otherwise. */
@@ -191,10 +216,12 @@ public final class Pseudonymizer {
         continue; // acronyms (SSN, NHS, GP) are not names
       }
       boolean sentenceStart = sentenceStart(text, start);
+      // Recall first: mid-sentence, a capitalised word that is not a known place, organisation or
+      // calendar word, and not after a place preposition, is taken for a name.
       boolean name = knownNames.contains(token)
           || (givenNames.contains(token) && !ambiguous.contains(token))
-          || (ambiguous.contains(token) && (!sentenceStart || followedByName(text, end)))
-          || (!sentenceStart && !isPlace(text, start) && cued(text, start, end));
+          || (ambiguous.contains(token) && (!sentenceStart || followedByName(text, end) || reports(text, end)))
+          || (!sentenceStart && !isPlace(text, start));
       if (name) {
         int stop = extendSurname(text, end);
         found.add(new IdentifierSpan(IdentifierKind.PERSON, start, stop, text.substring(start, stop)));
@@ -214,6 +241,11 @@ public final class Pseudonymizer {
     return end;
   }
 
+  private static boolean reports(String text, int end) {
+    return Pattern.compile("^\\s+(?:says|said|told|thinks|reckons|wants|was|is|has|had|keeps)\\b")
+        .matcher(text.substring(end)).find();
+  }
+
   private boolean followedByName(String text, int end) {
     Matcher next = Pattern.compile("\\G\\s+(" + NAME + ")").matcher(text);
     return next.find(end) && !notNames.contains(next.group(1));
@@ -221,8 +253,9 @@ public final class Pseudonymizer {
 
   private static final Pattern CUE_BEFORE = Pattern.compile("\\b" + RELATION + "\\s*,?\\s*$",
       Pattern.CASE_INSENSITIVE);
-  private static final Pattern PLACE_BEFORE = Pattern.compile("\\b(?:in|at|to|from|near|San|Los|Las|Santa|New|"
-      + "St\\.?|Saint|Fort|Port|Mount|Lake|North|South|East|West|visit|visited|moved)\\s+$");
+  private static final Pattern PLACE_BEFORE = Pattern.compile("\\b(?:in|at|to|from|near|into|around|across|via|"
+      + "San|Los|Las|Santa|New|St\\.?|Saint|Fort|Port|Mount|Lake|North|South|East|West|visit|visited|moved|the|The|"
+      + "on|watch|watched|watching|play|played|playing|listen to|read|use|using|called|at the)\\s+$");
 
   private static final Pattern CUE_AFTER = Pattern.compile("^(?:['’]s\\b|\\s+(?:said|says|told|tells|asked|"
       + "texted|called|rang|and I|and me|was|is|has|had|who|wants|wanted|came|left|died|passed|got|gets|thinks|"

@@ -39,7 +39,7 @@ public final class RiskDetector {
           + "weren't) (?:gone|here|around|dead))|\\bbe better off without me"),
       rule(RiskCategory.SUICIDAL_IDEATION, true, "\\b(?:no|any|what's the|what is the) (?:point|reason) (?:in |to |"
           + "of )?(?:living|going on|carrying on|being here|being alive|live|life|keep going|anything)"),
-      rule(RiskCategory.SUICIDAL_IDEATION, true, "\\b(?:life|living|it)(?:'s| is) (?:not|no longer) worth "
+      rule(RiskCategory.SUICIDAL_IDEATION, true, "\\b(?:life|living|my life)(?:'s| is) (?:not|no longer) worth "
           + "(?:living|it)|\\bnot worth living"),
       rule(RiskCategory.SUICIDAL_IDEATION, true, "\\b(?:can't|cannot|can not) (?:go on|keep going|do this "
           + "anymore|take (?:it|this) anymore|carry on)"),
@@ -60,7 +60,7 @@ public final class RiskDetector {
           + "morning)|\\bfall asleep (?:and|forever)|\\bwouldn't mind (?:if i|dying|not waking)|\\bjust want "
           + "(?:it|everything) to (?:stop|end|be over)"),
       rule(RiskCategory.SUICIDAL_IDEATION, true, "\\b(?:thought|thinking|think|thoughts) (?:about|of) (?:dying|death"
-          + "|ending|not being here|killing|taking my|jumping|overdos)"),
+          + "|ending (?:it|things|my life|everything|myself)|not being here|killing|taking my|jumping|overdos)"),
       rule(RiskCategory.SUICIDAL_IDEATION, true, "\\b(?:attempt(?:ed)?|tried) (?:to )?(?:kill|end|take|overdose|"
           + "hang|od)|\\b(?:overdosed|od'd|od-ed) on purpose|\\bsuicide attempt"),
       // self-harm
@@ -86,7 +86,7 @@ public final class RiskDetector {
           + "\\w*|imagin\\w*|plan\\w*|thinking about|thought about|think about|could|might|feel like|felt like|"
           + "ready|itching|wish i could|would love|swear i'll|swear i will|so close|about) (?:to )?(?:really )?"
           + "(?:kill|hurt|stab|shoot|strangle|choke|beat|batter|punch|smash|attack|harm|murder|run over|knife|"
-          + "poison|get|do in|end|break|snap)(?:ing)? " + PERSON_OBJECT),
+          + "poison|do in)(?:ing)? " + PERSON_OBJECT),
       rule(RiskCategory.HARM_TO_OTHERS, true, "\\b(?:i'll|i will|i'm going to|i'm gonna|gonna|going to) make "
           + "(?:him|her|them|\\[person_\\d+\\]) (?:pay|suffer|sorry)|\\b(?:he|she|they)(?:'ll| will) (?:be sorry|"
           + "get what's coming)"),
@@ -122,8 +122,9 @@ public final class RiskDetector {
           + "controls?) (?:all )?(?:her|his|their|my (?:nan's|gran's|mum's|mom's|dad's|grandma's)|my|our) "
           + "(?:pension|money|benefits|bank card|savings|wages)\\b"),
       rule(RiskCategory.ABUSE_NEGLECT, false, "\\b(?:soiled|wet|dirty|filthy) (?:sheets|bed|nappies|diapers|"
-          + "clothes|pads)\\b|\\bbruises? (?:on|all over|everywhere|down)\\b|\\b(?:scared|afraid|terrified|"
-          + "frightened) (?:of him|of her|of them|to go home|of my (?:dad|stepdad|mum|mom|husband|partner|"
+          + "clothes|pads)\\b|\\b(?:covered in bruises|bruises all over|bruises on (?:her|his|the kids?|my "
+          + "(?:son|daughter)))\\b|\\b(?:scared|afraid|terrified|frightened) (?:of him|of her|of them|to go home|"
+          + "of my (?:dad|stepdad|mum|mom|husband|partner|"
           + "father|mother|uncle|brother))"),
       // substance use
       rule(RiskCategory.SUBSTANCE_USE, true, "\\b(?:drink|drinking|drank|drunk|booze|boozing|wine|vodka|beers?) "
@@ -138,7 +139,7 @@ public final class RiskDetector {
           + "bought|score[d]?|scoring|on) (?:some |a (?:bit|lot) of |lines of |a line of |more )?(?:coke|cocaine|"
           + "meth|crystal|ice|crack|heroin|smack|ket|ketamine|weed|pot|cannabis|skunk|mdma|molly|ecstasy|pills|"
           + "speed|gear|fentanyl|oxy\\w*|opioids?|opiates?|benzos?|xanax|valium|spice|acid|lsd|shrooms|drugs)\\b"),
-      rule(RiskCategory.SUBSTANCE_USE, true, "\\b(?:addict\\w*|alcoholic|alcoholism|dependent on|hooked on)\\b|"
+      rule(RiskCategory.SUBSTANCE_USE, true, "\\b(?:alcoholic|alcoholism|dependent on|hooked on)\\b|"
           + "\\b(?:\\d+|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty) (?:drinks|pints|beers|shots|cans|"
           + "glasses|units)\\b|\\bbottles? of (?:wine|vodka|whiskey|whisky|gin|rum|cider)\\b(?! (?:as a|for))"),
       rule(RiskCategory.SUBSTANCE_USE, true, "\\b(?:high|stoned|wasted|smashed|off my (?:face|head)|out of it) "
@@ -163,7 +164,7 @@ public final class RiskDetector {
       rule(RiskCategory.MEDICATION, true, "\\b(?:mix(?:ed|ing)?|tak(?:e|ing)|took|have|had) (?:my |the )?(?:meds|"
           + "pills|tablets|medication|antidepressants?|sleeping pills|painkillers|xanax|valium) (?:with|and) "
           + "(?:alcohol|drink|booze|wine|vodka|beer|weed)|\\b(?:drink|drinking|drank) (?:on|with) (?:my )?"
-          + "(?:meds|medication|pills)"),
+          + "(?:meds|medication|pills|antidepressants?|tablets)"),
       rule(RiskCategory.MEDICATION, true, "\\bside effects? (?:are|were|is|have been|made me|so bad|too|were so)"
           + "|\\b(?:ran out of|run out of|running out of|can't afford) (?:my )?(?:meds|medication|pills|tablets|"
           + "prescription)|\\b(?:someone else's|my (?:mum's|mom's|friend's|partner's|sister's|brother's|dad's)) "
@@ -189,6 +190,82 @@ public final class RiskDetector {
           + "partner|sell|buy)\\w* (?:with|from|to|for) (?:you|me)\\b(?! (?:in here|in session|about))|\\b(?:give|"
           + "lend|pay) you (?:money|a loan|cash|extra)|\\bcome to my (?:party|wedding|house|place|birthday|"
           + "barbecue|bbq|church)|\\bcome (?:round|over) to (?:mine|my place)"),
+      // broader phrasings
+      rule(RiskCategory.SUICIDAL_IDEATION, true, "\\b(?:pray|praying|hope|hoping|wish|wishing)\\b[^.]{0,20}\\b"
+          + "(?:don't|won't|wouldn't|never|not) wake up|\\bhow many (?:of )?(?:my |the )?(?:pills|tablets)\\b"
+          + "|\\b(?:know (?:where|how) and i know (?:where|how)|picked the (?:day|date)|set the date|(?:had|have|got) "
+          + "a plan to (?:overdose|die|end|kill|jump|hang|take))|\\bgoodbye (?:letters?|notes?|messages?|texts?)"
+          + "|\\bwrote (?:a|the) note\\b|\\bworking up to it\\b|\\bwent through with it\\b|\\b(?:bought|got|have) "
+          + "a rope\\b|\\brope\\b[^.]{0,40}\\b(?:garage|loft|shed|tree|beam|attic)"),
+      rule(RiskCategory.SUICIDAL_IDEATION, true, "\\b(?:i'm|i am|i feel like|i feel) (?:just |such )?a burden\\b"
+          + "|\\b(?:relieved|happier|better) if i (?:was|were|wasn't|weren't) (?:gone|here|around|dead|alive)"
+          + "|\\bdisappear(?:ed)? (?:for good|forever|permanently)|\\b(?:painless|easiest|quickest|best) ways? to "
+          + "(?:go|die|do it|end it)|\\b(?:googl\\w+|research\\w*|looking up|looked up) (?:how to (?:die|kill|end)|"
+          + "ways to (?:die|go|end)|painless|lethal|overdose)|\\bnot (?:going to|gonna) be (?:around|here) (?:much |"
+          + "for )?(?:longer|long)|\\brather be dead\\b|\\bcheck out (?:permanently|for good)|\\b(?:so |sick of |"
+          + "over )being alive|\\bengine running\\b|\\bnot turning the wheel"),
+      rule(RiskCategory.SUICIDAL_IDEATION, true, "\\b(?:took|take|swallowed|taken) (?:a |the )?(?:whole |full )?"
+          + "(?:packet|box|bottle|strip|blister) of\\b|\\benough to (?:finish it|end it|do it|not wake up)"),
+      rule(RiskCategory.SELF_HARM, true, "\\b(?:i|i've|i'd|i was|i've been|used to|started|i still|i) (?:been )?"
+          + "cut(?:ting)?\\b(?! (?:my \\w+ in half|the|a|my hair|down|back|out|off|in line|it|up|them|him|her|"
+          + "ties|class|school|"
+          + "corners|costs|contact|people|myself off|loose|short|across))|\\bcut again\\b|\\b(?:fresh|new|old) "
+          + "(?:cuts|scars|wounds|burns)\\b|\\bcarv(?:e|ed|ing) \\w+ into my\\b|\\bpick(?:ed|ing)? (?:the )?scabs"
+          + "|\\bsnap(?:ping|ped)? (?:a|my|an) (?:hair tie|elastic|band|rubber band)|\\bbreaks? the skin|\\bwelts?\\b"
+          + "|\\bsteri-strips|\\b(?:hot|boiling) (?:spoon|water|iron|knife)\\b[^.]{0,30}\\b(?:my|me)\\b|\\bpour(?:ed)? "
+          + "(?:boiling|hot)|\\bdid something to my (?:arm|leg|wrist|body|skin)|\\bblade in my\\b|\\bscratched my "
+          + "(?:wrists|arms|legs|skin|face)|\\bon purpose because i hated myself|\\bas a punishment\\b|\\blike a "
+          + "punishment\\b"),
+      rule(RiskCategory.HARM_TO_OTHERS, true, "\\b(?:kill|stab|shoot|strangle|choke[ds]?|chok(?:ed|ing)|throat|"
+          + "batter|glass|torch|smash|punch|hurt|harm|beat|attack|poison|run(?:ning)? (?:\\w+ ){0,2}over|"
+          + "shake the baby|in the "
+          + "ground|sort (?:him|her|them) out|throw (?:something|things|stuff) at|in hospital|broke (?:his|her|my "
+          + "\\w+'s) nose|threaten(?:ed)?|hammer|knife|gun|bat|screwdriver|machete|something in (?:his|her|their|my "
+          + "\\w+'s) (?:coffee|drink|food)|do to each of them|make (?:him|her|them) pay|won't like what happens)\\b",
+          "\\b(?:i|i'm|i'll|i'd|i've|me)\\b(?![^.]{0,3}\\b(?:myself)\\b)[^.]*\\b(?:him|her|them|his|their|he|she|they|"
+          + "bloke|guy|people|everyone|ex|boss|neighbou?r|dad|father|stepdad|wife|husband|partner|brother|flatmate|"
+          + "teacher|supervisor|kids|baby|unit|list|\\[person_\\d+\\])\\b(?!self)"),
+      rule(RiskCategory.ABUSE_NEGLECT, false, "\\beaten properly in (?:days|weeks)|\\b(?:leaves?|left|"
+          + "leaving) (?:me and )?(?:my |our |the |his |her )?"
+          + "(?:\\w+ ){0,3}(?:on (?:our|their|his|her|my) own|alone|in the car|home alone)|\\b(?:was|were|got|being) "
+          + "left (?:alone|on (?:our|my|their) own)|\\b(?:haven't|hasn't|not) eaten (?:properly|in)|\\bgo(?:ne)? "
+          + "without (?:food|heating|eating|meals)|\\bfridge is empty|\\bwon't let (?:me|her|him|them) (?:eat|see|"
+          + "leave|out)|\\bcomes? into my room at night|\\bour (?:little )?secret\\b|\\bdirty (?:messages|pictures|"
+          + "photos|texts)|\\bbedsores?\\b|\\bkeeps? (?:my |her |him |them )?\\w* ?sedated|\\bsame nappy|\\bnobody "
+          + "(?:picks|feeds|changes|treats)|\\btakes? (?:his|her|their) (?:bank card|money|pension)|\\btaking money "
+          + "out of|\\bforgets? to (?:pick up|feed)|\\bcalls? me (?:a )?(?:waste of space|worthless|useless|stupid|"
+          + "fat|ugly|pathetic)|\\bbeat (?:all of )?us\\b"),
+      rule(RiskCategory.SUBSTANCE_USE, true, "\\b(?:doing|did|do) lines\\b|\\ba gram of\\b|\\bon the (?:piss|cans|"
+          + "sauce|drink|booze|gear|pills)\\b|\\bbenders?\\b|\\ba slab\\b|\\b(?:couple|few|bunch|load) of (?:vodkas|"
+          + "beers|pints|drinks|cans|shots|lines)|\\b(?:thinking about|craving|crave|want|need) a drink|\\bwithout a "
+          + "drink\\b|\\bhands shake\\b|\\bhiding (?:bottles|booze|the drink|cans)|\\b(?:eleven|nine|ten|twelve|"
+          + "fifteen|\\d+) pints|\\bshoot(?:ing)? up\\b|\\bshot up\\b|\\bto the drink\\b|\\bmate's (?:oxy|pills|"
+          + "xanax|valium|meds)|\\bleft over from (?:his|her) surgery|\\b(?:i'm|i am) (?:an addict|an alcoholic|"
+          + "addicted to (?:alcohol|drink|drugs|coke|cocaine|heroin|pills|gambling|weed))"),
+      rule(RiskCategory.MEDICATION, true, "\\b(?:extra|double|doubling|twice as many|more than (?:prescribed|i'm "
+          + "supposed|the gp|the doctor|it says)|more often than|instead of (?:two|one|taking)|at a time|sav(?:e|ed|"
+          + "ing) up|stash|hidden|hiding|hoard\\w*|stockpil\\w*|skip(?:ping|ped)?|leave (?:it|them) out|only take|"
+          + "when i feel like it|on purpose|in half|ran out|run out|haven't (?:got round|refilled|collected|been)|"
+          + "refill|without telling|telling the (?:nurse|doctor|gp) i'm|with (?:a few glasses of )?(?:wine|vodka|beer|"
+          + "alcohol|booze|drink)|washing (?:them |it |my \\w+ )?down|knock myself out|different doctors|meant to be "
+          + "just|before the morning|on double|flat it made me)\\b",
+          "\\b(?:meds|medications?|medicine|pills|tablets|prescriptions?|dose|doses|antidepressants?|antipsychotics?|"
+          + "mood stabili[sz]ers?|sleeping (?:pills|tablets)|pain ?(?:killers|meds|pills|relief)|benzos|xanax|"
+          + "tramadol|sertraline|quetiapine|seroquel|adderall|effexor|venlafaxine|olanzapine|diazepam|valium|codeine|"
+          + "clonazepam|klonopin|ritalin|oxycodone|lithium|zoloft|prozac|lexapro|citalopram|fluoxetine|mirtazapine|"
+          + "lamotrigine|aripiprazole|abilify|wellbutrin|zopiclone|pregabalin|gabapentin|insulin|inhaler)\\b"),
+      rule(RiskCategory.BOUNDARY, false, "\\b(?:grab|get|go for|have|meet for|fancy|going for)\\b[^.]{0,15}\\b"
+          + "(?:coffee|a drink|drinks|dinner|lunch|a bite|a meal|a pint)\\b|\\b(?:as|be|being|great|good|real|proper) "
+          + "friends\\b|\\bfriend request|\\b(?:go into|do) business\\b|\\bconsultant\\b|\\bfollowed you|\\bfound "
+          + "your\\b|\\blooking at (?:the )?(?:photos|pictures) of your|\\boutside your (?:building|house|office|home)"
+          + "|\\bwhich car was yours|\\bcome (?:to|along to) my (?:wedding|party|birthday|house|place|book club|church)"
+          + "|\\bas a (?:proper )?guest\\b|\\bfor nothing\\b|\\bas a thank you\\b|\\b(?:my|some|these) (?:concert )?"
+          + "tickets\\b|\\bbe together\\b|\\btogether outside\\b|\\byou said (?:last week )?we could\\b|\\bcame "
+          + "to my (?:wedding|party|birthday|house)|\\bmoney into your\\b|\\binvestors?\\b|\\bon your street\\b|\\bbe "
+          + "neighbou?rs\\b|\\bbecame friends\\b|\\bfriends on (?:facebook|instagram)|\\bhad a thing with (?:my|our) "
+          + "(?:old |previous |last )?(?:therapist|psychologist|counsell?or|psychiatrist)|\\bflowers to your\\b|\\b"
+          + "(?:therapist|counsell?or|psychologist) used to (?:hire|pay|employ)",
+          "\\b(?:you|your|yours|we|us)\\b"),
       rule(RiskCategory.BOUNDARY, false, "\\byou(?:'re| are) (?:more than|not just|like) (?:a|my) (?:therapist|"
           + "counsellor|counselor|friend|mum|mom|dad|family)|\\bspecial (?:relationship|connection|bond) "
           + "(?:with you|between us)|\\b(?:our|this) little secret|\\bdon't tell (?:anyone|your supervisor)"
@@ -199,7 +276,8 @@ public final class RiskDetector {
       + "date set|hospital|stitches|deep|every day|every night|daily|overdos\\w*|blackouts?|kids?|children|"
       + "baby|touched|raped|in love|sleep with|kiss)\\b");
 
-  private record Rule(RiskCategory category, boolean selfReported, Pattern pattern) {
+  /** A phrase; with {@code requires}, the clause must also hold that (a target, a medicine, the listener). */
+  private record Rule(RiskCategory category, boolean selfReported, Pattern pattern, Pattern requires) {
   }
 
   /** One indicator: where it is, how sure the wording is, and whether it is about the past. */
@@ -208,7 +286,11 @@ public final class RiskDetector {
   }
 
   private static Rule rule(RiskCategory category, boolean selfReported, String regex) {
-    return new Rule(category, selfReported, Pattern.compile(regex));
+    return new Rule(category, selfReported, Pattern.compile(regex), null);
+  }
+
+  private static Rule rule(RiskCategory category, boolean selfReported, String regex, String requires) {
+    return new Rule(category, selfReported, Pattern.compile(regex), Pattern.compile(requires));
   }
 
   /**
@@ -249,9 +331,8 @@ public final class RiskDetector {
     List<Hit> hits = new ArrayList<>();
     for (Sentences.Piece sentence : Sentences.sentences(text)) {
       String lowerSentence = normalise(sentence.text());
-      if (Speech.addressedQuestion(lowerSentence)) {
-        continue;
-      }
+      // A question put to the listener is a screen, not a disclosure, unless it crosses a boundary.
+      boolean screening = Speech.addressedQuestion(lowerSentence) || Speech.echoQuestion(lowerSentence);
       for (Sentences.Piece clause : Sentences.clauses(new Sentences.Piece(lowerSentence, 0))) {
         String lower = clause.text();
         for (Rule rule : RULES) {
@@ -259,8 +340,11 @@ public final class RiskDetector {
           while (m.find()) {
             String before = lower.substring(0, m.start());
             String after = lower.substring(m.end());
-            if (Speech.negated(before, after) || Speech.hypothetical(before)
-                || (rule.selfReported() && Speech.aboutSomeoneElse(before, m.group()))) {
+            if ((screening && rule.category() != RiskCategory.BOUNDARY)
+                || Speech.negated(before, after) || Speech.hypothetical(before)
+                || (rule.requires() != null && !rule.requires().matcher(lower).find())
+                || (rule.selfReported() && Speech.aboutSomeoneElse(before, m.group()))
+                || (rule.category() == RiskCategory.ABUSE_NEGLECT && Speech.clientActs(before))) {
               continue;
             }
             boolean past = Speech.past(lower);
@@ -270,7 +354,26 @@ public final class RiskDetector {
         }
       }
     }
-    return hits;
+    return overlapResolved(hits);
+  }
+
+  /**
+   * One reading per sentence where two categories describe the same thing: pills saved up to die
+   * are suicidal ideation, not a medication concern; a prescription mixed with drink is a
+   * medication concern, not substance use.
+   */
+  private static List<Hit> overlapResolved(List<Hit> hits) {
+    List<Hit> kept = new ArrayList<>();
+    for (Hit hit : hits) {
+      boolean same = hits.stream().anyMatch(other -> other.sentence().equals(hit.sentence())
+          && ((hit.category() == RiskCategory.MEDICATION && other.category() == RiskCategory.SUICIDAL_IDEATION)
+              || (hit.category() == RiskCategory.SUBSTANCE_USE && other.category() == RiskCategory.MEDICATION)));
+      if (!same && kept.stream().noneMatch(k -> k.category() == hit.category() && k.sentence()
+          .equals(hit.sentence()))) {
+        kept.add(hit);
+      }
+    }
+    return kept;
   }
 
   private static String severity(RiskCategory category, String clause, boolean past) {

@@ -13,11 +13,11 @@ final class Speech {
       + "have not|hasn't|nor|neither|without|nothing|none|nobody|no one|denies|deny|denied|free of)\\b");
   private static final Pattern NOT_A_NEGATION = Pattern.compile("\\b(?:can't stop|couldn't stop|cannot stop|"
       + "not sure|not only|no doubt|can't help|couldn't help|don't know if i can|not (?:going to|gonna) lie|"
-      + "never mind|no matter|nothing (?:helps|works|matters)|no one would (?:care|notice|miss)|"
+      + "never mind|no matter|nothing (?:helps|works|matters)|no one would (?:care|notice|miss)|can't get through|"
+      + "cannot get through|can't function|can't face|don't think they|don't think he|don't think she|"
       + "nobody would (?:care|notice|miss)|not anymore|no more)\\b");
-  private static final Pattern NEGATION_AFTER = Pattern.compile("^[^.?!]{0,25}\\b(?:isn't|is not|wasn't|was not|"
-      + "are not|aren't|not something|never|not an option|not on the table|no way|no)\\b(?! (?:longer|more|point|"
-      + "reason|one))");
+  private static final Pattern NEGATION_AFTER = Pattern.compile("^[^,.?!]{0,15}\\b(?:isn't|is not|wasn't|was not|"
+      + "not something|not an option|not on the table)\\b");
   private static final Pattern HYPOTHETICAL = Pattern.compile("\\b(?:if|what if|suppose|supposing|imagine|"
       + "imagining|in case|whether|hypothetically|unless|say someone|let's say|would anyone|should i ever|"
       + "what happens when|what would happen)\\b");
@@ -36,7 +36,13 @@ final class Speech {
       + "wife|partner|boyfriend|girlfriend|cousin|aunt|uncle|flatmate|roommate|colleague|coworker|neighbou?r|mate|"
       + "ex|niece|nephew|grandson|granddaughter|nan|gran)|a friend|someone|somebody|people|a lot of people|"
       + "a client|kids at school|\\[person_\\d+\\])\\b");
-  private static final Pattern FIRST_PERSON = Pattern.compile("\\b(?:i|i'm|i've|i'd|i'll|im|ive|me|my|myself|mine)\\b");
+  private static final Pattern FIRST_PERSON = Pattern.compile("\\b(?:i|i'm|i've|i'd|i'll|im|ive|me|myself)\\b");
+  private static final Pattern ANY_FIRST_PERSON = Pattern.compile("\\b(?:i|i'm|i've|i'd|i'll|me|my|myself|mine)\\b");
+  private static final Pattern CLIENT_ACTS = Pattern.compile("\\b(?:i|i've|i'd|i'll|i'm going to|i want to|"
+      + "wants to|i'm gonna|me wants to|i wanted to|i nearly|i might)\\s+(?:\\w+\\s+){0,2}$");
+  private static final Pattern DISCOURSE_IF = Pattern.compile("\\b(?:if i'm (?:being )?(?:honest|real|truthful)|"
+      + "if i'm honest|if that makes sense|if you know what i mean|even if|as if|if anything|if i'm being "
+      + "straight)\\b");
   private static final Pattern REPORTING = Pattern.compile("\\b(?:said|says|told|tells|texted|posted|mentioned|"
       + "admitted|thinks|thought|feels|felt|wants|wanted|has been|had been|keeps|is|was|tried|tries|talks|talked|"
       + "used to|drinks|drank|uses|takes|took|cuts|cut)\\b");
@@ -46,13 +52,35 @@ final class Speech {
 
   /** The clause's words before the phrase negate it (and the phrase does not carry its own negation). */
   static boolean negated(String before, String after) {
-    String window = lastWords(before, 6);
+    int comma = before.lastIndexOf(',');
+    String window = lastWords(comma >= 0 ? before.substring(comma + 1) : before, 10);
     String cleaned = NOT_A_NEGATION.matcher(window).replaceAll(" ");
     return NEGATION.matcher(cleaned).find() || NEGATION_AFTER.matcher(after).find();
   }
 
+  /** A hypothetical cue governs the phrase: no comma between them ("if I ever felt like dying"). */
   static boolean hypothetical(String before) {
-    return HYPOTHETICAL.matcher(before).find();
+    String cleaned = DISCOURSE_IF.matcher(before).replaceAll(" ");
+    java.util.regex.Matcher m = HYPOTHETICAL.matcher(cleaned);
+    int last = -1;
+    while (m.find()) {
+      last = m.end();
+    }
+    String between = last >= 0 ? cleaned.substring(last) : "";
+    // "if he touches her again I'm going to…": a condition on a stated intent, not a hypothetical.
+    return last >= 0 && !between.contains(",") && !INTENT.matcher(between).find();
+  }
+
+  private static final Pattern INTENT = Pattern.compile("\\b(?:i'm going to|i'm gonna|i'll|i will|i'd|i would)\\b");
+
+  /** A question with no first person in it ("scratching until it bleeds?"): an echo or a screen. */
+  static boolean echoQuestion(String sentence) {
+    return sentence.strip().endsWith("?") && !ANY_FIRST_PERSON.matcher(sentence).find();
+  }
+
+  /** The client is the one acting just before the phrase ("I want to hurt the kids"): not abuse of them. */
+  static boolean clientActs(String before) {
+    return CLIENT_ACTS.matcher(before).find();
   }
 
   /** A question put to the listener, as a therapist screens: not a disclosure. */
@@ -79,18 +107,20 @@ final class Speech {
   }
 
   private static boolean lastSubjectIsOther(String before) {
-    int other = lastIndex(OTHER_SUBJECT, before);
+    int other = lastIndex(OTHER_AS_SUBJECT, before);
     int self = lastIndex(FIRST_PERSON, before);
-    if (other < 0) {
-      return false;
-    }
-    if (other > self) {
-      return true;
-    }
-    // "my friend said she…": a reporting verb after the third person, the speaker only as the listener.
-    return self >= 0 && before.substring(other).matches("(?s).*\\b(?:said|told me|says|texted me)\\b.*")
-        && !before.substring(self).matches("(?s)^(?:i|i'm|i've|i'd|i'll)\\b.*");
+    return other >= 0 && other > self;
   }
+
+  /** A third person followed by a verb: the one doing or saying it. */
+  private static final Pattern OTHER_AS_SUBJECT = Pattern.compile("\\b(?:he|she|they|my (?:friend|best friend|"
+      + "best mate|sister|little sister|brother|big brother|mum|mom|mother|dad|father|son|daughter|husband|wife|"
+      + "partner|boyfriend|girlfriend|cousin|aunt|uncle|flatmate|roommate|colleague|coworker|neighbou?r|mate|ex|"
+      + "niece|nephew|grandson|granddaughter|nan|gran|mum's friend|dad's friend)|a (?:friend|girl|boy|guy|woman|man"
+      + "|kid|mate|client)(?: in my class| at work| at school| i know)?|someone|somebody|people|the main character|"
+      + "(?:her|his|my) character|\\[person_\\d+\\])(?:'s|'d|'ll)?\\s+(?:\\w+(?:s|ed)\\b|said|told|thinks|keeps|"
+      + "is|was|has|had|can't|won't|doesn't|didn't|never|always|just|got|gets|back|been|wants|would|will|tried|"
+      + "talks|drinks|uses|takes|cuts|does|did|goes|went|has been|had been)");
 
   private static int lastIndex(Pattern pattern, String text) {
     java.util.regex.Matcher m = pattern.matcher(text);
