@@ -20,7 +20,11 @@ import java.util.Optional;
 final class TechniqueProfile {
   private final TechniqueCoder coder = new TechniqueCoder();
 
-  /** The speaker who asks the most questions per sentence, if speakers are known. */
+  /**
+   * The speaker who asks the most questions per sentence, if speakers are known: clients ask
+   * too, but far less than the clinician. (Statements cannot tell them apart: a clinician's
+   * reflection and a client's account read alike.)
+   */
   Optional<String> clinician(Transcript transcript) {
     if (!transcript.speakersKnown()) {
       return Optional.empty();
@@ -34,7 +38,7 @@ final class TechniqueProfile {
       for (Sentences.Piece sentence : Sentences.sentences(segment.text())) {
         counts[1]++;
         TechniqueCode code = coder.code(sentence.text());
-        if (code.isQuestion() || code.isReflection()) {
+        if (code.isQuestion()) {
           counts[0]++;
         }
       }
@@ -75,7 +79,7 @@ final class TechniqueProfile {
     }
     techniques.put("available", true);
     techniques.put("clinicianSpeaker", clinician.get());
-    techniques.put("clinicianBasis", "the speaker who asks and reflects the most per sentence");
+    techniques.put("clinicianBasis", "the speaker who asks the most questions per sentence");
     ObjectNode counts = techniques.putObject("counts");
     ObjectNode ids = techniques.putObject("evidence");
     for (TechniqueCode code : TechniqueCode.values()) {

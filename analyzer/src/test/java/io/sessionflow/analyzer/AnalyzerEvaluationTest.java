@@ -218,6 +218,7 @@ class AnalyzerEvaluationTest {
       } else {
         scores.get(truth).fn++;
         scores.get(said).fp++;
+        System.out.println("  coded " + truth + " as " + said + ": " + parts[1]);
       }
     }
     print("Technique codes (one utterance per line)", scores);
@@ -228,5 +229,5 @@ class AnalyzerEvaluationTest {
   }
 
   /** No target in the issue: a floor a little under today's figure, so a regression shows. */
-  static final double FLOOR = 0.6;
+  static final double FLOOR = 0.85;
 }
