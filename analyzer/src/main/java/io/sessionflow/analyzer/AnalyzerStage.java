@@ -40,6 +40,7 @@ public final class AnalyzerStage implements AutoCloseable {
   private final AnalyzerConfig config;
   private final TranscriptAnalyzer analyzer = new TranscriptAnalyzer();
   private final Timer timer;
+  private final Counter skipped;
   private EventStream.Consumer consumer;
 
   private AnalyzerStage(StageRuntime runtime, AnalyzerConfig config) {
@@ -47,6 +48,8 @@ public final class AnalyzerStage implements AutoCloseable {
     this.config = config;
     this.timer = Timer.builder("sessionflow.analysis.duration").description("Time to analyse one transcript")
         .register(runtime.registry());
+    this.skipped = Counter.builder("sessionflow.analysis.skipped")
+        .description("Transcripts of recordings deleted before analysis").register(runtime.registry());
   }
 
   public static AnalyzerStage start(StageRuntime runtime, AnalyzerConfig config) {
@@ -101,7 +104,8 @@ public final class AnalyzerStage implements AutoCloseable {
             ? CompletableFuture.completedFuture(false) : CompletableFuture.failedFuture(Failures.unwrap(error)));
   }
 
-  private static CompletableFuture<Void> skip(String id) {
+  private CompletableFuture<Void> skip(String id) {
+    skipped.increment();
     LOG.info("recording {} was deleted; nothing to analyse", id);
     return CompletableFuture.completedFuture(null);
   }
