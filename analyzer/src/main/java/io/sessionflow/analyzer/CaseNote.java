@@ -115,13 +115,14 @@ final class CaseNote {
     if (t.segments().isEmpty()) {
       return List.of();
     }
-    Set<Integer> span = Set.of(t.segments().get(0).id(), t.segments().get(t.segments().size() - 1).id());
+    Set<Integer> span = new LinkedHashSet<>(List.of(t.segments().get(0).id(),
+        t.segments().get(t.segments().size() - 1).id()));
     List<Sentence> out = new ArrayList<>();
     double minutes = SessionMetrics.duration(t) / 60;
     double speech = SessionMetrics.speechSeconds(t);
     out.add(Sentence.templated(String.format(Locale.ROOT, "Session of %d minute(s); speech on %.0f%% of it.",
         Math.max(1, Math.round(minutes)), SessionMetrics.duration(t) == 0 ? 0
-            : 100 * speech / SessionMetrics.duration(t)), new LinkedHashSet<>(span)));
+            : 100 * speech / SessionMetrics.duration(t)), span));
     SessionMetrics.Silence silence = SessionMetrics.longestSilence(t);
     if (silence.seconds() >= 10) {
       Set<Integer> around = new LinkedHashSet<>();

@@ -87,10 +87,20 @@ class AnalyzerEvaluationTest {
 
   @Test
   void pseudonymisationFindsAtLeastNinetyFivePercentOfIdentifiers() throws IOException {
+    assertThat(identifiers("").recall()).as("overall identifier recall").isGreaterThanOrEqualTo(0.95);
+  }
+
+  @Test
+  void onTheHeldOutSetIdentifiersStayAboveTheirFloor() throws IOException {
+    assertThat(identifiers("holdout/").recall()).as("held-out identifier recall").isGreaterThanOrEqualTo(
+        HOLDOUT_IDENTIFIER_RECALL);
+  }
+
+  static Score identifiers(String set) throws IOException {
     Pseudonymizer pseudonymizer = new Pseudonymizer();
     Map<String, Score> scores = new TreeMap<>();
     List<String> leaks = new ArrayList<>();
-    for (String excerpt : resource("pii.txt").split("(?m)^---\\s*$")) {
+    for (String excerpt : resource(set + "pii.txt").split("(?m)^---\\s*$")) {
       StringBuilder plain = new StringBuilder();
       List<Gold> gold = new ArrayList<>();
       Matcher m = GOLD.matcher(excerpt);
@@ -123,10 +133,14 @@ class AnalyzerEvaluationTest {
       }
     }
     leaks.forEach(l -> System.out.println("  missed " + l));
-    print("Identifiers (recall: every letter and digit of the identifier replaced)", scores);
+    print("Identifiers, " + name(set) + " (recall: every letter and digit of the identifier replaced)", scores);
     Score all = total(scores);
     System.out.printf(Locale.ROOT, "  overall recall %.3f, precision %.3f%n", all.recall(), all.precision());
-    assertThat(all.recall()).as("overall identifier recall").isGreaterThanOrEqualTo(0.95);
+    return all;
+  }
+
+  static String name(String set) {
+    return set.isEmpty() ? "tuning set" : "held-out set";
   }
 
   private static boolean covered(Gold gold, List<IdentifierSpan> found, String text) {
@@ -145,14 +159,28 @@ class AnalyzerEvaluationTest {
 
   @Test
   void riskFlagsReachRecallNinetyAndPrecisionEightyWithNoFlagOnANegation() throws IOException {
+    List<String> negatedFlagged = new ArrayList<>();
+    Score all = risk("", negatedFlagged);
+    assertThat(all.recall()).as("risk flag recall").isGreaterThanOrEqualTo(0.9);
+    assertThat(all.precision()).as("risk flag precision").isGreaterThanOrEqualTo(0.8);
+    assertThat(negatedFlagged).as("negated statements flagged").isEmpty();
+  }
+
+  @Test
+  void onTheHeldOutSetRiskFlagsStayAboveTheirFloor() throws IOException {
+    Score all = risk("holdout/", new ArrayList<>());
+    assertThat(all.recall()).as("held-out risk recall").isGreaterThanOrEqualTo(HOLDOUT_RISK_RECALL);
+    assertThat(all.precision()).as("held-out risk precision").isGreaterThanOrEqualTo(HOLDOUT_RISK_PRECISION);
+  }
+
+  static Score risk(String set, List<String> negatedFlagged) throws IOException {
     RiskDetector detector = new RiskDetector();
     Map<String, Score> scores = new LinkedHashMap<>();
     for (RiskCategory category : RiskCategory.values()) {
       scores.put(category.code(), new Score());
     }
     Map<String, int[]> byVariant = new TreeMap<>();
-    List<String> negatedFlagged = new ArrayList<>();
-    for (String line : resource("risk.tsv").split("\n")) {
+    for (String line : resource(set + "risk.tsv").split("\n")) {
       String[] parts = line.split("\t");
       if (parts.length < 3) {
         continue;
@@ -182,21 +210,30 @@ class AnalyzerEvaluationTest {
         negatedFlagged.add(parts[2]);
       }
     }
-    print("Risk flags (one example per line; categories scored one against the rest)", scores);
+    print("Risk flags, " + name(set) + " (one example per line; categories scored one against the rest)",
+        scores);
     System.out.println("  by variant (right / wrong):");
     byVariant.forEach((variant, c) -> System.out.printf(Locale.ROOT, "    %-14s %4d / %d%n", variant, c[0], c[1]));
     Score all = total(scores);
     System.out.printf(Locale.ROOT, "  overall (micro) precision %.3f, recall %.3f, F1 %.3f%n", all.precision(),
         all.recall(), all.f1());
-    assertThat(all.recall()).as("risk flag recall").isGreaterThanOrEqualTo(0.9);
-    assertThat(all.precision()).as("risk flag precision").isGreaterThanOrEqualTo(0.8);
-    assertThat(negatedFlagged).as("negated statements flagged").isEmpty();
+    return all;
   }
 
   // ---- techniques ------------------------------------------------------------------------------
 
   @Test
   void techniqueCodesAreMeasuredAndDoNotFallBelowTheirFloor() throws IOException {
+    assertThat(techniques("")).as("technique coding accuracy (regression floor)").isGreaterThanOrEqualTo(FLOOR);
+  }
+
+  @Test
+  void onTheHeldOutSetTechniqueCodingStaysAboveItsFloor() throws IOException {
+    assertThat(techniques("holdout/")).as("held-out technique accuracy").isGreaterThanOrEqualTo(
+        HOLDOUT_TECHNIQUE_ACCURACY);
+  }
+
+  static double techniques(String set) throws IOException {
     TechniqueCoder coder = new TechniqueCoder();
     Map<String, Score> scores = new LinkedHashMap<>();
     for (TechniqueCode code : TechniqueCode.values()) {
@@ -204,7 +241,7 @@ class AnalyzerEvaluationTest {
     }
     int right = 0;
     int total = 0;
-    for (String line : resource("techniques.tsv").split("\n")) {
+    for (String line : resource(set + "techniques.tsv").split("\n")) {
       String[] parts = line.split("\t");
       if (parts.length < 2) {
         continue;
@@ -221,13 +258,21 @@ class AnalyzerEvaluationTest {
         System.out.println("  coded " + truth + " as " + said + ": " + parts[1]);
       }
     }
-    print("Technique codes (one utterance per line)", scores);
+    print("Technique codes, " + name(set) + " (one utterance per line)", scores);
     double accuracy = (double) right / total;
     double macroF1 = scores.values().stream().mapToDouble(Score::f1).average().orElse(0);
     System.out.printf(Locale.ROOT, "  accuracy %.3f over %d utterances, macro F1 %.3f%n", accuracy, total, macroF1);
-    assertThat(accuracy).as("technique coding accuracy (regression floor)").isGreaterThanOrEqualTo(FLOOR);
+    return accuracy;
   }
 
   /** No target in the issue: a floor a little under today's figure, so a regression shows. */
   static final double FLOOR = 0.85;
+  /**
+   * The held-out sets (written apart, never tuned on) measure how the rules generalise; their
+   * floors sit a little under the figures measured when they arrived, so a regression shows.
+   */
+  static final double HOLDOUT_IDENTIFIER_RECALL = 0.93;
+  static final double HOLDOUT_RISK_RECALL = 0.65;
+  static final double HOLDOUT_RISK_PRECISION = 0.78;
+  static final double HOLDOUT_TECHNIQUE_ACCURACY = 0.75;
 }

@@ -112,4 +112,17 @@ class TranscriptAnalyzerTest {
         .contains("**substance use**").contains("[segments 3]").contains("## Draft case note (SOAP)")
         .contains("### Objective").doesNotContain("Maria");
   }
+
+  @Test
+  void oneSegmentNoSegmentsAndGibberishAreAnalysedWithoutFailing() {
+    TranscriptAnalyzer analyzer = new TranscriptAnalyzer();
+    for (Transcript odd : List.of(new Transcript(List.of(), "en", "m", 0),
+        new Transcript(List.of(new Transcript.Segment(0, 0.9, 4, "wwsp", null)), "auto", "m", 4),
+        new Transcript(List.of(new Transcript.Segment(3, 0, 2, "", "A"), new Transcript.Segment(4, 2, 2, "?!", "B")),
+            "en", "m", 2))) {
+      ObjectNode result = analyzer.analyze(odd, NoteFormat.GIRP);
+      assertThat(result.path("flags")).isEmpty();
+      assertThat(result.path("notes").size()).isEqualTo(4);
+    }
+  }
 }

@@ -1,0 +1,109 @@
+package io.sessionflow.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sessionflow.common.embedded.FreePorts;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The analysis through the whole standalone pipeline, and {@code analyze --transcript} on a file. */
+class AnalysisIT {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  @TempDir
+  Path work;
+
+  @Test
+  void everyTranscriptGetsAnAnalysisServedAsJsonOrMarkdownInTheNoteFormatAsked() throws Exception {
+    Path dataDir = work.resolve("data");
+    int port = FreePorts.find();
+    try (StandaloneProcess serve = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
+        "--port", Integer.toString(port))) {
+      serve.awaitReady(port, Duration.ofSeconds(90));
+      String token = StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(),
+          "--subject", "ther-an", "--practice", "practice-an").stdout().trim();
+      String consent = new JsonObject(send(port, "POST", "/v1/consents", token, "application/json",
+          ("{\"clientRef\":\"client-an\",\"scope\":[\"record\",\"transcribe\",\"analyze\"],\"formVersion\":\"v1\","
+              + "\"capturedAt\":\"2026-11-01T09:00:00Z\"}").getBytes(StandardCharsets.UTF_8)).body()).getString("id");
+      HttpResponse<String> uploaded = send(port, "POST", "/v1/recordings?consentId=" + consent, token, null,
+          PurgeIT.wav(4, 7));
+      assertThat(uploaded.statusCode()).isEqualTo(201);
+      String id = new JsonObject(uploaded.body()).getString("id");
+
+      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).until(() -> "ANALYZED".equals(
+          new JsonObject(StandaloneProcess.get(port, "/v1/recordings/" + id, token).body()).getString("status")));
+      HttpResponse<String> json = send(port, "GET", "/v1/recordings/" + id + "/analysis", token, null, null);
+      assertThat(json.statusCode()).isEqualTo(200);
+      JsonObject analysis = new JsonObject(json.body());
+      assertThat(analysis.getJsonObject("note").getString("format")).isEqualTo("DAP");
+      assertThat(analysis.getString("disclaimer")).contains("not a clinical assessment");
+      assertThat(analysis.getJsonObject("metrics").getDouble("durationSeconds")).isGreaterThan(3.5);
+      assertThat(analysis.getJsonObject("notes").fieldNames()).containsExactlyInAnyOrder("DAP", "BIRP", "GIRP",
+          "SOAP");
+
+      HttpResponse<String> soap = send(port, "GET", "/v1/recordings/" + id + "/analysis?noteFormat=soap", token,
+          null, null);
+      assertThat(new JsonObject(soap.body()).getJsonObject("note").getString("format")).isEqualTo("SOAP");
+      HttpResponse<String> markdown = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/v1/recordings/" + id + "/analysis")).header("Authorization", "Bearer " + token)
+          .header("Accept", "text/markdown").build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(markdown.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+          .startsWith("text/markdown"));
+      assertThat(markdown.body()).startsWith("# Session analysis").contains("## Draft case note (DAP)");
+      HttpResponse<String> bad = send(port, "GET", "/v1/recordings/" + id + "/analysis?noteFormat=XYZ", token, null,
+          null);
+      assertThat(bad.statusCode()).isEqualTo(400);
+      assertThat(bad.body()).contains("DAP, BIRP, GIRP or SOAP");
+      HttpResponse<String> transcript = send(port, "GET", "/v1/recordings/" + id + "/transcript", token, null, null);
+      assertThat(new JsonObject(transcript.body()).getBoolean("pseudonymised")).isTrue();
+      assertThat(serve.terminate()).isIn(0, 143);
+    }
+  }
+
+  @Test
+  void analyzePrintsTheAnalysisOfATranscriptFileAndRefusesBadInputWithoutQuotingIt() throws Exception {
+    Path file = work.resolve("transcript.json");
+    Files.writeString(file, "{\"language\":\"en\",\"model\":\"m\",\"audioSeconds\":20,\"segments\":["
+        + "{\"id\":0,\"start\":0,\"end\":5,\"speaker\":\"A\",\"text\":\"How have you been sleeping, Jonah?\"},"
+        + "{\"id\":1,\"start\":5,\"end\":12,\"speaker\":\"B\",\"text\":\"Badly. I've been drinking every night "
+        + "to get to sleep, and my sister Priya is worried.\"}]}");
+    StandaloneProcess.Result result = StandaloneProcess.run(work.resolve("logs"), "analyze", "--transcript",
+        file.toString(), "--note-format", "GIRP");
+    assertThat(result.exit()).as(result.stderr()).isZero();
+    JsonObject analysis = new JsonObject(result.stdout());
+    assertThat(analysis.getJsonArray("flags").getJsonObject(0).getString("category")).isEqualTo("substance_use");
+    assertThat(analysis.getJsonObject("note").getString("format")).isEqualTo("GIRP");
+    assertThat(result.stdout()).doesNotContain("Jonah").doesNotContain("Priya");
+
+    Files.writeString(file, "{\"segments\": [ secret words here");
+    StandaloneProcess.Result broken = StandaloneProcess.run(work.resolve("logs"), "analyze", "--transcript",
+        file.toString());
+    assertThat(broken.exit()).isEqualTo(2);
+    assertThat(broken.stderr()).contains("is not transcript JSON").doesNotContain("secret");
+    StandaloneProcess.Result missing = StandaloneProcess.run(work.resolve("logs"), "analyze", "--transcript",
+        work.resolve("nope.json").toString());
+    assertThat(missing.exit()).isEqualTo(2);
+    assertThat(missing.stderr()).contains("No transcript file at");
+  }
+
+  private static HttpResponse<String> send(int port, String method, String path, String token, String type,
+      byte[] body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body));
+    if (type != null) {
+      request.header("Content-Type", type);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
