@@ -12,6 +12,7 @@ import io.sessionflow.ingest.consent.ConsentRoutes;
 import io.sessionflow.ingest.consent.ConsentStore;
 import io.sessionflow.ingest.deletion.DeletionRoutes;
 import io.sessionflow.ingest.imports.ImportRoutes;
+import io.sessionflow.ingest.ops.DashboardRoutes;
 import io.sessionflow.ingest.recording.RecordingRoutes;
 import io.sessionflow.ingest.recording.RecordingView;
 import io.sessionflow.ingest.tus.TusRoutes;
@@ -66,11 +67,14 @@ public final class IngestServer implements AutoCloseable {
         .maxAgeSeconds(86_400));
     TusRoutes tus = new TusRoutes(uploads);
     tus.mountPublic(router);
+    DashboardRoutes dashboard = new DashboardRoutes(runtime.registry(), view, runtime.clock());
+    dashboard.mountPublic(router);
     BearerAuthHandler auth = new BearerAuthHandler(verifier);
     router.route("/v1/*").handler(auth);
     router.route("/files*").handler(auth);
     router.get("/v1/me").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(BearerAuthHandler.caller(ctx).toJson().encode()));
+    dashboard.mount(router);
     router.route("/files*").handler(IngestServer::clinicalOnly);
     router.route("/v1/consents*").handler(IngestServer::clinicalOnly);
     router.route("/v1/recordings*").handler(IngestServer::clinicalOnly);

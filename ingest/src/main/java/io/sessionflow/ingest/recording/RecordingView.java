@@ -49,6 +49,28 @@ public final class RecordingView implements AutoCloseable {
     return Optional.ofNullable(recordings.get(recordingId));
   }
 
+  /**
+   * How many recordings are in each state, how many still hold audio, and failures by stage:
+   * counts only, for the ops dashboard.
+   */
+  public Map<String, Map<String, Long>> counts() {
+    Map<String, Long> byStatus = new java.util.TreeMap<>();
+    Map<String, Long> byAudio = new java.util.TreeMap<>();
+    Map<String, Long> failures = new java.util.TreeMap<>();
+    for (Entry entry : recordings.values()) {
+      if (entry.practiceId() == null) {
+        continue;
+      }
+      String[] state = entry.state();
+      byStatus.merge(state[0], 1L, Long::sum);
+      byAudio.merge(state[1], 1L, Long::sum);
+      if (state[2] != null) {
+        failures.merge(state[2], 1L, Long::sum);
+      }
+    }
+    return Map.of("status", byStatus, "audio", byAudio, "failedAtStage", failures);
+  }
+
   /** Whether {@code recording.stored} for this recording is on the topic. */
   public boolean isStored(String recordingId) {
     Entry entry = recordings.get(recordingId);
@@ -147,6 +169,11 @@ public final class RecordingView implements AutoCloseable {
       failureStage = event.stage();
       failureReason = event.reason();
       history.add(new JsonObject().put("status", "FAILED").put("at", event.occurredAt().toString()));
+    }
+
+    /** Status, audio state and failed stage (or null), read together. */
+    synchronized String[] state() {
+      return new String[] {status, audio, "FAILED".equals(status) ? failureStage : null};
     }
 
     public synchronized boolean hasTranscript() {

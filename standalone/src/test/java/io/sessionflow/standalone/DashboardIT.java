@@ -1,0 +1,132 @@
+package io.sessionflow.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sessionflow.common.embedded.FreePorts;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ops dashboard in a real browser: Debian's headless Chromium (installed by .ci/run) loads it
+ * from a running standalone with an ops token, the charts draw live data, and a screenshot is kept
+ * as a test artifact ({@code standalone/target/dashboard.png}).
+ */
+class DashboardIT {
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path JS = Path.of("src", "test", "js").toAbsolutePath();
+  static final Path SCREENSHOT = Path.of("target", "dashboard.png").toAbsolutePath();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  @TempDir
+  Path work;
+
+  @Test
+  void theDashboardRendersLiveChartsForAnOpsTokenAndShowsNothingToOthers() throws Exception {
+    Path dataDir = work.resolve("data");
+    int port = FreePorts.find();
+    try (StandaloneProcess serve = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
+        "--port", Integer.toString(port))) {
+      serve.awaitReady(port, Duration.ofSeconds(90));
+      String therapist = token(dataDir, "ther-dash", "therapist");
+      String ops = token(dataDir, "ops-1", "ops");
+      String consent = new JsonObject(send(port, "POST", "/v1/consents", therapist,
+          ("{\"clientRef\":\"client-dash\",\"scope\":[\"record\"],\"formVersion\":\"v1\","
+              + "\"capturedAt\":\"2026-11-01T09:00:00Z\"}").getBytes(StandardCharsets.UTF_8)).body())
+          .getString("id");
+      String id = new JsonObject(send(port, "POST", "/v1/recordings?consentId=" + consent, therapist,
+          PurgeIT.wav(4, 11)).body()).getString("id");
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> "PURGED".equals(
+          new JsonObject(StandaloneProcess.get(port, "/v1/recordings/" + id, therapist).body()).getString("audio")));
+
+      assertThat(StandaloneProcess.status(port, "/v1/ops/dashboard", null)).isEqualTo(401);
+      assertThat(StandaloneProcess.status(port, "/v1/ops/dashboard", therapist)).isEqualTo(403);
+      HttpResponse<String> snapshot = StandaloneProcess.get(port, "/v1/ops/dashboard", ops);
+      JsonObject data = new JsonObject(snapshot.body());
+      assertThat(data.getDouble("uploadBytesTotal")).isGreaterThan(100_000);
+      assertThat(data.getJsonObject("recordings").getJsonObject("audio").getLong("PURGED")).isEqualTo(1);
+      assertThat(snapshot.body()).doesNotContain(id).doesNotContain("client-dash").doesNotContain("ther-dash");
+      String page = StandaloneProcess.get(port, "/dashboard", null).body();
+      assertThat(page).contains("uPlot").doesNotContain(id);
+
+      if (!Files.isExecutable(CHROMIUM)) {
+        Assumptions.assumeTrue("true".equals(System.getenv("CI")) ? fail() : false,
+            "Chromium is not installed (apt-get install chromium, as .ci/run does): browser part skipped");
+      }
+      install();
+      String printed = node("dashboard-shot.mjs", "http://127.0.0.1:" + port + "/dashboard#token=" + ops,
+          SCREENSHOT.toString(), CHROMIUM.toString());
+      JsonObject result = new JsonObject(printed.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+          .orElseThrow(() -> new AssertionError("no result from the browser: " + printed)));
+      System.out.println("dashboard in Chromium: " + result.encode());
+      assertThat(result.getJsonArray("errors")).isEmpty();
+      JsonArray charts = result.getJsonArray("charts");
+      assertThat(charts).hasSize(8);
+      assertThat(charts.stream().filter(inked -> ((Number) inked).intValue() > 500).count())
+          .as("charts with lines and axes drawn").isEqualTo(8);
+      assertThat(result.getJsonArray("tiles")).hasSize(7);
+      assertThat(result.getString("status")).startsWith("live");
+      assertThat(result.getString("url")).as("the token leaves the address bar").doesNotContain("token");
+      assertThat(Files.size(SCREENSHOT)).isGreaterThan(20_000);
+      assertThat(serve.terminate()).isIn(0, 143);
+    }
+  }
+
+  private static boolean fail() {
+    throw new AssertionError("CI must have Debian's chromium at " + CHROMIUM + "; .ci/run installs it");
+  }
+
+  private String token(Path dataDir, String subject, String role) {
+    return StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(), "--subject",
+        subject, "--role", role, "--practice", "practice-dash").stdout().trim();
+  }
+
+  private static HttpResponse<String> send(int port, String method, String path, String token, byte[] body)
+      throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + token).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+    if (path.startsWith("/v1/consents")) {
+      request.header("Content-Type", "application/json");
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void install() throws IOException, InterruptedException {
+    if (!Files.isDirectory(JS.resolve("node_modules").resolve("playwright-core"))) {
+      run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+    }
+  }
+
+  private static String node(String script, String... args) throws IOException, InterruptedException {
+    List<String> command = new java.util.ArrayList<>(List.of("node", script));
+    command.addAll(List.of(args));
+    return run(command, 120);
+  }
+
+  private static String run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).directory(JS.toFile()).redirectErrorStream(true).start();
+    byte[] out = process.getInputStream().readAllBytes();
+    if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError(command + " did not finish in " + timeoutSeconds + " s");
+    }
+    String printed = new String(out, StandardCharsets.UTF_8);
+    if (process.exitValue() != 0) {
+      throw new AssertionError(command + " failed (" + process.exitValue() + "): " + printed);
+    }
+    return printed;
+  }
+}
