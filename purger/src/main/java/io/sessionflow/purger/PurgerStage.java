@@ -17,12 +17,14 @@ import io.sessionflow.purger.internal.PurgeOrder;
 import io.sessionflow.purger.internal.RawAudioInventory;
 import io.sessionflow.purger.internal.RecordingPurge;
 import io.sessionflow.purger.internal.RetentionSweep;
+import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +47,8 @@ public final class PurgerStage implements AutoCloseable {
   private final RecordingPurge purge;
   private final DeletionRequests deletions;
   private final RetentionSweep sweep;
+  private final AtomicBoolean refreshScheduled = new AtomicBoolean();
+  private Vertx vertx;
   private EventStream.Consumer consumer;
 
   private PurgerStage(StageRuntime runtime, PurgerConfig config) {
@@ -64,6 +68,7 @@ public final class PurgerStage implements AutoCloseable {
 
   public static PurgerStage start(StageRuntime runtime, PurgerConfig config) {
     PurgerStage stage = new PurgerStage(runtime, config);
+    stage.vertx = runtime.vertx();
     // Deleting is never given up on for a storage outage: retry (backoff up to a minute) until it works.
     stage.consumer = runtime.events().subscribe(Subscription.of(GROUP, STAGE, Topic.TRANSCRIPT_READY,
         Topic.DELETION_REQUESTED).withRetries(10_000, Duration.ofSeconds(1), Duration.ofMinutes(1))
@@ -79,11 +84,11 @@ public final class PurgerStage implements AutoCloseable {
       metrics.retried();
     }
     if (consumed.event() instanceof TranscriptReadyEvent ready) {
-      return transcribed(ready);
+      return transcribed(ready).thenRun(this::refreshSoon);
     }
     if (consumed.event() instanceof DeletionRequestedEvent request) {
       LOG.info("deletion request {} ({}) received", request.requestId(), request.scope());
-      return deletions.handle(request);
+      return deletions.handle(request).thenRun(this::refreshSoon);
     }
     return CompletableFuture.completedFuture(null);
   }
@@ -99,6 +104,19 @@ public final class PurgerStage implements AutoCloseable {
             ? new PurgeOrder(id, PurgeOrder.DELETION_REQUEST, null, null, ready.occurredAt(), true, List.of())
             : PurgeOrder.audioOnly(id, PurgeOrder.TRANSCRIBED, ready.occurredAt())))
         .thenApply(entry -> null);
+  }
+
+  /**
+   * After a purge the raw-audio gauges would show what the last sweep saw until the next one:
+   * a sweep a few seconds later (at most one pending) brings them up to date.
+   */
+  private void refreshSoon() {
+    if (vertx != null && refreshScheduled.compareAndSet(false, true)) {
+      vertx.setTimer(3_000, id -> {
+        refreshScheduled.set(false);
+        sweep();
+      });
+    }
   }
 
   /** Lists the raw area, refreshes the gauges and purges what has no reason to exist. */

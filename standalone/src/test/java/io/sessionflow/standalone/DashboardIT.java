@@ -52,6 +52,9 @@ class DashboardIT {
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> "PURGED".equals(
           new JsonObject(StandaloneProcess.get(port, "/v1/recordings/" + id, therapist).body()).getString("audio")));
 
+      // The purge refreshes the raw-audio gauges within seconds, not at the next minute's sweep.
+      await().atMost(Duration.ofSeconds(15)).until(() -> new JsonObject(StandaloneProcess.get(port,
+          "/v1/ops/dashboard", ops).body()).getDouble("rawAudioBytes") == 0.0);
       assertThat(StandaloneProcess.status(port, "/v1/ops/dashboard", null)).isEqualTo(401);
       assertThat(StandaloneProcess.status(port, "/v1/ops/dashboard", therapist)).isEqualTo(403);
       HttpResponse<String> snapshot = StandaloneProcess.get(port, "/v1/ops/dashboard", ops);
