@@ -24,6 +24,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.CorsHandler;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,6 +60,7 @@ public final class IngestServer implements AutoCloseable {
     this.view = new RecordingView();
 
     router = Router.router(runtime.vertx());
+    countResponses(router, runtime.registry());
     OpsRoutes.mount(router, runtime.health(), runtime.registry(), started::get);
     router.route().handler(CorsHandler.create()
         .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.HEAD,
@@ -148,6 +150,21 @@ public final class IngestServer implements AutoCloseable {
 
   public Uploads uploads() {
     return uploads;
+  }
+
+  /**
+   * {@code sessionflow_http_responses_total{status_class}}: the ingest error-rate alert's input.
+   * The label is the status class (2xx … 5xx) only: never a path, which could carry an id.
+   */
+  private static void countResponses(Router router, io.micrometer.core.instrument.MeterRegistry registry) {
+    Map<Integer, io.micrometer.core.instrument.Counter> byClass = new java.util.concurrent.ConcurrentHashMap<>();
+    router.route().order(-1).handler(ctx -> {
+      ctx.addEndHandler(done -> byClass.computeIfAbsent(ctx.response().getStatusCode() / 100, c ->
+          io.micrometer.core.instrument.Counter.builder("sessionflow.http.responses")
+              .description("HTTP responses of the public API, by status class").tag("status_class", c + "xx")
+              .register(registry)).increment());
+      ctx.next();
+    });
   }
 
   private static void clinicalOnly(io.vertx.ext.web.RoutingContext ctx) {

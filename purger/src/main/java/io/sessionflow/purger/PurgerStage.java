@@ -11,6 +11,7 @@ import io.sessionflow.common.runtime.StageRuntime;
 import io.sessionflow.common.storage.ObjectKeys;
 import io.sessionflow.common.storage.ObjectStore;
 import io.sessionflow.common.storage.StorageException;
+import io.sessionflow.purger.internal.ChainWatch;
 import io.sessionflow.purger.internal.DeletionRequests;
 import io.sessionflow.purger.internal.PurgeMetrics;
 import io.sessionflow.purger.internal.PurgeOrder;
@@ -47,6 +48,7 @@ public final class PurgerStage implements AutoCloseable {
   private final RecordingPurge purge;
   private final DeletionRequests deletions;
   private final RetentionSweep sweep;
+  private final ChainWatch chainWatch;
   private final AtomicBoolean refreshScheduled = new AtomicBoolean();
   private Vertx vertx;
   private EventStream.Consumer consumer;
@@ -62,6 +64,7 @@ public final class PurgerStage implements AutoCloseable {
     this.purge = new RecordingPurge(store, bucket, keyBucket, chain, runtime.events().publisher(), clock,
         component, metrics);
     this.deletions = new DeletionRequests(store, bucket, purge, chain, clock, component);
+    this.chainWatch = new ChainWatch(chain, runtime.registry());
     this.sweep = new RetentionSweep(new RawAudioInventory(store, bucket, keyBucket, config.maxRetention(),
         config.purgeSlo(), RawAudioInventory.CREATION_GRACE), purge, metrics, clock);
   }
@@ -121,7 +124,7 @@ public final class PurgerStage implements AutoCloseable {
 
   /** Lists the raw area, refreshes the gauges and purges what has no reason to exist. */
   public CompletableFuture<RawAudioInventory.Scan> sweep() {
-    return sweep.run();
+    return sweep.run().thenCompose(scan -> chainWatch.check().thenApply(ignored -> scan));
   }
 
   private static String componentName() {

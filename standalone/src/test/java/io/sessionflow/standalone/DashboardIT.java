@@ -62,6 +62,11 @@ class DashboardIT {
       assertThat(data.getDouble("uploadBytesTotal")).isGreaterThan(100_000);
       assertThat(data.getJsonObject("recordings").getJsonObject("audio").getLong("PURGED")).isEqualTo(1);
       assertThat(snapshot.body()).doesNotContain(id).doesNotContain("client-dash").doesNotContain("ther-dash");
+      assertThat(StandaloneProcess.get(port, "/metrics", null).body())
+          .containsPattern("sessionflow_http_responses_total\\{[^}]*status_class=\"4xx\"[^}]*} [1-9]")
+          .contains("sessionflow_audit_chain_broken{component=\"standalone\"} 0.0");
+      assertThat(monitoringMetrics()).as("every metric the alerts and the Grafana dashboard use is exported")
+          .allSatisfy(name -> assertThat(StandaloneProcess.get(port, "/metrics", null).body()).contains(name));
       String page = StandaloneProcess.get(port, "/dashboard", null).body();
       assertThat(page).contains("uPlot").doesNotContain(id);
 
@@ -86,6 +91,20 @@ class DashboardIT {
       assertThat(Files.size(SCREENSHOT)).isGreaterThan(20_000);
       assertThat(serve.terminate()).isIn(0, 143);
     }
+  }
+
+  /** The metric names k8s/monitoring uses (alert rules and Grafana panels), without histogram suffixes. */
+  static java.util.Set<String> monitoringMetrics() throws IOException {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (String file : List.of("prometheus-rules.yaml", "grafana-dashboard.json")) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("sessionflow_[a-z_]+")
+          .matcher(Files.readString(Path.of("..", "k8s", "monitoring", file)));
+      while (m.find()) {
+        names.add(m.group().replaceAll("_(bucket|sum|count)$", ""));
+      }
+    }
+    assertThat(names).hasSizeGreaterThan(10);
+    return names;
   }
 
   private static boolean fail() {
