@@ -31,17 +31,18 @@ class AnalysisIT {
       serve.awaitReady(port, Duration.ofSeconds(90));
       String token = StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(),
           "--subject", "ther-an", "--practice", "practice-an").stdout().trim();
-      String consent = new JsonObject(send(port, "POST", "/v1/consents", token, "application/json",
+      String consent = new JsonObject(StandaloneProcess.send(port, "POST", "/v1/consents", token,
           ("{\"clientRef\":\"client-an\",\"scope\":[\"record\",\"transcribe\",\"analyze\"],\"formVersion\":\"v1\","
               + "\"capturedAt\":\"2026-11-01T09:00:00Z\"}").getBytes(StandardCharsets.UTF_8)).body()).getString("id");
-      HttpResponse<String> uploaded = send(port, "POST", "/v1/recordings?consentId=" + consent, token, null,
-          PurgeIT.wav(4, 7));
+      HttpResponse<String> uploaded = StandaloneProcess.send(port, "POST", "/v1/recordings?consentId=" + consent,
+          token, StandaloneProcess.wav(4, 7));
       assertThat(uploaded.statusCode()).isEqualTo(201);
       String id = new JsonObject(uploaded.body()).getString("id");
 
       await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).until(() -> "ANALYZED".equals(
           new JsonObject(StandaloneProcess.get(port, "/v1/recordings/" + id, token).body()).getString("status")));
-      HttpResponse<String> json = send(port, "GET", "/v1/recordings/" + id + "/analysis", token, null, null);
+      HttpResponse<String> json = StandaloneProcess.send(port, "GET", "/v1/recordings/" + id + "/analysis",
+          token, null);
       assertThat(json.statusCode()).isEqualTo(200);
       JsonObject analysis = new JsonObject(json.body());
       assertThat(analysis.getJsonObject("note").getString("format")).isEqualTo("DAP");
@@ -50,8 +51,8 @@ class AnalysisIT {
       assertThat(analysis.getJsonObject("notes").fieldNames()).containsExactlyInAnyOrder("DAP", "BIRP", "GIRP",
           "SOAP");
 
-      HttpResponse<String> soap = send(port, "GET", "/v1/recordings/" + id + "/analysis?noteFormat=soap", token,
-          null, null);
+      HttpResponse<String> soap = StandaloneProcess.send(port, "GET", "/v1/recordings/" + id
+          + "/analysis?noteFormat=soap", token, null);
       assertThat(new JsonObject(soap.body()).getJsonObject("note").getString("format")).isEqualTo("SOAP");
       HttpResponse<String> markdown = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
           + "/v1/recordings/" + id + "/analysis")).header("Authorization", "Bearer " + token)
@@ -59,11 +60,12 @@ class AnalysisIT {
       assertThat(markdown.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
           .startsWith("text/markdown"));
       assertThat(markdown.body()).startsWith("# Session analysis").contains("## Draft case note (DAP)");
-      HttpResponse<String> bad = send(port, "GET", "/v1/recordings/" + id + "/analysis?noteFormat=XYZ", token, null,
-          null);
+      HttpResponse<String> bad = StandaloneProcess.send(port, "GET", "/v1/recordings/" + id
+          + "/analysis?noteFormat=XYZ", token, null);
       assertThat(bad.statusCode()).isEqualTo(400);
       assertThat(bad.body()).contains("DAP, BIRP, GIRP or SOAP");
-      HttpResponse<String> transcript = send(port, "GET", "/v1/recordings/" + id + "/transcript", token, null, null);
+      HttpResponse<String> transcript = StandaloneProcess.send(port, "GET", "/v1/recordings/" + id
+          + "/transcript", token, null);
       assertThat(new JsonObject(transcript.body()).getBoolean("pseudonymised")).isTrue();
       assertThat(serve.terminate()).isIn(0, 143);
     }
@@ -95,15 +97,4 @@ class AnalysisIT {
     assertThat(missing.stderr()).contains("No transcript file at");
   }
 
-  private static HttpResponse<String> send(int port, String method, String path, String token, String type,
-      byte[] body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(body));
-    if (type != null) {
-      request.header("Content-Type", type);
-    }
-    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
 }

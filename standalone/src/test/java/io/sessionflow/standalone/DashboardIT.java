@@ -7,9 +7,7 @@ import io.sessionflow.common.embedded.FreePorts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,12 +41,12 @@ class DashboardIT {
       serve.awaitReady(port, Duration.ofSeconds(90));
       String therapist = token(dataDir, "ther-dash", "therapist");
       String ops = token(dataDir, "ops-1", "ops");
-      String consent = new JsonObject(send(port, "POST", "/v1/consents", therapist,
+      String consent = new JsonObject(StandaloneProcess.send(port, "POST", "/v1/consents", therapist,
           ("{\"clientRef\":\"client-dash\",\"scope\":[\"record\"],\"formVersion\":\"v1\","
               + "\"capturedAt\":\"2026-11-01T09:00:00Z\"}").getBytes(StandardCharsets.UTF_8)).body())
           .getString("id");
-      String id = new JsonObject(send(port, "POST", "/v1/recordings?consentId=" + consent, therapist,
-          PurgeIT.wav(4, 11)).body()).getString("id");
+      String id = new JsonObject(StandaloneProcess.send(port, "POST", "/v1/recordings?consentId=" + consent, therapist,
+          StandaloneProcess.wav(4, 11)).body()).getString("id");
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> "PURGED".equals(
           new JsonObject(StandaloneProcess.get(port, "/v1/recordings/" + id, therapist).body()).getString("audio")));
 
@@ -116,16 +114,6 @@ class DashboardIT {
   private String token(Path dataDir, String subject, String role) {
     return StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(), "--subject",
         subject, "--role", role, "--practice", "practice-dash").stdout().trim();
-  }
-
-  private static HttpResponse<String> send(int port, String method, String path, String token, byte[] body)
-      throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + token).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
-    if (path.startsWith("/v1/consents")) {
-      request.header("Content-Type", "application/json");
-    }
-    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static void install() throws IOException, InterruptedException {

@@ -3,19 +3,13 @@ package io.sessionflow.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sessionflow.common.config.StorageConfig;
 import io.sessionflow.common.embedded.FreePorts;
 import io.sessionflow.common.storage.ObjectStore;
-import io.sessionflow.common.storage.ObjectStores;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,7 +54,7 @@ class PurgeIT {
       Map<String, String> owner = new LinkedHashMap<>();
       for (String[] spec : new String[][] {{"kept", c1, t1}, {"byRecording", c1, t1}, {"byConsent", c2, t1},
           {"byClient", c3, t1}, {"byTherapist", c4, t2}}) {
-        byte[] wav = wav(6, spec[0].hashCode());
+        byte[] wav = StandaloneProcess.wav(6, spec[0].hashCode());
         String id = upload(spec[2], spec[1], wav);
         audio.put(id, wav);
         owner.put(spec[0], id);
@@ -86,7 +77,7 @@ class PurgeIT {
             .filter(text -> text.length() >= 8).forEach(transcriptTexts::add);
       }
       String kept = owner.get("kept");
-      try (ObjectStore store = storeOf(dataDir)) {
+      try (ObjectStore store = StandaloneProcess.storeOf(dataDir)) {
         assertThat(store.listVersions("sessionflow", "raw/").join()).isEmpty();
         assertThat(store.listMultipartUploads("sessionflow", "raw/").join()).isEmpty();
         assertThat(store.listKeys("sessionflow", "uploads/").join()).isEmpty();
@@ -129,7 +120,7 @@ class PurgeIT {
             .getJsonObject("receipt").getString("reason")).isEqualTo("deletion-request");
       }
       assertThat(send("GET", "/v1/recordings/" + kept + "/transcript", t1, null).statusCode()).isEqualTo(200);
-      try (ObjectStore store = storeOf(dataDir)) {
+      try (ObjectStore store = StandaloneProcess.storeOf(dataDir)) {
         List<String> left = store.listKeys("sessionflow", "").join();
         for (String id : deleted) {
           assertThat(left).filteredOn(k -> k.contains(id))
@@ -226,50 +217,11 @@ class PurgeIT {
     return json(uploaded).getString("id");
   }
 
-  private HttpResponse<String> send(String method, String path, String token, byte[] body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(body));
-    if (body != null && path.startsWith("/v1/consents")) {
-      request.header("Content-Type", "application/json");
-    }
-    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  private HttpResponse<String> send(String method, String path, String token, byte[] body) {
+    return StandaloneProcess.send(port, method, path, token, body);
   }
 
   private static JsonObject json(HttpResponse<String> response) {
     return response.body().isBlank() ? new JsonObject() : new JsonObject(response.body());
-  }
-
-  static ObjectStore storeOf(Path dataDir) throws IOException {
-    JsonObject instance = StandaloneProcess.instance(dataDir);
-    Properties credentials = new Properties();
-    try (var in = Files.newInputStream(dataDir.resolve("secrets/s3-credentials.properties"))) {
-      credentials.load(in);
-    }
-    return ObjectStores.s3(new StorageConfig(Optional.of(URI.create(instance.getString("s3Endpoint"))), "us-east-1",
-        "sessionflow", "sessionflow", credentials.getProperty("accessKey"), credentials.getProperty("secretKey"),
-        true, StorageConfig.MIN_PART_SIZE));
-  }
-
-  /** A mono 16 kHz WAV: a tone plus seeded noise, so every recording's bytes are its own. */
-  static byte[] wav(int seconds, long seed) {
-    int rate = 16_000;
-    int samples = rate * seconds;
-    Random noise = new Random(seed);
-    ByteBuffer data = ByteBuffer.allocate(samples * 2).order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < samples; i++) {
-      double hz = 220 + 110 * ((i / rate) % 4);
-      data.putShort((short) (6000 * Math.sin(2 * Math.PI * hz * i / rate) + noise.nextGaussian() * 800));
-    }
-    ByteBuffer header = ByteBuffer.allocate(44).order(ByteOrder.LITTLE_ENDIAN);
-    header.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + samples * 2)
-        .put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1)
-        .putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16)
-        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(samples * 2);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(header.array());
-    out.writeBytes(data.array());
-    return out.toByteArray();
   }
 }

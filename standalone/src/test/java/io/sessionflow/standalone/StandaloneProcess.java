@@ -127,6 +127,62 @@ final class StandaloneProcess implements AutoCloseable {
     return read(stderr);
   }
 
+  /**
+   * A request to the API with a bearer token; a body to {@code /v1/consents} is sent as JSON,
+   * anything else as it is.
+   */
+  static HttpResponse<String> send(int port, String method, String path, String token, byte[] body) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body));
+    if (body != null && path.startsWith("/v1/consents")) {
+      request.header("Content-Type", "application/json");
+    }
+    try {
+      return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The object store of a running instance, with the credentials under its data dir. */
+  static io.sessionflow.common.storage.ObjectStore storeOf(Path dataDir) throws IOException {
+    JsonObject instance = instance(dataDir);
+    java.util.Properties credentials = new java.util.Properties();
+    try (var in = Files.newInputStream(dataDir.resolve("secrets/s3-credentials.properties"))) {
+      credentials.load(in);
+    }
+    return io.sessionflow.common.storage.ObjectStores.s3(new io.sessionflow.common.config.StorageConfig(
+        java.util.Optional.of(URI.create(instance.getString("s3Endpoint"))), "us-east-1", "sessionflow",
+        "sessionflow", credentials.getProperty("accessKey"), credentials.getProperty("secretKey"), true,
+        io.sessionflow.common.config.StorageConfig.MIN_PART_SIZE));
+  }
+
+  /** A mono 16 kHz WAV, generated: a tone that changes pitch every second plus seeded noise. */
+  static byte[] wav(int seconds, long seed) {
+    int rate = 16_000;
+    int samples = rate * seconds;
+    java.util.Random noise = new java.util.Random(seed);
+    java.nio.ByteBuffer data = java.nio.ByteBuffer.allocate(samples * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < samples; i++) {
+      double hz = 220 + 110 * ((i / rate) % 4);
+      data.putShort((short) (6000 * Math.sin(2 * Math.PI * hz * i / rate) + noise.nextGaussian() * 800));
+    }
+    java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(44).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    header.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + samples * 2)
+        .put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1)
+        .putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16)
+        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(samples * 2);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(header.array());
+    out.writeBytes(data.array());
+    return out.toByteArray();
+  }
+
   static JsonObject instance(Path dataDir) throws IOException {
     return new JsonObject(Files.readString(dataDir.resolve("instance.json"), StandardCharsets.UTF_8));
   }
