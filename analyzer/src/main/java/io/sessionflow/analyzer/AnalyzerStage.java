@@ -71,7 +71,11 @@ public final class AnalyzerStage implements AutoCloseable {
             .thenApplyAsync(this::analyse, runtime.blocking())
             .thenCompose(analysis -> runtime.objects().put(key, ObjectKeys.analysis(id), ObjectKeys.ANALYSIS,
                 bytes(analysis)).thenApply(info -> analysis)))
-        .thenCompose(analysis -> announce(ready, analysis))
+        // Deleted while it was being analysed: take the analysis back instead of announcing it.
+        .thenCompose(analysis -> deleted(id).thenCompose(meanwhile -> meanwhile
+            ? runtime.store().delete(runtime.config().storage().bucket(), ObjectKeys.analysis(id))
+                .thenCompose(ignored -> skip(id))
+            : announce(ready, analysis)))
         .exceptionallyCompose(error -> Failures.unwrap(error) instanceof StorageException se && se.isNotFound()
             ? skip(id) : CompletableFuture.failedFuture(Failures.unwrap(error))));
   }

@@ -58,4 +58,12 @@ class PseudonymizerTest {
     assertThat(apply(once)).isEqualTo(once);
     assertThat(once).doesNotContain("Tomasz").doesNotContain("0412").doesNotContain("Harbour");
   }
+
+  @Test
+  void aPossessiveAfterATitleIsTheSamePersonAndExistingPlaceholdersKeepTheirNumbers() {
+    assertThat(apply("I saw Dr. Patel on Monday.", "Dr. Patel's advice was odd.", "Patel said no."))
+        .isEqualTo("I saw Dr. [PERSON_1] on Monday. | Dr. [PERSON_1]'s advice was odd. | [PERSON_1] said no.");
+    assertThat(apply("[PERSON_1] and [PERSON_2] came, then my sister Rachel arrived."))
+        .isEqualTo("[PERSON_1] and [PERSON_2] came, then my sister [PERSON_3] arrived.");
+  }
 }

@@ -60,6 +60,11 @@ class AnalysisIT {
       assertThat(markdown.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
           .startsWith("text/markdown"));
       assertThat(markdown.body()).startsWith("# Session analysis").contains("## Draft case note (DAP)");
+      HttpResponse<String> jsonFirst = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/v1/recordings/" + id + "/analysis")).header("Authorization", "Bearer " + token)
+          .header("Accept", "text/markdown;q=0, application/json").build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(jsonFirst.headers().firstValue("Content-Type")).hasValue("application/json");
+      assertThat(jsonFirst.headers().firstValue("Vary")).hasValue("Accept");
       HttpResponse<String> bad = StandaloneProcess.send(port, "GET", "/v1/recordings/" + id
           + "/analysis?noteFormat=XYZ", token, null);
       assertThat(bad.statusCode()).isEqualTo(400);

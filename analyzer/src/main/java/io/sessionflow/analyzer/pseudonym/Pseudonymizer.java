@@ -298,7 +298,9 @@ public final class Pseudonymizer {
   private static void addGroup(List<IdentifierSpan> found, String text, Pattern pattern, IdentifierKind kind) {
     Matcher m = pattern.matcher(text);
     while (m.find()) {
-      found.add(new IdentifierSpan(kind, m.start(1), m.end(1), m.group(1)));
+      // "Dr. Patel's" is Patel: the possessive stays outside the placeholder, as it does elsewhere.
+      String match = kind == IdentifierKind.PERSON ? stripPossessive(m.group(1)) : m.group(1);
+      found.add(new IdentifierSpan(kind, m.start(1), m.start(1) + match.length(), match));
     }
   }
 
@@ -317,15 +319,29 @@ public final class Pseudonymizer {
     return kept;
   }
 
+  private static final Pattern EXISTING = Pattern.compile("\\[(PERSON|PHONE|EMAIL|ADDRESS|DATE|AGE|ID|URL)_(\\d+)]");
+
+  private static String normalise(String text) {
+    return text.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}@]+", " ").strip();
+  }
+
   /** Placeholders for one transcript. */
   public final class Session {
     private final Map<String, String> placeholders = new HashMap<>();
     private final Map<IdentifierKind, Integer> counters = new HashMap<>();
     private final Set<String> knownNames = new HashSet<>();
 
-    /** Learns the names of a whole transcript first, so a name is replaced even where no cue points at it. */
+    /**
+     * Learns the names of a whole transcript first, so a name is replaced even where no cue
+     * points at it; placeholders already in the text (a transcript pseudonymised before) are
+     * counted, so new ones never reuse their numbers.
+     */
     public Session learn(List<String> texts) {
       for (String text : texts) {
+        Matcher existing = EXISTING.matcher(text);
+        while (existing.find()) {
+          counters.merge(IdentifierKind.valueOf(existing.group(1)), Integer.parseInt(existing.group(2)), Math::max);
+        }
         for (IdentifierSpan span : Pseudonymizer.this.detect(text, knownNames)) {
           if (span.kind() == IdentifierKind.PERSON) {
             for (String part : span.text().split("\\s+")) {
@@ -354,15 +370,14 @@ public final class Pseudonymizer {
     }
 
     private String placeholder(IdentifierSpan span) {
-      String normal = span.kind() + ":" + span.text().toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}@]+", " ")
-          .strip();
+      String normal = span.kind() + ":" + normalise(span.text());
       String existing = placeholders.get(normal);
       if (existing != null) {
         return existing;
       }
       if (span.kind() == IdentifierKind.PERSON) {
         // "Rachel" after "Rachel Moore" is the same person.
-        String first = span.kind() + ":" + span.text().split("\\s+")[0].toLowerCase(Locale.ROOT);
+        String first = span.kind() + ":" + normalise(span.text().split("\\s+")[0]);
         for (Map.Entry<String, String> known : placeholders.entrySet()) {
           if (known.getKey().startsWith(first + " ") || (span.text().contains(" ")
               && known.getKey().equals(first))) {

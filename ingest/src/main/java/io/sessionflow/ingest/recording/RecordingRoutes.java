@@ -105,7 +105,11 @@ public final class RecordingRoutes {
     Future.fromCompletionStage(body, ctx.vertx().getOrCreateContext()).onSuccess(bytes -> {
       audit.record(caller, what + ".read", "recording", id, "ok");
       if ("analysis".equals(what)) {
-        sendAnalysis(ctx, bytes, noteFormat);
+        try {
+          sendAnalysis(ctx, bytes, noteFormat);
+        } catch (RuntimeException e) {
+          ctx.fail(e);
+        }
         return;
       }
       ctx.response().putHeader("Content-Type", "application/json").end(io.vertx.core.buffer.Buffer.buffer(bytes));
@@ -134,13 +138,29 @@ public final class RecordingRoutes {
     if (noteFormat != null && analysis.path("notes").has(NoteFormat.parse(noteFormat).orElseThrow().name())) {
       analysis.set("note", analysis.path("notes").path(NoteFormat.parse(noteFormat).orElseThrow().name()));
     }
-    String accept = ctx.request().getHeader("Accept");
-    if (accept != null && accept.contains("text/markdown") && (!accept.contains("application/json")
-        || accept.indexOf("text/markdown") < accept.indexOf("application/json"))) {
+    ctx.response().putHeader("Vary", "Accept");
+    if (prefersMarkdown(ctx)) {
       ctx.response().putHeader("Content-Type", "text/markdown; charset=utf-8").end(AnalysisMarkdown.render(analysis));
       return;
     }
     ctx.response().putHeader("Content-Type", "application/json").end(analysis.toString());
+  }
+
+  /** The client's Accept header, by quality: Markdown only when it ranks above JSON (and is not q=0). */
+  private static boolean prefersMarkdown(RoutingContext ctx) {
+    for (io.vertx.ext.web.MIMEHeader type : ctx.parsedHeaders().accept()) {
+      String value = type.value();
+      if ("0".equals(type.parameter("q")) || "0.0".equals(type.parameter("q"))) {
+        continue;
+      }
+      if ("text/markdown".equals(value)) {
+        return true;
+      }
+      if ("application/json".equals(value) || "*/*".equals(value) || "application/*".equals(value)) {
+        return false;
+      }
+    }
+    return false;
   }
 
   /** The whole body is the recording; it is streamed into encrypted storage as it arrives. */

@@ -99,16 +99,28 @@ public final class UploadStore {
     return store.put(bucket, tailKey(state.id(), state.offset()), ciphertext, Map.of()).thenApply(info -> null);
   }
 
-  /** Deletes the tails no longer referenced, once {@code state} is saved. */
+  /**
+   * Deletes the tails of earlier offsets, once {@code state} is saved. Never a tail of a later
+   * offset: should another writer have taken the upload over meanwhile, its tail stays.
+   */
   public CompletableFuture<Void> dropStaleTails(UploadState state) {
-    String current = state.tailLength() == 0 ? null : tailKey(state.id(), state.offset());
-    return store.listKeys(bucket, UPLOADS_PREFIX + state.id() + "/tail.").thenCompose(keys -> {
+    String prefix = UPLOADS_PREFIX + state.id() + "/tail.";
+    return store.listKeys(bucket, prefix).thenCompose(keys -> {
       CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-      for (String stale : keys.stream().filter(k -> !k.equals(current)).toList()) {
+      for (String stale : keys.stream().filter(k -> olderThan(k.substring(prefix.length()), state)).toList()) {
         all = all.thenCompose(ignored -> store.delete(bucket, stale));
       }
       return all;
     });
+  }
+
+  private static boolean olderThan(String offset, UploadState state) {
+    try {
+      long at = Long.parseLong(offset);
+      return at < state.offset() || (state.tailLength() == 0 && at == state.offset());
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   public CompletableFuture<byte[]> loadTail(DataKey key, UploadState state) {

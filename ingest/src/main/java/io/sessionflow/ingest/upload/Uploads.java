@@ -353,7 +353,7 @@ public final class Uploads {
       return on(CompletableFuture.supplyAsync(() -> store.saveTail(key, progressed, tail, filled),
           blocking).thenCompose(f -> f))
           .compose(ignored -> on(store.save(progressed)))
-          .compose(ignored -> on(store.dropStaleTails(progressed)))
+          .onSuccess(ignored -> dropStaleTails(progressed))
           .map(ignored -> progressed);
     });
   }
@@ -370,7 +370,7 @@ public final class Uploads {
             : on(verify(key, state)))
         .compose(verified -> {
           UploadState done = state.completed(upload.parts(), verified.sha256(), verified.mediaType());
-          return on(store.save(done)).compose(saved -> on(store.dropStaleTails(done))).map(done);
+          return on(store.save(done)).onSuccess(saved -> dropStaleTails(done)).map(done);
         })
         .onSuccess(done -> {
           metrics.completed(done);
@@ -621,6 +621,20 @@ public final class Uploads {
         .compose(ignored -> on(keys.destroy(state.id(), Purpose.AUDIO)))
         .compose(ignored -> on(keys.destroy(state.id(), Purpose.DATA)))
         .compose(ignored -> on(store.deleteUploadObjects(state.id())));
+  }
+
+  /**
+   * Housekeeping once a state is saved: its old tails go. Best effort: a tail left behind is
+   * never read (tails are named by their state's offset) and goes with the upload's other
+   * objects, so a failure here must not fail the request or hold up the announcement.
+   */
+  private void dropStaleTails(UploadState saved) {
+    store.dropStaleTails(saved).whenComplete((ok, error) -> {
+      if (error != null) {
+        LOG.warn("old tails of upload {} not deleted yet ({}); they go with the upload", saved.id(),
+            Failures.reason(error));
+      }
+    });
   }
 
   /** Cleans up an expired upload in the background. */
