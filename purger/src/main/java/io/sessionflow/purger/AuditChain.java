@@ -68,7 +68,7 @@ public final class AuditChain {
 
   /** The sequence a chain key names, or empty for anything else under the prefix. */
   public static Optional<Long> sequenceOf(String key) {
-    if (!key.startsWith(PREFIX) || !key.matches(".*/\\d{12}\\.json")) {
+    if (!key.matches(java.util.regex.Pattern.quote(PREFIX) + "\\d{12}\\.json")) {
       return Optional.empty();
     }
     return Optional.of(Long.parseLong(key.substring(PREFIX.length(), PREFIX.length() + 12)));
@@ -119,8 +119,12 @@ public final class AuditChain {
           Throwable cause = Failures.unwrap(error);
           if (cause instanceof StorageException se && se.isPreconditionFailed() && races < MAX_RACES) {
             // Another writer took this sequence: link after its entry instead.
-            return read(at.next()).thenCompose(theirs -> write(kind, recordingId, receiptId, receipt,
-                new Head(theirs.sequence() + 1, theirs.hash()), races + 1));
+            // Another writer took this sequence: if it wrote this very receipt (a replica resuming the
+            // same purge), that entry is ours; otherwise link after it.
+            return read(at.next()).thenCompose(theirs -> receiptId.equals(theirs.json().path("receiptId").asText())
+                ? CompletableFuture.completedFuture(theirs)
+                : write(kind, recordingId, receiptId, receipt, new Head(theirs.sequence() + 1, theirs.hash()),
+                    races + 1));
           }
           return CompletableFuture.failedFuture(cause);
         });

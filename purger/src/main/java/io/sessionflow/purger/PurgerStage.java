@@ -70,6 +70,11 @@ public final class PurgerStage implements AutoCloseable {
   }
 
   public static PurgerStage start(StageRuntime runtime, PurgerConfig config) {
+    // The audit chain relies on If-None-Match: without it two replicas could both write an entry.
+    if (!runtime.store().supportsConditionalWrites(config.process().pipeline().storage().bucket()).join()) {
+      throw new io.sessionflow.common.runtime.StartupException("the object store does not honour conditional "
+          + "writes (If-None-Match), which the audit chain needs; use S3, MinIO or another store that does", null);
+    }
     PurgerStage stage = new PurgerStage(runtime, config);
     stage.vertx = runtime.vertx();
     // Deleting is never given up on for a storage outage: retry (backoff up to a minute) until it works.

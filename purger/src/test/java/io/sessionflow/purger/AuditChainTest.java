@@ -129,4 +129,22 @@ class AuditChainTest {
     assertThat(again.sequence()).isEqualTo(first.sequence());
     assertThat(chain.size().join()).isEqualTo(2);
   }
+
+  @Test
+  void anEntryWhoseTopicCopyIsMissingBelowLaterCopiesIsNamedAndStrayKeysDoNotCrash() {
+    appendFive();
+    List<AuditChainEntryEvent> copies = events.of(AuditChainEntryEvent.class).stream()
+        .filter(copy -> copy.sequence() != 2).toList();
+    assertThat(AuditChainVerifier.verify(store, BUCKET, Optional.of(copies)).broken()).hasValueSatisfying(p ->
+        assertThat(p).startsWith("entry 2 has no copy in sessionflow.audit"));
+    // The newest entries may not be copied yet: only noted.
+    List<AuditChainEntryEvent> lagging = events.of(AuditChainEntryEvent.class).stream()
+        .filter(copy -> copy.sequence() < 4).toList();
+    assertThat(AuditChainVerifier.verify(store, BUCKET, Optional.of(lagging)).broken()).isEmpty();
+
+    store.put(BUCKET, "audit/chain/x/000000000001.json", new byte[] {1}, Map.of()).join();
+    assertThat(AuditChain.sequenceOf("audit/chain/x/000000000001.json")).isEmpty();
+    assertThat(verify(false)).hasValue("unexpected object audit/chain/x/000000000001.json in the chain (renamed or "
+        + "inserted)");
+  }
 }

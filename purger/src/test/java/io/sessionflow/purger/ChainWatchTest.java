@@ -39,4 +39,15 @@ class ChainWatchTest {
     assertThat(gauge("sessionflow.audit.chain.broken")).isEqualTo(1);
     assertThat(gauge("sessionflow.audit.chain.verified.entries")).isEqualTo(2);
   }
+
+  @Test
+  void aRemovedEntryInTheMiddleIsABreakNotTheEndOfTheChain() {
+    for (int i = 0; i < 4; i++) {
+      chain.append("purge-receipt", "r" + i, "x" + i, Map.of("n", i), 0).join();
+    }
+    store.delete("b", AuditChain.key(1)).join();
+    watch.check().join();
+    assertThat(gauge("sessionflow.audit.chain.broken")).isEqualTo(1);
+    assertThat(gauge("sessionflow.audit.chain.verified.entries")).isEqualTo(1);
+  }
 }

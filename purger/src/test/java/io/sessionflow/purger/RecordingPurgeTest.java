@@ -206,4 +206,23 @@ class RecordingPurgeTest {
     assertThat(EventCodec.toJson(events.published.get(events.published.size() - 1))).doesNotContain("ciphertext-");
     assertThat(Optional.of(entry.json().path("receipt").path("component").asText())).hasValue("purger@test");
   }
+
+  @Test
+  void aDeletionThatTakesOverAnUnfinishedAudioPurgeGetsItsOwnReceipt() {
+    seed(store, ID);
+    events.down = true; // the audio purge reaches the chain, then cannot announce
+    assertThatThrownBy(() -> purge.purge(PurgeOrder.audioOnly(ID, PurgeOrder.TRANSCRIBED, clock.instant())).join())
+        .isInstanceOf(CompletionException.class);
+    events.down = false;
+    AuditChain.Entry first = chain.read(0).join();
+
+    AuditChain.Entry deletion = purge.purge(new PurgeOrder(ID, PurgeOrder.DELETION_REQUEST, "req9", "RECORDING",
+        null, true, List.of())).join();
+
+    assertThat(deletion.sequence()).isEqualTo(1);
+    assertThat(deletion.json().path("receiptId").asText()).isNotEqualTo(first.json().path("receiptId").asText());
+    assertThat(deletion.json().path("receipt").path("deleted").findValuesAsText("kind")).contains("raw-version",
+        "transcript", "data-key");
+    assertThat(store.get(BUCKET, "audit/receipts/" + ID + ".json").join()).isEqualTo(deletion.bytes());
+  }
 }

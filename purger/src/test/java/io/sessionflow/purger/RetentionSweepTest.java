@@ -163,4 +163,13 @@ class RetentionSweepTest {
     assertThat(reasonPurged("interrupted")).isEqualTo("transcribed");
     assertThat(store.listKeys(BUCKET, RecordingPurge.INTENT_PREFIX).join()).isEmpty();
   }
+
+  @Test
+  void aDeletionPlanIsNotTakenForARecording() {
+    put("purges/requests/req1.json", "{}");
+    RawAudioInventory.Scan scan = sweep.run().join();
+    assertThat(scan.findings()).isEmpty();
+    assertThat(events.of(AudioPurgedEvent.class)).isEmpty();
+    verifyPurge(0);
+  }
 }

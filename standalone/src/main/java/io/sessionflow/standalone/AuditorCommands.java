@@ -63,10 +63,15 @@ final class AuditorCommands {
       DataDir.S3Credentials credentials = dir.s3Credentials();
       EmbeddedS3Server server = EmbeddedS3Server.start(dir.objectsDir(), credentials.accessKey(),
           credentials.secretKey());
-      StorageConfig config = StorageConfig.from(source.withFlags(Map.of("s3-endpoint", server.endpoint().toString(),
-          "s3-access-key", credentials.accessKey(), "s3-secret-key", credentials.secretKey(),
-          "s3-path-style", "true")));
-      return new Storage(ObjectStores.s3(config), config, Optional.of(server), Optional.of(dir));
+      try {
+        StorageConfig config = StorageConfig.from(source.withFlags(Map.of("s3-endpoint",
+            server.endpoint().toString(), "s3-access-key", credentials.accessKey(), "s3-secret-key",
+            credentials.secretKey(), "s3-path-style", "true")));
+        return new Storage(ObjectStores.s3(config), config, Optional.of(server), Optional.of(dir));
+      } catch (RuntimeException e) {
+        server.close();
+        throw e;
+      }
     }
 
     @Override

@@ -103,8 +103,9 @@ public final class RecordingKeys {
       List<ObjectVersion> exact = versions.stream().filter(v -> v.key().equals(key)).toList();
       CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
       for (ObjectVersion version : exact) {
-        all = all.thenCompose(ignored -> version.versionId() == null || "null".equals(version.versionId())
-            ? store.delete(bucket, key) : store.deleteVersion(bucket, key, version.versionId()));
+        // A "null" version (written before versioning was on) is deleted by that id too.
+        all = all.thenCompose(ignored -> version.versionId() == null ? store.delete(bucket, key)
+            : store.deleteVersion(bucket, key, version.versionId()));
       }
       return all.thenApply(ignored -> exact);
     });

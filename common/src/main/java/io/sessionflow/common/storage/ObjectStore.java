@@ -35,7 +35,8 @@ public interface ObjectStore extends AutoCloseable {
 
   /**
    * Bytes {@code [offset, offset + length)} of one version of the object; a null
-   * {@code versionId} reads the current version. Fails with 404 once that version is gone.
+   * {@code versionId} reads the current version ({@code "null"} is S3's id of a version written
+   * before versioning was on). Fails with 404 once that version is gone.
    */
   CompletableFuture<byte[]> getVersionRange(String bucket, String key, String versionId, long offset, long length);
 

@@ -47,26 +47,41 @@ public final class ChainWatch {
       lastHash = AuditChain.GENESIS;
       verified.set(0);
     }
-    return next(verified.get()).exceptionally(error -> {
+    return chain.size().thenCompose(size -> next(verified.get(), size)).exceptionally(error -> {
       LOG.warn("audit chain check failed: {}; next sweep retries", Failures.reason(error));
       return null;
     }).whenComplete((ok, error) -> running.set(false));
   }
 
-  private CompletableFuture<Void> next(long sequence) {
+  /** Verifies from {@code sequence} up to {@code head} (the chain's size when the pass began). */
+  private CompletableFuture<Void> next(long sequence, long head) {
+    if (sequence >= head) {
+      return CompletableFuture.completedFuture(null);
+    }
     return chain.read(sequence).thenCompose(entry -> {
-      boolean linked = entry.json().path("sequence").asLong(-1) == sequence
-          && lastHash.equals(entry.json().path("previousHash").asText());
-      if (!linked) {
-        if (broken.getAndSet(1) == 0) {
-          LOG.error("audit chain broken at entry {}: run verify-audit for the details", sequence);
-        }
-        return CompletableFuture.completedFuture(null);
+      if (!links(entry, sequence)) {
+        return broken(sequence);
       }
       lastHash = entry.hash();
       verified.set(sequence + 1);
-      return next(sequence + 1);
+      return next(sequence + 1, head);
     }).exceptionallyCompose(error -> Failures.unwrap(error) instanceof StorageException se && se.isNotFound()
-        ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(Failures.unwrap(error)));
+        ? broken(sequence) : CompletableFuture.failedFuture(Failures.unwrap(error)));
+  }
+
+  private boolean links(AuditChain.Entry entry, long sequence) {
+    try {
+      return entry.json().path("sequence").asLong(-1) == sequence
+          && lastHash.equals(entry.json().path("previousHash").asText());
+    } catch (RuntimeException notJson) {
+      return false;
+    }
+  }
+
+  private CompletableFuture<Void> broken(long sequence) {
+    if (broken.getAndSet(1) == 0) {
+      LOG.error("audit chain broken at entry {} (altered, removed or reordered): run verify-audit", sequence);
+    }
+    return CompletableFuture.completedFuture(null);
   }
 }

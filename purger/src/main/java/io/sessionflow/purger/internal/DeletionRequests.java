@@ -81,7 +81,8 @@ public final class DeletionRequests {
       return CompletableFuture.failedFuture(new PurgeException("deletion request without a valid request id or "
           + "practice id", false, null));
     }
-    return exists(receiptKey(request.requestId())).thenCompose(done -> done ? CompletableFuture.completedFuture(null)
+    return exists(receiptKey(request.requestId())).thenCompose(done -> done
+        ? store.delete(bucket, planKey(request.requestId())) // a crash may have left the plan behind
         : loadOrResolve(request).thenCompose(this::execute));
   }
 
@@ -114,8 +115,8 @@ public final class DeletionRequests {
     return store.listVersions(bucket, key).thenCompose(versions -> {
       CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
       for (var version : versions.stream().filter(v -> v.key().equals(key)).toList()) {
-        all = all.thenCompose(ignored -> version.versionId() == null || "null".equals(version.versionId())
-            ? store.delete(bucket, key) : store.deleteVersion(bucket, key, version.versionId()));
+        all = all.thenCompose(ignored -> version.versionId() == null ? store.delete(bucket, key)
+            : store.deleteVersion(bucket, key, version.versionId()));
       }
       return all;
     });

@@ -148,8 +148,10 @@ public final class RawAudioInventory {
         keyOwner(key.key(), ".audio.dek").ifPresent(id -> holdings(byId, id).audioKeys.add(key));
         keyOwner(key.key(), ".data.dek").ifPresent(id -> holdings(byId, id).dataKeys.add(key));
       }
-      intents.join().stream().filter(k -> k.endsWith(".json")).map(k -> idAfter(RecordingPurge.INTENT_PREFIX,
-          k.substring(0, k.length() - ".json".length()))).flatMap(Optional::stream)
+      // Only purges/ID.json: deletion plans live under purges/requests/ and are not recordings.
+      intents.join().stream().filter(k -> k.matches(java.util.regex.Pattern.quote(RecordingPurge.INTENT_PREFIX)
+          + "[^/]+\\.json")).map(k -> idAfter(RecordingPurge.INTENT_PREFIX, k.substring(0,
+              k.length() - ".json".length()))).flatMap(Optional::stream)
           .forEach(id -> holdings(byId, id).intent = true);
       if (!dataKeys) {
         byId.values().removeIf(h -> !h.holdsAudio());

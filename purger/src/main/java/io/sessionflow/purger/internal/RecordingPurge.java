@@ -119,8 +119,9 @@ public final class RecordingPurge {
   /** A resumed purge keeps its receipt id and items; a deletion request widens an audio-only one. */
   private static PurgeIntent merge(PurgeIntent stored, PurgeOrder order) {
     if (order.deleteDerived() && !stored.order().deleteDerived()) {
-      return new PurgeIntent(stored.receiptId(), order, stored.startedAt(), stored.chainSearchFrom(),
-          stored.items());
+      // A new receipt: the audio-only one may already be in the chain, and this one covers more.
+      return new PurgeIntent(io.sessionflow.common.crypto.Ids.newId(), order, stored.startedAt(),
+          stored.chainSearchFrom(), stored.items());
     }
     return stored;
   }
@@ -242,9 +243,11 @@ public final class RecordingPurge {
     CompletableFuture<Void> call;
     if ("multipart-upload".equals(item.kind())) {
       call = store.abortMultipartUpload(item.bucket(), item.key(), item.versionId());
-    } else if (item.versionId() == null || "null".equals(item.versionId())) {
-      call = store.delete(item.bucket(), item.key());
+    } else if (item.versionId() == null) {
+      call = store.delete(item.bucket(), item.key()); // an unversioned store: the object is its only version
     } else {
+      // Including the "null" version of an object written before versioning was on: a plain delete
+      // would only add a delete marker above it.
       call = store.deleteVersion(item.bucket(), item.key(), item.versionId());
     }
     return call.exceptionallyCompose(error -> notFound(error) ? CompletableFuture.completedFuture(null)
@@ -317,7 +320,9 @@ public final class RecordingPurge {
   private CompletableFuture<Optional<AuditChain.Entry>> alreadyReceipted(PurgeOrder order) {
     return store.get(bucket, ObjectKeys.receipt(order.recordingId())).thenApply(bytes -> {
       com.fasterxml.jackson.databind.JsonNode json = new AuditChain.Entry(-1, "", bytes).json();
-      return order.reason().equals(json.path("receipt").path("reason").asText(""))
+      // Nothing left and a receipt already served: a sweep adds nothing; a deletion request still
+      // gets its own receipt unless the one served is already for a deletion.
+      return !order.deleteDerived() || order.reason().equals(json.path("receipt").path("reason").asText(""))
           ? Optional.of(new AuditChain.Entry(json.path("sequence").asLong(-1), Sha256.hex(bytes), bytes))
           : Optional.<AuditChain.Entry>empty();
     }).exceptionallyCompose(error -> notFound(error) ? CompletableFuture.completedFuture(Optional.empty())

@@ -110,7 +110,7 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public CompletableFuture<byte[]> getVersionRange(String bucket, String key, String versionId, long offset,
       long length) {
-    if (versionId == null || "null".equals(versionId)) {
+    if (versionId == null) {
       return getRange(bucket, key, offset, length);
     }
     if (length <= 0) {
