@@ -161,8 +161,8 @@ public final class Pseudonymizer {
     Matcher m = SPOKEN_EMAIL.matcher(text);
     while (m.find()) {
       int start = m.start();
-      Matcher word = Pattern.compile("\\G([a-z0-9'-]+)\\s+", Pattern.CASE_INSENSITIVE).matcher(text);
-      while (word.find(start) && word.start() == start && NOT_IN_EMAIL.contains(word.group(1).toLowerCase(
+      Matcher word = EMAIL_WORD.matcher(text);
+      while (word.region(start, text.length()).lookingAt() && NOT_IN_EMAIL.contains(word.group(1).toLowerCase(
           Locale.ROOT)) && word.end() < m.end()) {
         start = word.end();
       }
@@ -231,8 +231,8 @@ public final class Pseudonymizer {
 
   /** A capitalised word right after a name is its surname ("Rachel Moore"). */
   private int extendSurname(String text, int end) {
-    Matcher next = Pattern.compile("\\G\\s+(" + NAME + ")").matcher(text);
-    if (next.find(end)) {
+    Matcher next = NEXT_NAME.matcher(text).region(end, text.length());
+    if (next.lookingAt()) {
       String surname = stripPossessive(next.group(1));
       if (!notNames.contains(surname) && !surname.equals("I")) {
         return next.start(1) + surname.length();
@@ -242,13 +242,12 @@ public final class Pseudonymizer {
   }
 
   private static boolean reports(String text, int end) {
-    return Pattern.compile("^\\s+(?:says|said|told|thinks|reckons|wants|was|is|has|had|keeps)\\b")
-        .matcher(text.substring(end)).find();
+    return REPORTS.matcher(text).region(end, text.length()).lookingAt();
   }
 
   private boolean followedByName(String text, int end) {
-    Matcher next = Pattern.compile("\\G\\s+(" + NAME + ")").matcher(text);
-    return next.find(end) && !notNames.contains(next.group(1));
+    Matcher next = NEXT_NAME.matcher(text).region(end, text.length());
+    return next.lookingAt() && !notNames.contains(next.group(1));
   }
 
   private static final Pattern CUE_BEFORE = Pattern.compile("\\b" + RELATION + "\\s*,?\\s*$",
@@ -257,13 +256,18 @@ public final class Pseudonymizer {
       + "San|Los|Las|Santa|New|St\\.?|Saint|Fort|Port|Mount|Lake|North|South|East|West|visit|visited|moved|the|The|"
       + "on|watch|watched|watching|play|played|playing|listen to|read|use|using|called|at the)\\s+$");
 
-  private static final Pattern CUE_AFTER = Pattern.compile("^(?:['’]s\\b|\\s+(?:said|says|told|tells|asked|"
+  // Used with region(...).lookingAt(): anchored where a word ends, never a scan of the rest.
+  private static final Pattern EMAIL_WORD = Pattern.compile("([a-z0-9'-]+)\\s+", Pattern.CASE_INSENSITIVE);
+  private static final Pattern NEXT_NAME = Pattern.compile("\\s+(" + NAME + ")");
+  private static final Pattern REPORTS = Pattern.compile("\\s+(?:says|said|told|thinks|reckons|wants|was|is|has|"
+      + "had|keeps)\\b");
+  private static final Pattern CUE_AFTER = Pattern.compile("(?:['’]s\\b|\\s+(?:said|says|told|tells|asked|"
       + "texted|called|rang|and I|and me|was|is|has|had|who|wants|wanted|came|left|died|passed|got|gets|thinks|"
       + "thought|keeps|kept|never|always|used|does|did|doesn't|didn't|won't|can't)\\b)");
 
   private static boolean cued(String text, int start, int end) {
     return CUE_BEFORE.matcher(text.substring(Math.max(0, start - 30), start)).find()
-        || CUE_AFTER.matcher(text.substring(end)).find();
+        || CUE_AFTER.matcher(text).region(end, text.length()).lookingAt();
   }
 
   private static boolean isPlace(String text, int start) {
@@ -271,9 +275,11 @@ public final class Pseudonymizer {
   }
 
   private static boolean sentenceStart(String text, int start) {
-    String before = text.substring(0, start).stripTrailing();
-    return before.isEmpty() || before.endsWith(".") || before.endsWith("!") || before.endsWith("?")
-        || before.endsWith("\"") || before.endsWith(":");
+    int at = start - 1;
+    while (at >= 0 && Character.isWhitespace(text.charAt(at))) {
+      at--;
+    }
+    return at < 0 || ".!?\":".indexOf(text.charAt(at)) >= 0;
   }
 
   private boolean isSentenceStartWord(String word) {
@@ -309,14 +315,17 @@ public final class Pseudonymizer {
     List<IdentifierSpan> byPreference = new ArrayList<>(found);
     byPreference.sort(Comparator.comparingInt(IdentifierSpan::length).reversed()
         .thenComparing(s -> s.kind().ordinal() == IdentifierKind.PERSON.ordinal() ? 1 : 0));
-    List<IdentifierSpan> kept = new ArrayList<>();
+    // Kept spans never overlap one another, so only the neighbours by start can overlap a candidate.
+    java.util.TreeMap<Integer, IdentifierSpan> kept = new java.util.TreeMap<>();
     for (IdentifierSpan span : byPreference) {
-      if (kept.stream().noneMatch(span::overlaps)) {
-        kept.add(span);
+      Map.Entry<Integer, IdentifierSpan> before = kept.floorEntry(span.start());
+      Map.Entry<Integer, IdentifierSpan> after = kept.ceilingEntry(span.start());
+      if ((before == null || !before.getValue().overlaps(span))
+          && (after == null || !after.getValue().overlaps(span))) {
+        kept.put(span.start(), span);
       }
     }
-    kept.sort(Comparator.comparingInt(IdentifierSpan::start));
-    return kept;
+    return new ArrayList<>(kept.values());
   }
 
   private static final Pattern EXISTING = Pattern.compile("\\[(PERSON|PHONE|EMAIL|ADDRESS|DATE|AGE|ID|URL)_(\\d+)]");
