@@ -31,11 +31,6 @@ final class Speech {
       + "once before|previously|before i (?:met|started|had)|the last time|back in (?:19|20)\\d\\d|"
       + "in (?:19|20)\\d\\d|after (?:the divorce|my divorce|the breakup|he left|she left|dad died|mum died|mom died)|"
       + "when (?:he|she|they|we) (?:left|died|split)|had thoughts|i tried|i attempted|was using|was drinking)\\b");
-  private static final Pattern OTHER_SUBJECT = Pattern.compile("\\b(?:he|she|they|him|her|them|his|their|"
-      + "himself|herself|themselves|my (?:friend|sister|brother|mum|mom|mother|dad|father|son|daughter|husband|"
-      + "wife|partner|boyfriend|girlfriend|cousin|aunt|uncle|flatmate|roommate|colleague|coworker|neighbou?r|mate|"
-      + "ex|niece|nephew|grandson|granddaughter|nan|gran)|a friend|someone|somebody|people|a lot of people|"
-      + "a client|kids at school|\\[person_\\d+\\])\\b");
   private static final Pattern FIRST_PERSON = Pattern.compile("\\b(?:i|i'm|i've|i'd|i'll|im|ive|me|myself)\\b");
   private static final Pattern ANY_FIRST_PERSON = Pattern.compile("\\b(?:i|i'm|i've|i'd|i'll|me|my|myself|mine)\\b");
   private static final Pattern CLIENT_ACTS = Pattern.compile("\\b(?:i|i've|i'd|i'll|i'm going to|i want to|"
@@ -43,9 +38,6 @@ final class Speech {
   private static final Pattern DISCOURSE_IF = Pattern.compile("\\b(?:if i'm (?:being )?(?:honest|real|truthful)|"
       + "if i'm honest|if that makes sense|if you know what i mean|even if|as if|if anything|if i'm being "
       + "straight)\\b");
-  private static final Pattern REPORTING = Pattern.compile("\\b(?:said|says|told|tells|texted|posted|mentioned|"
-      + "admitted|thinks|thought|feels|felt|wants|wanted|has been|had been|keeps|is|was|tried|tries|talks|talked|"
-      + "used to|drinks|drank|uses|takes|took|cuts|cut)\\b");
 
   private Speech() {
   }
@@ -135,9 +127,5 @@ final class Speech {
     String[] words = text.strip().split("\\s+");
     int from = Math.max(0, words.length - count);
     return String.join(" ", java.util.Arrays.copyOfRange(words, from, words.length));
-  }
-
-  static boolean reportedVerbPresent(String before) {
-    return REPORTING.matcher(before).find();
   }
 }
