@@ -1,6 +1,9 @@
 package io.sessionflow.common.config;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How a stage reaches Kafka and how the pipeline's topics are created.
@@ -9,8 +12,10 @@ import java.util.List;
  * @param partitions        partitions for each pipeline topic when it is created
  * @param replicationFactor replicas for each topic when it is created
  * @param clientId          prefix of client ids, so broker logs say which stage spoke
+ * @param security          how the stage authenticates to the brokers
  */
-public record KafkaConfig(String bootstrapServers, int partitions, short replicationFactor, String clientId) {
+public record KafkaConfig(String bootstrapServers, int partitions, short replicationFactor, String clientId,
+    KafkaSecurity security) {
 
   public static final Setting<String> BOOTSTRAP_SERVERS = Setting.string("kafka-bootstrap-servers",
       "KAFKA_BOOTSTRAP_SERVERS", null, "Kafka bootstrap servers, host:port[,host:port...]")
@@ -22,11 +27,29 @@ public record KafkaConfig(String bootstrapServers, int partitions, short replica
   public static final Setting<String> CLIENT_ID = Setting.string("kafka-client-id", "KAFKA_CLIENT_ID", "sessionflow",
       "Prefix of Kafka client ids");
 
-  public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP_SERVERS, PARTITIONS, REPLICATION, CLIENT_ID);
+  public static final List<Setting<?>> SETTINGS = settings();
+
+  /** Plaintext, as the embedded broker speaks. */
+  public KafkaConfig(String bootstrapServers, int partitions, short replicationFactor, String clientId) {
+    this(bootstrapServers, partitions, replicationFactor, clientId, KafkaSecurity.PLAINTEXT);
+  }
 
   public static KafkaConfig from(ConfigSource source) {
     return new KafkaConfig(source.get(BOOTSTRAP_SERVERS), source.get(PARTITIONS),
-        source.get(REPLICATION).shortValue(), source.get(CLIENT_ID));
+        source.get(REPLICATION).shortValue(), source.get(CLIENT_ID), KafkaSecurity.from(source));
+  }
+
+  /** Bootstrap servers and security, the properties every producer, consumer and admin client starts from. */
+  public Map<String, Object> clientProperties() {
+    Map<String, Object> props = new HashMap<>(security.clientProperties());
+    props.put("bootstrap.servers", bootstrapServers);
+    return props;
+  }
+
+  private static List<Setting<?>> settings() {
+    List<Setting<?>> all = new ArrayList<>(List.of(BOOTSTRAP_SERVERS, PARTITIONS, REPLICATION, CLIENT_ID));
+    all.addAll(KafkaSecurity.SETTINGS);
+    return List.copyOf(all);
   }
 
   private static String validateBootstrap(String raw) {

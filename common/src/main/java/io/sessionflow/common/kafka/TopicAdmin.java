@@ -29,8 +29,7 @@ public final class TopicAdmin implements AutoCloseable {
 
   public TopicAdmin(KafkaConfig config) {
     this.config = config;
-    Map<String, Object> props = new HashMap<>();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    Map<String, Object> props = new HashMap<>(config.clientProperties());
     props.put(AdminClientConfig.CLIENT_ID_CONFIG, config.clientId() + "-admin");
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);

@@ -68,8 +68,7 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
     this.registry = registry;
     this.clock = clock;
     this.handlerScheduler = Schedulers.newBoundedElastic(4, 10_000, config.clientId() + "-kafka-handlers");
-    Map<String, Object> producer = new HashMap<>();
-    producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    Map<String, Object> producer = new HashMap<>(config.clientProperties());
     producer.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-producer");
     producer.put(ProducerConfig.ACKS_CONFIG, "all");
     producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -167,8 +166,7 @@ public final class ReactorEventStream implements EventStream, EventPublisher {
   }
 
   private Map<String, Object> consumerProps(String groupId, String clientSuffix) {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    Map<String, Object> props = new HashMap<>(config.clientProperties());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-" + clientSuffix);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
