@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,9 +71,8 @@ class DashboardIT {
         Assumptions.assumeTrue("true".equals(System.getenv("CI")) ? fail() : false,
             "Chromium is not installed (apt-get install chromium, as .ci/run does): browser part skipped");
       }
-      install();
-      String printed = node("dashboard-shot.mjs", "http://127.0.0.1:" + port + "/dashboard#token=" + ops,
-          SCREENSHOT.toString(), CHROMIUM.toString());
+      String printed = new NodeTool(JS).install("playwright-core").node("dashboard-shot.mjs",
+          "http://127.0.0.1:" + port + "/dashboard#token=" + ops, SCREENSHOT.toString(), CHROMIUM.toString());
       JsonObject result = new JsonObject(printed.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
           .orElseThrow(() -> new AssertionError("no result from the browser: " + printed)));
       System.out.println("dashboard in Chromium: " + result.encode());
@@ -114,31 +112,5 @@ class DashboardIT {
   private String token(Path dataDir, String subject, String role) {
     return StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(), "--subject",
         subject, "--role", role, "--practice", "practice-dash").stdout().trim();
-  }
-
-  private static void install() throws IOException, InterruptedException {
-    if (!Files.isDirectory(JS.resolve("node_modules").resolve("playwright-core"))) {
-      run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
-    }
-  }
-
-  private static String node(String script, String... args) throws IOException, InterruptedException {
-    List<String> command = new java.util.ArrayList<>(List.of("node", script));
-    command.addAll(List.of(args));
-    return run(command, 120);
-  }
-
-  private static String run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).directory(JS.toFile()).redirectErrorStream(true).start();
-    byte[] out = process.getInputStream().readAllBytes();
-    if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError(command + " did not finish in " + timeoutSeconds + " s");
-    }
-    String printed = new String(out, StandardCharsets.UTF_8);
-    if (process.exitValue() != 0) {
-      throw new AssertionError(command + " failed (" + process.exitValue() + "): " + printed);
-    }
-    return printed;
   }
 }
