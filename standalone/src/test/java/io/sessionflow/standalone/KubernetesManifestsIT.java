@@ -229,6 +229,67 @@ class KubernetesManifestsIT {
     }
   }
 
+  @Test
+  void iamPoliciesGiveEachStageOnlyWhatItUses() throws IOException {
+    Map<String, JsonObject> policies = new HashMap<>();
+    for (String stage : STAGE_SETTINGS.keySet()) {
+      JsonObject policy = new JsonObject(Files.readString(K8S.resolve("iam").resolve(stage + "-policy.json")));
+      for (Object statement : policy.getJsonArray("Statement")) {
+        JsonObject st = (JsonObject) statement;
+        assertThat(st.getString("Effect")).isEqualTo("Allow");
+        assertThat(strings(st.getValue("Action"))).as(stage + " " + st.getString("Sid"))
+            .noneMatch(a -> a.equals("*") || a.endsWith(":*"));
+        assertThat(strings(st.getValue("Resource"))).as(stage + " " + st.getString("Sid")).doesNotContain("*");
+      }
+      policies.put(stage, policy);
+    }
+    String raw = "arn:aws:s3:::sessionflow-prod-data/raw/REC";
+    String key = "arn:aws:s3:::sessionflow-prod-keys/keys/REC.audio";
+    assertThat(allowedTo(policies, "s3:PutObject", raw)).containsExactly("ingest");
+    assertThat(allowedTo(policies, "s3:DeleteObjectVersion", raw)).containsExactly("purger");
+    assertThat(allowedTo(policies, "s3:DeleteObjectVersion", key)).containsExactlyInAnyOrder("purger", "ingest");
+    assertThat(allowedTo(policies, "s3:GetObject", raw)).doesNotContain("analyzer");
+    assertThat(allowedTo(policies, "kms:Decrypt", "arn:aws:kms:eu-west-1:111122223333:key/"
+        + "1234abcd-12ab-34cd-56ef-1234567890ab")).as("the purger never unwraps a key")
+        .containsExactlyInAnyOrder("ingest", "transcriber", "analyzer");
+    assertThat(allowedTo(policies, "s3:PutObject", "arn:aws:s3:::sessionflow-prod-data/audit/chain/000000000001.json"))
+        .containsExactly("purger");
+
+    JsonObject bucketPolicy = new JsonObject(Files.readString(K8S.resolve("iam").resolve("key-bucket-policy.json")));
+    JsonObject onlyPipeline = bucketPolicy.getJsonArray("Statement").getJsonObject(0);
+    assertThat(onlyPipeline.getString("Effect")).isEqualTo("Deny");
+    Set<String> roles = Set.copyOf(strings(onlyPipeline.getJsonObject("Condition").getJsonObject("ArnNotEquals")
+        .getValue("aws:PrincipalArn")));
+    Set<String> annotated = all("production", "ServiceAccount").stream()
+        .map(sa -> sa.getJsonObject("metadata").getJsonObject("annotations").getString("eks.amazonaws.com/role-arn"))
+        .collect(Collectors.toSet());
+    assertThat(annotated).as("each stage's service account has its own role, the ones the key bucket admits")
+        .hasSize(4).isEqualTo(roles);
+  }
+
+  /** The stages whose policy allows {@code action} on {@code resource}. */
+  private static Set<String> allowedTo(Map<String, JsonObject> policies, String action, String resource) {
+    Set<String> stages = new HashSet<>();
+    policies.forEach((stage, policy) -> {
+      for (Object statement : policy.getJsonArray("Statement")) {
+        JsonObject st = (JsonObject) statement;
+        if (strings(st.getValue("Action")).stream().anyMatch(a -> glob(a, action))
+            && strings(st.getValue("Resource")).stream().anyMatch(r -> glob(r, resource))) {
+          stages.add(stage);
+        }
+      }
+    });
+    return stages;
+  }
+
+  private static boolean glob(String pattern, String value) {
+    return value.matches(Pattern.quote(pattern).replace("*", "\\E.*\\Q"));
+  }
+
+  private static List<String> strings(Object value) {
+    return value instanceof JsonArray array ? array.stream().map(String::valueOf).toList() : List.of((String) value);
+  }
+
   private static List<JsonObject> all(String overlay, String kind) {
     return rendered.get(overlay).stream().filter(d -> kind.equals(d.getString("kind"))).toList();
   }
