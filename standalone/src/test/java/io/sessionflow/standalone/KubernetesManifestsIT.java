@@ -27,6 +27,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +61,13 @@ class KubernetesManifestsIT {
     Path json = work.resolve("rendered.json");
     List<String> args = new ArrayList<>(List.of("--json", json.toString()));
     OVERLAYS.forEach(o -> args.add(K8S.resolve("overlays").resolve(o).toString()));
-    report = validator.node("validate.mjs", args.toArray(String[]::new));
+    NodeTool.Result result = validator.nodeResult("validate.mjs", args.toArray(String[]::new));
+    if (result.exitCode() == 2 && result.output().contains("cannot render the overlays")
+        && !"true".equals(System.getenv("CI"))) {
+      Assumptions.abort("no kustomize here (kubectl with kustomize v4+, or kustomize): " + result.output().trim());
+    }
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    report = result.output();
     JsonObject all = new JsonObject(Files.readString(json));
     rendered = new HashMap<>();
     for (String overlay : OVERLAYS) {
