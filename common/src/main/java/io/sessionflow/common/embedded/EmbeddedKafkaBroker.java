@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
@@ -35,6 +36,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /** Formats {@code logDir} if it is new, then starts the broker on free loopback ports. */
   public static EmbeddedKafkaBroker start(Path logDir) {
+    return start(logDir, props -> { });
+  }
+
+  /**
+   * As {@link #start(Path)}, with the broker's properties adjusted by {@code customize} first (for
+   * tests: an extra authenticated listener, say). {@link #bootstrapServers()} stays the plaintext one.
+   */
+  public static EmbeddedKafkaBroker start(Path logDir, Consumer<Map<String, Object>> customize) {
     int brokerPort = FreePorts.find();
     int controllerPort = FreePorts.find();
     try {
@@ -61,6 +70,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("group.initial.rebalance.delay.ms", "0");
     props.put("log.retention.check.interval.ms", "60000");
     props.put("socket.request.max.bytes", Integer.toString(16 << 20));
+    customize.accept(props);
     KafkaConfig config = new KafkaConfig(props, false);
     format(logDir);
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
