@@ -1,6 +1,6 @@
 // Uploads one file with tus-js-client, the way a therapist's web app would.
 // Usage: node tus-upload.mjs --endpoint URL --token JWT --file PATH [--consent ID]
-//          [--resume-url URL] [--stop-after BYTES] [--parallel N] [--chunk-size BYTES]
+//          [--resume-url URL] [--stop-after BYTES] [--parallel N] [--chunk-size BYTES] [--filename NAME]
 // Prints one JSON line: {"url": ..., "sent": ..., "done": true|false}
 import { readFileSync } from 'node:fs';
 import { Upload } from 'tus-js-client';
@@ -18,7 +18,8 @@ const options = {
   endpoint: args.endpoint,
   uploadUrl: args['resume-url'] || null,
   headers: { Authorization: `Bearer ${args.token}` },
-  metadata: args.consent ? { consentId: args.consent, filename: 'session.wav', filetype: 'audio/wav' } : {},
+  metadata: args.consent
+    ? { consentId: args.consent, filename: args.filename || 'session.wav', filetype: 'audio/wav' } : {},
   retryDelays: [200, 500, 1000, 2000],
   removeFingerprintOnSuccess: true,
 };

@@ -6,11 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.sessionflow.common.embedded.FreePorts;
 import io.sessionflow.common.storage.ObjectStore;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,32 +25,31 @@ import org.junit.jupiter.api.io.TempDir;
  * dir; and editing the audit chain on disk is caught and named.
  */
 class PurgeIT {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   @TempDir
   Path work;
-  private int port;
 
   @Test
   void rawAudioIsVerifiablyGoneDeletionsRemoveEverythingAndTheDataDirHoldsNoPlaintext() throws Exception {
     Path dataDir = work.resolve("data");
-    port = FreePorts.find();
+    int port = FreePorts.find();
     Map<String, byte[]> audio = new LinkedHashMap<>();
     List<String> transcriptTexts = new ArrayList<>();
+    StandaloneClient api = new StandaloneClient(port, dataDir, work.resolve("logs"));
     try (StandaloneProcess serve = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
         "--port", Integer.toString(port))) {
       serve.awaitReady(port, Duration.ofSeconds(90));
-      String t1 = token(dataDir, "ther-1", "therapist");
-      String t2 = token(dataDir, "ther-2", "therapist");
-      String admin = token(dataDir, "admin-1", "clinic-admin");
-      String c1 = consent(t1, "client-ana");
-      String c2 = consent(t1, "client-ben");
-      String c3 = consent(t1, "client-cy");
-      String c4 = consent(t2, "client-dee");
+      String t1 = api.token("ther-1", "therapist", "practice-1");
+      String t2 = api.token("ther-2", "therapist", "practice-1");
+      String admin = api.token("admin-1", "clinic-admin", "practice-1");
+      String c1 = api.consent(t1, "client-ana");
+      String c2 = api.consent(t1, "client-ben");
+      String c3 = api.consent(t1, "client-cy");
+      String c4 = api.consent(t2, "client-dee");
       Map<String, String> owner = new LinkedHashMap<>();
       for (String[] spec : new String[][] {{"kept", c1, t1}, {"byRecording", c1, t1}, {"byConsent", c2, t1},
           {"byClient", c3, t1}, {"byTherapist", c4, t2}}) {
         byte[] wav = StandaloneProcess.wav(6, spec[0].hashCode());
-        String id = upload(spec[2], spec[1], wav);
+        String id = api.upload(spec[2], spec[1], wav);
         audio.put(id, wav);
         owner.put(spec[0], id);
         owner.put(id + ".token", spec[2]);
@@ -65,15 +59,15 @@ class PurgeIT {
       for (String id : audio.keySet()) {
         String token = owner.get(id + ".token");
         await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1)).until(() ->
-            "PURGED".equals(json(send("GET", "/v1/recordings/" + id, token, null)).getString("audio")));
+            "PURGED".equals(StandaloneClient.json(api.send("GET", "/v1/recordings/" + id, token, null)).getString("audio")));
         // The API serves the transcript's plaintext bytes as stored before encryption: any window of
         // them, or any segment's text, found on disk would be a leak.
-        HttpResponse<String> transcript = send("GET", "/v1/recordings/" + id + "/transcript", token, null);
+        HttpResponse<String> transcript = api.send("GET", "/v1/recordings/" + id + "/transcript", token, null);
         String plain = transcript.body();
         int segments = plain.indexOf("\"segments\"");
         assertThat(segments).as(plain).isNotNegative();
         transcriptTexts.add(plain.substring(segments, Math.min(plain.length(), segments + 48)));
-        json(transcript).getJsonArray("segments").stream().map(s -> ((JsonObject) s).getString("text").strip())
+        StandaloneClient.json(transcript).getJsonArray("segments").stream().map(s -> ((JsonObject) s).getString("text").strip())
             .filter(text -> text.length() >= 8).forEach(transcriptTexts::add);
       }
       String kept = owner.get("kept");
@@ -84,9 +78,9 @@ class PurgeIT {
         assertThat(store.listKeys("sessionflow", "keys/").join()).noneMatch(k -> k.endsWith(".audio.dek"));
         assertThat(store.listKeys("sessionflow", "keys/" + kept + ".data.dek").join()).hasSize(1);
       }
-      HttpResponse<String> receipt = send("GET", "/v1/recordings/" + kept + "/deletion-receipt", t1, null);
+      HttpResponse<String> receipt = api.send("GET", "/v1/recordings/" + kept + "/deletion-receipt", t1, null);
       assertThat(receipt.statusCode()).isEqualTo(200);
-      JsonObject body = json(receipt).getJsonObject("receipt");
+      JsonObject body = StandaloneClient.json(receipt).getJsonObject("receipt");
       assertThat(body.getString("reason")).isEqualTo("transcribed");
       assertThat(body.getJsonObject("verification").getBoolean("passed")).isTrue();
       assertThat(body.getJsonArray("deleted").stream().map(d -> ((JsonObject) d).getString("kind")))
@@ -104,22 +98,22 @@ class PurgeIT {
       assertThat(verify.stdout()).contains("result: PASS");
 
       // Four kinds of deletion request.
-      assertThat(send("DELETE", "/v1/recordings/" + owner.get("byRecording"), t1, null).statusCode())
+      assertThat(api.send("DELETE", "/v1/recordings/" + owner.get("byRecording"), t1, null).statusCode())
           .isEqualTo(202);
-      assertThat(send("DELETE", "/v1/consents/" + c2, t1, null).statusCode()).isEqualTo(204);
-      assertThat(send("DELETE", "/v1/clients/client-cy", admin, null).statusCode()).isEqualTo(202);
-      assertThat(send("DELETE", "/v1/therapists/ther-2", admin, null).statusCode()).isEqualTo(202);
+      assertThat(api.send("DELETE", "/v1/consents/" + c2, t1, null).statusCode()).isEqualTo(204);
+      assertThat(api.send("DELETE", "/v1/clients/client-cy", admin, null).statusCode()).isEqualTo(202);
+      assertThat(api.send("DELETE", "/v1/therapists/ther-2", admin, null).statusCode()).isEqualTo(202);
       List<String> deleted = List.of(owner.get("byRecording"), owner.get("byConsent"), owner.get("byClient"),
           owner.get("byTherapist"));
       for (String id : deleted) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
-            "DELETED".equals(json(send("GET", "/v1/recordings/" + id, admin, null)).getString("status")));
-        assertThat(send("GET", "/v1/recordings/" + id + "/transcript", admin, null).statusCode()).isEqualTo(404);
-        assertThat(send("GET", "/v1/recordings/" + id + "/analysis", admin, null).statusCode()).isEqualTo(404);
-        assertThat(json(send("GET", "/v1/recordings/" + id + "/deletion-receipt", admin, null))
+            "DELETED".equals(StandaloneClient.json(api.send("GET", "/v1/recordings/" + id, admin, null)).getString("status")));
+        assertThat(api.send("GET", "/v1/recordings/" + id + "/transcript", admin, null).statusCode()).isEqualTo(404);
+        assertThat(api.send("GET", "/v1/recordings/" + id + "/analysis", admin, null).statusCode()).isEqualTo(404);
+        assertThat(StandaloneClient.json(api.send("GET", "/v1/recordings/" + id + "/deletion-receipt", admin, null))
             .getJsonObject("receipt").getString("reason")).isEqualTo("deletion-request");
       }
-      assertThat(send("GET", "/v1/recordings/" + kept + "/transcript", t1, null).statusCode()).isEqualTo(200);
+      assertThat(api.send("GET", "/v1/recordings/" + kept + "/transcript", t1, null).statusCode()).isEqualTo(200);
       try (ObjectStore store = StandaloneProcess.storeOf(dataDir)) {
         List<String> left = store.listKeys("sessionflow", "").join();
         for (String id : deleted) {
@@ -147,14 +141,10 @@ class PurgeIT {
 
     // Not one window of any recording's audio, and no transcript text, anywhere in the data dir.
     assertThat(transcriptTexts).isNotEmpty();
-    List<byte[]> needles = new ArrayList<>();
-    for (byte[] wav : audio.values()) {
-      for (int offset = 44 + 4096; offset + 64 < wav.length; offset += wav.length / 5) {
-        needles.add(java.util.Arrays.copyOfRange(wav, offset, offset + 64));
-      }
-    }
-    transcriptTexts.forEach(text -> needles.add(text.getBytes(StandardCharsets.UTF_8)));
-    List<String> hits = search(dataDir, needles);
+    PlaintextScan scan = new PlaintextScan();
+    audio.values().forEach(scan::audio);
+    transcriptTexts.forEach(scan::text);
+    List<String> hits = scan.search(dataDir);
     assertThat(hits).as("plaintext found in the data dir").isEmpty();
 
     // Editing one chain entry on disk is caught and named.
@@ -165,63 +155,5 @@ class PurgeIT {
         dataDir.toString());
     assertThat(tampered.exit()).isEqualTo(3);
     assertThat(tampered.stdout()).contains("result: BROKEN - entry 1 was altered");
-  }
-
-  /**
-   * Every file under the root, byte by byte, in one pass each: the first 8 bytes of each needle
-   * key a map, a sliding 8-byte window looks them up, and a hit is confirmed on the whole needle.
-   */
-  private static List<String> search(Path root, List<byte[]> needles) throws IOException {
-    Map<Long, List<byte[]>> byPrefix = new java.util.HashMap<>();
-    for (byte[] needle : needles) {
-      byPrefix.computeIfAbsent(ByteBuffer.wrap(needle, 0, 8).getLong(), k -> new ArrayList<>()).add(needle);
-    }
-    List<String> hits = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(root)) {
-      for (Path file : files.filter(Files::isRegularFile).toList()) {
-        byte[] haystack = Files.readAllBytes(file);
-        long window = 0;
-        for (int i = 0; i < haystack.length; i++) {
-          window = (window << 8) | (haystack[i] & 0xff);
-          if (i >= 7 && byPrefix.containsKey(window)) {
-            int start = i - 7;
-            for (byte[] needle : byPrefix.get(window)) {
-              if (start + needle.length <= haystack.length && java.util.Arrays.equals(haystack, start,
-                  start + needle.length, needle, 0, needle.length)) {
-                hits.add(root.relativize(file) + " holds " + needle.length + " plaintext bytes at " + start);
-              }
-            }
-          }
-        }
-      }
-    }
-    return hits;
-  }
-
-  private String token(Path dataDir, String subject, String role) {
-    return StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(), "--subject",
-        subject, "--role", role, "--practice", "practice-1").stdout().trim();
-  }
-
-  private String consent(String token, String clientRef) throws Exception {
-    HttpResponse<String> created = send("POST", "/v1/consents", token, ("{\"clientRef\":\"" + clientRef
-        + "\",\"scope\":[\"record\",\"transcribe\",\"analyze\"],\"formVersion\":\"v1\","
-        + "\"capturedAt\":\"2026-11-01T09:00:00Z\"}").getBytes(StandardCharsets.UTF_8));
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    return json(created).getString("id");
-  }
-
-  private String upload(String token, String consentId, byte[] wav) throws Exception {
-    HttpResponse<String> uploaded = send("POST", "/v1/recordings?consentId=" + consentId, token, wav);
-    assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
-    return json(uploaded).getString("id");
-  }
-
-  private HttpResponse<String> send(String method, String path, String token, byte[] body) {
-    return StandaloneProcess.send(port, method, path, token, body);
-  }
-
-  private static JsonObject json(HttpResponse<String> response) {
-    return response.body().isBlank() ? new JsonObject() : new JsonObject(response.body());
   }
 }
