@@ -59,7 +59,7 @@ class PurgeIT {
       for (String id : audio.keySet()) {
         String token = owner.get(id + ".token");
         await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1)).until(() ->
-            "PURGED".equals(StandaloneClient.json(api.send("GET", "/v1/recordings/" + id, token, null)).getString("audio")));
+            "PURGED".equals(api.recording(id, token).getString("audio")));
         // The API serves the transcript's plaintext bytes as stored before encryption: any window of
         // them, or any segment's text, found on disk would be a leak.
         HttpResponse<String> transcript = api.send("GET", "/v1/recordings/" + id + "/transcript", token, null);
@@ -67,8 +67,9 @@ class PurgeIT {
         int segments = plain.indexOf("\"segments\"");
         assertThat(segments).as(plain).isNotNegative();
         transcriptTexts.add(plain.substring(segments, Math.min(plain.length(), segments + 48)));
-        StandaloneClient.json(transcript).getJsonArray("segments").stream().map(s -> ((JsonObject) s).getString("text").strip())
-            .filter(text -> text.length() >= 8).forEach(transcriptTexts::add);
+        StandaloneClient.json(transcript).getJsonArray("segments").stream()
+            .map(s -> ((JsonObject) s).getString("text").strip()).filter(text -> text.length() >= 8)
+            .forEach(transcriptTexts::add);
       }
       String kept = owner.get("kept");
       try (ObjectStore store = StandaloneProcess.storeOf(dataDir)) {
@@ -107,7 +108,7 @@ class PurgeIT {
           owner.get("byTherapist"));
       for (String id : deleted) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
-            "DELETED".equals(StandaloneClient.json(api.send("GET", "/v1/recordings/" + id, admin, null)).getString("status")));
+            "DELETED".equals(api.recording(id, admin).getString("status")));
         assertThat(api.send("GET", "/v1/recordings/" + id + "/transcript", admin, null).statusCode()).isEqualTo(404);
         assertThat(api.send("GET", "/v1/recordings/" + id + "/analysis", admin, null).statusCode()).isEqualTo(404);
         assertThat(StandaloneClient.json(api.send("GET", "/v1/recordings/" + id + "/deletion-receipt", admin, null))
