@@ -116,7 +116,7 @@ class ClinicImportIT {
         JsonObject status = finalStatus.get(entry.getValue());
         if ("FAILED".equals(status.getString("status"))) {
           assertThat(status.getJsonObject("failure").getString("reason")).as(entry.getKey()).isNotBlank();
-          assertThat(entry.getKey()).as("only the broken entry may fail").isEqualTo("broken.mp3");
+          assertThat(entry.getKey()).as("only the broken entry may fail: " + status.encode()).isEqualTo("broken.mp3");
         } else {
           analyzed++;
         }
