@@ -3,28 +3,21 @@ package io.sessionflow.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sessionflow.common.config.KafkaConfig;
 import io.sessionflow.common.embedded.FreePorts;
 import io.sessionflow.common.event.Topic;
-import io.sessionflow.common.kafka.EventStream;
-import io.sessionflow.common.kafka.EventStreams;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -123,7 +116,7 @@ class ClinicImportIT {
       }
       assertThat(analyzed).isEqualTo(RECORDINGS);
 
-      Map<Topic, Map<String, Integer>> counts = eventsPerRecording(dataDir);
+      Map<Topic, Map<String, Integer>> counts = StandaloneClient.eventsPerRecording(dataDir);
       for (String id : recordingOf.values()) {
         assertThat(counts.get(Topic.RECORDING_STORED).get(id)).as("stored " + id).isEqualTo(1);
         boolean failed = "FAILED".equals(finalStatus.get(id).getString("status"));
@@ -139,25 +132,6 @@ class ClinicImportIT {
       assertThat(verify.exit()).as(verify.stdout()).isZero();
       assertThat(serve.terminate()).isIn(0, 143);
     }
-  }
-
-  /** How many events each recording has on each pipeline topic, read back from the broker. */
-  private static Map<Topic, Map<String, Integer>> eventsPerRecording(Path dataDir) throws Exception {
-    Set<Topic> topics = EnumSet.of(Topic.RECORDING_STORED, Topic.TRANSCRIPT_READY, Topic.ANALYSIS_READY,
-        Topic.AUDIO_PURGED, Topic.RECORDING_FAILED);
-    Map<Topic, Map<String, Integer>> counts = new ConcurrentHashMap<>();
-    topics.forEach(t -> counts.put(t, new ConcurrentHashMap<>()));
-    JsonObject instance = StandaloneProcess.instance(dataDir);
-    try (EventStream events = EventStreams.kafka(new KafkaConfig(instance.getString("kafkaBootstrapServers"), 1,
-        (short) 1, "batch-it"), new SimpleMeterRegistry(), Clock.systemUTC())) {
-      EventStream.Replay replay = events.replay(topics, e -> {
-        counts.get(e.event().topic()).merge(e.event().key(), 1, Integer::sum);
-        return CompletableFuture.completedFuture(null);
-      });
-      replay.caughtUp().join();
-      replay.close();
-    }
-    return counts;
   }
 
   private static byte[] zip(Map<String, byte[]> entries) throws Exception {

@@ -1,0 +1,154 @@
+package io.sessionflow.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sessionflow.common.embedded.FreePorts;
+import io.sessionflow.common.event.Topic;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 of the whole standalone (broker, object store and all four stages in one process)
+ * while 20 tus uploads stream in and 20 stored recordings wait for or undergo transcription,
+ * then a restart on the same data dir: the clients resume by themselves, nothing acknowledged
+ * is lost, nothing is done twice, and all audio is purged with a receipt.
+ */
+class CrashRecoveryIT {
+  private static final Path TUS_CLIENT = Path.of("..", "ingest", "src", "test", "js").toAbsolutePath();
+  private static final int UPLOADS = 20;
+  @TempDir
+  Path work;
+
+  @Test
+  void aKilledInstanceRestartsOnItsDataDirAndEveryUploadAndTranscriptionCompletesOnce() throws Exception {
+    Path dataDir = work.resolve("data");
+    Path logs = work.resolve("logs");
+    int port = FreePorts.find();
+    StandaloneClient api = new StandaloneClient(port, dataDir, logs);
+    String[] serve = {"--data-dir", dataDir.toString(), "--port", Integer.toString(port)};
+    Map<String, String> sha256ById = new HashMap<>();
+    Map<Path, String> sha256ByFile = new HashMap<>();
+    List<String> files = new ArrayList<>();
+    for (int i = 0; i < UPLOADS; i++) {
+      byte[] wav = StandaloneProcess.wav(30, 500 + i);
+      Path file = Files.write(work.resolve("tus-" + i + ".wav"), wav);
+      files.add(file.toString());
+      sha256ByFile.put(file, sha256(wav));
+    }
+    new NodeTool(TUS_CLIENT).install("tus-js-client");
+
+    StandaloneProcess first = StandaloneProcess.start(logs, serve);
+    Process client;
+    List<String> printed = new CopyOnWriteArrayList<>();
+    String token;
+    try {
+      first.awaitReady(port, Duration.ofSeconds(90));
+      token = api.token("ther-crash", "therapist", "practice-crash");
+      String consent = api.consent(token, "client-crash");
+      for (int i = 0; i < UPLOADS; i++) {
+        byte[] wav = StandaloneProcess.wav(3, 900 + i);
+        sha256ById.put(api.upload(token, consent, wav), sha256(wav));
+      }
+      List<String> command = new ArrayList<>(List.of("node", "tus-many.mjs", "--endpoint", api.base() + "/files/",
+          "--token", token, "--consent", consent, "--chunk-size", Integer.toString(128 * 1024)));
+      command.addAll(files);
+      client = new ProcessBuilder(command).directory(TUS_CLIENT.toFile()).redirectErrorStream(true).start();
+      Thread reader = new Thread(() -> {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(client.getInputStream(),
+            StandardCharsets.UTF_8))) {
+          for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            printed.add(line);
+          }
+        } catch (java.io.IOException e) {
+          printed.add("reader stopped: " + e.getMessage());
+        }
+      }, "tus-many-output");
+      reader.setDaemon(true);
+      reader.start();
+      // Kill once most uploads are under way and none is finished.
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> uploadsUnderWay(printed)
+          >= UPLOADS / 2);
+    } finally {
+      first.kill();
+    }
+    long acknowledgedBeforeKill = printed.stream().filter(l -> l.startsWith("{\"progress\"")).count();
+
+    try (StandaloneProcess second = StandaloneProcess.start(logs, serve)) {
+      second.awaitReady(port, Duration.ofSeconds(90));
+      assertThat(client.waitFor(180, TimeUnit.SECONDS)).as("the clients finish: " + tail(printed)).isTrue();
+      JsonArray results = printed.stream().filter(l -> l.startsWith("{\"results\"")).findFirst()
+          .map(l -> new JsonObject(l).getJsonArray("results")).orElseThrow(() -> new AssertionError(tail(printed)));
+      for (Object r : results) {
+        JsonObject result = (JsonObject) r;
+        assertThat(result.getBoolean("done")).as(result.encode()).isTrue();
+        String url = result.getString("url");
+        sha256ById.put(url.substring(url.lastIndexOf('/') + 1), sha256ByFile.get(Path.of(result.getString("file"))));
+      }
+      assertThat(sha256ById).hasSize(2 * UPLOADS);
+      System.out.println("crash recovery: " + acknowledgedBeforeKill + " chunks acknowledged before the kill");
+
+      Map<String, JsonObject> done = new ConcurrentHashMap<>();
+      await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+        for (String id : sha256ById.keySet()) {
+          JsonObject status = api.recording(id, token);
+          if ("ANALYZED".equals(status.getString("status")) && "PURGED".equals(status.getString("audio"))) {
+            done.put(id, status);
+          }
+          assertThat(status.getString("status")).as(id + ": " + status.encode()).isNotEqualTo("FAILED");
+        }
+        return done.size() == sha256ById.size();
+      });
+
+      Map<Topic, Map<String, Integer>> counts = StandaloneClient.eventsPerRecording(dataDir);
+      Map<String, String> storedHashes = StandaloneClient.storedHashes(dataDir);
+      for (Map.Entry<String, String> expected : sha256ById.entrySet()) {
+        String id = expected.getKey();
+        assertThat(storedHashes.get(id)).as("the stored audio of " + id + " is what the client sent")
+            .isEqualTo(expected.getValue());
+        for (Topic topic : Set.of(Topic.RECORDING_STORED, Topic.TRANSCRIPT_READY, Topic.ANALYSIS_READY,
+            Topic.AUDIO_PURGED)) {
+          assertThat(counts.get(topic).getOrDefault(id, 0)).as(topic + " of " + id).isEqualTo(1);
+        }
+      }
+      StandaloneProcess.Result purge = StandaloneProcess.run(logs, "verify-purge", "--data-dir", dataDir.toString());
+      assertThat(purge.exit()).as(purge.stdout()).isZero();
+      await().atMost(Duration.ofSeconds(30)).until(() -> StandaloneProcess.run(logs, "verify-audit", "--data-dir",
+          dataDir.toString()).exit() == 0);
+      assertThat(second.terminate()).isIn(0, 143);
+    } finally {
+      client.destroyForcibly();
+    }
+  }
+
+  /** Uploads that have had a chunk acknowledged. */
+  private static long uploadsUnderWay(List<String> printed) {
+    return printed.stream().filter(l -> l.startsWith("{\"progress\"")).map(l -> new JsonObject(l).getInteger(
+        "progress")).distinct().count();
+  }
+
+  private static String tail(List<String> printed) {
+    return String.join("\n", printed.subList(Math.max(0, printed.size() - 10), printed.size()));
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+}
