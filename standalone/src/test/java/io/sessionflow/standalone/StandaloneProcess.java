@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 /** {@code java -jar target/sessionflow.jar ...} as a child process, the way a newcomer runs it. */
 final class StandaloneProcess implements AutoCloseable {
   static final Path JAR = Path.of("target", "sessionflow.jar");
+  static final Path ARCHIVE = Path.of("target", "standalone-logs");
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final Process process;
@@ -113,6 +115,7 @@ final class StandaloneProcess implements AutoCloseable {
   void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor();
+    archiveLogs();
   }
 
   boolean isAlive() {
@@ -199,6 +202,22 @@ final class StandaloneProcess implements AutoCloseable {
   public void close() {
     if (process.isAlive()) {
       process.destroyForcibly();
+    }
+    archiveLogs();
+  }
+
+  /**
+   * Keeps a copy of what the process logged under {@code target/standalone-logs}, where the
+   * log-audit module looks for fixture data in any log line after the whole suite ran.
+   */
+  private void archiveLogs() {
+    try {
+      Path archive = Files.createDirectories(ARCHIVE);
+      String name = "pid" + process.pid();
+      Files.copy(stdout, archive.resolve(name + "-stdout.log"), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(stderr, archive.resolve(name + "-stderr.log"), StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the process's logs", e);
     }
   }
 
