@@ -1,6 +1,7 @@
 // Uploads one file with tus-js-client, the way a therapist's web app would.
 // Usage: node tus-upload.mjs --endpoint URL --token JWT --file PATH [--consent ID]
 //          [--resume-url URL] [--stop-after BYTES] [--parallel N] [--chunk-size BYTES] [--filename NAME]
+//          [--retry-delays MS,MS,...]
 // Prints one JSON line: {"url": ..., "sent": ..., "done": true|false}
 import { readFileSync } from 'node:fs';
 import { Upload } from 'tus-js-client';
@@ -20,7 +21,7 @@ const options = {
   headers: { Authorization: `Bearer ${args.token}` },
   metadata: args.consent
     ? { consentId: args.consent, filename: args.filename || 'session.wav', filetype: 'audio/wav' } : {},
-  retryDelays: [200, 500, 1000, 2000],
+  retryDelays: args['retry-delays'] ? args['retry-delays'].split(',').map(Number) : [200, 500, 1000, 2000],
   removeFingerprintOnSuccess: true,
 };
 if (args['chunk-size']) options.chunkSize = Number(args['chunk-size']);

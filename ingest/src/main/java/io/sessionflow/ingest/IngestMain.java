@@ -19,7 +19,7 @@ public final class IngestMain {
       StageRuntime runtime = StageRuntime.start(config.pipeline(), "ingest", Clock.systemUTC(),
           Duration.ofSeconds(60));
       IngestServer ingest = IngestServer.start(runtime, config, verifier).awaitReady(Duration.ofSeconds(60));
-      OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port());
+      OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port(), config.uploads().idleTimeout());
       return runtime;
     });
   }

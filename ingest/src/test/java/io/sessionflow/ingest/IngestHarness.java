@@ -44,6 +44,10 @@ public final class IngestHarness implements AutoCloseable {
   public final Path dir;
   public final EmbeddedKafkaBroker kafka;
   public final EmbeddedS3Server s3;
+  /** Between the ingest and Kafka, or null. */
+  public final FaultProxy kafkaProxy;
+  /** Between the ingest and object storage, or null. */
+  public final FaultProxy s3Proxy;
   public final MovableClock clock = new MovableClock();
   public final LocalTokenIssuer issuer;
   private final Map<String, String> overrides;
@@ -53,22 +57,43 @@ public final class IngestHarness implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   public IngestHarness(Map<String, String> overrides) {
+    this(overrides, false);
+  }
+
+  /**
+   * With {@code faultProxies}, the ingest reaches Kafka and object storage through
+   * {@link #kafkaProxy} and {@link #s3Proxy}, so a test can cut either off and bring it back.
+   */
+  public IngestHarness(Map<String, String> overrides, boolean faultProxies) {
     try {
       this.dir = Files.createTempDirectory("ingest-it");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     this.overrides = overrides;
-    this.kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
+    FaultProxy[] brokerProxy = new FaultProxy[1];
+    this.kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"), props -> {
+      if (faultProxies) {
+        String listener = String.valueOf(props.get("advertised.listeners"));
+        brokerProxy[0] = new FaultProxy("127.0.0.1", Integer.parseInt(listener.substring(listener.lastIndexOf(':')
+            + 1)));
+        // Clients learn the broker's address from its metadata: make that the proxy's.
+        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerProxy[0].port());
+      }
+    });
+    this.kafkaProxy = brokerProxy[0];
     this.s3 = EmbeddedS3Server.start(dir.resolve("objects"), "it-access", "it-secret-0123456789");
+    this.s3Proxy = faultProxies ? new FaultProxy("127.0.0.1", s3.endpoint().getPort()) : null;
     this.issuer = LocalTokenIssuer.loadOrCreate(dir.resolve("secrets"), clock);
     start();
   }
 
   private void start() {
+    String bootstrap = kafkaProxy == null ? kafka.bootstrapServers() : "127.0.0.1:" + kafkaProxy.port();
+    URI storage = s3Proxy == null ? s3.endpoint() : URI.create("http://127.0.0.1:" + s3Proxy.port());
     PipelineConfig pipeline = new PipelineConfig(
-        new KafkaConfig(kafka.bootstrapServers(), 2, (short) 1, "ingest-it"),
-        new StorageConfig(Optional.of(s3.endpoint()), "us-east-1", BUCKET, BUCKET, "it-access",
+        new KafkaConfig(bootstrap, 2, (short) 1, "ingest-it"),
+        new StorageConfig(Optional.of(storage), "us-east-1", BUCKET, BUCKET, "it-access",
             "it-secret-0123456789", true, StorageConfig.MIN_PART_SIZE),
         new CryptoConfig(KeyEncryptionKeys.createLocalIfMissing(dir.resolve("secrets/kek.json")).toString()));
     UploadSettings uploads = UploadSettings.from(ConfigSource.of(overrides, Map.of()));
@@ -77,8 +102,8 @@ public final class IngestHarness implements AutoCloseable {
         ImportLimits.from(ConfigSource.of(overrides, Map.of())));
     runtime = StageRuntime.start(pipeline, "ingest-it", clock, Duration.ofSeconds(60));
     ingest = IngestServer.start(runtime, config, JwtVerifier.from(config.auth())).awaitReady(Duration.ofSeconds(60));
-    port = OpsServer.listen(runtime, ingest.router(), "127.0.0.1", port == 0 ? FreePorts.find() : port)
-        .actualPort();
+    port = OpsServer.listen(runtime, ingest.router(), "127.0.0.1", port == 0 ? FreePorts.find() : port,
+        uploads.idleTimeout()).actualPort();
   }
 
   /** Stops the ingest (HTTP, view, clients) and starts a fresh one on the same Kafka, storage and port. */
@@ -144,6 +169,10 @@ public final class IngestHarness implements AutoCloseable {
   @Override
   public void close() {
     runtime.close();
+    if (kafkaProxy != null) {
+      kafkaProxy.close();
+      s3Proxy.close();
+    }
     kafka.close();
     s3.close();
   }

@@ -110,7 +110,8 @@ public final class StandaloneServer implements AutoCloseable {
     TranscriberStage.start(runtime, transcriberConfig, engine);
     AnalyzerStage.start(runtime, AnalyzerConfig.from(effective));
     PurgerStage.start(runtime, PurgerConfig.from(effective));
-    http = OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port());
+    http = OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port(),
+        config.uploads().idleTimeout());
     started.set(true);
     dir.writeInstance(new JsonObject()
         .put("pid", ProcessHandle.current().pid())

@@ -48,7 +48,7 @@ class CrashRecoveryIT {
     Map<Path, String> sha256ByFile = new HashMap<>();
     List<String> files = new ArrayList<>();
     for (int i = 0; i < UPLOADS; i++) {
-      byte[] wav = StandaloneProcess.wav(30, 500 + i);
+      byte[] wav = StandaloneProcess.wav(15, 500 + i);
       Path file = Files.write(work.resolve("tus-" + i + ".wav"), wav);
       files.add(file.toString());
       sha256ByFile.put(file, sha256(wav));
@@ -68,7 +68,7 @@ class CrashRecoveryIT {
         sha256ById.put(api.upload(token, consent, wav), sha256(wav));
       }
       List<String> command = new ArrayList<>(List.of("node", "tus-many.mjs", "--endpoint", api.base() + "/files/",
-          "--token", token, "--consent", consent, "--chunk-size", Integer.toString(128 * 1024)));
+          "--token", token, "--consent", consent, "--chunk-size", Integer.toString(64 * 1024)));
       command.addAll(files);
       client = new ProcessBuilder(command).directory(TUS_CLIENT.toFile()).redirectErrorStream(true).start();
       Thread reader = new Thread(() -> {

@@ -3,8 +3,10 @@ package io.sessionflow.common.runtime;
 import io.sessionflow.common.ops.OpsRoutes;
 import io.sessionflow.common.ops.Problem;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.net.BindException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -26,8 +28,19 @@ public final class OpsServer {
 
   /** Listens on {@code port} (0 = any free port) and returns the server; a taken port is a clear error. */
   public static HttpServer listen(StageRuntime runtime, Router router, String host, int port) {
+    return listen(runtime, router, host, port, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #listen(StageRuntime, Router, String, int)}, closing a connection that has sent and
+   * received nothing for {@code idleTimeout} (zero: never), so a stalled client cannot hold what
+   * its request holds (an upload's memory and lock) forever.
+   */
+  public static HttpServer listen(StageRuntime runtime, Router router, String host, int port, Duration idleTimeout) {
     try {
-      HttpServer server = runtime.vertx().createHttpServer().requestHandler(router).listen(port, host)
+      HttpServerOptions options = new HttpServerOptions().setIdleTimeout((int) idleTimeout.toMillis())
+          .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+      HttpServer server = runtime.vertx().createHttpServer(options).requestHandler(router).listen(port, host)
           .await(30, TimeUnit.SECONDS);
       runtime.onClose(() -> server.close().await(10, TimeUnit.SECONDS));
       return server;
