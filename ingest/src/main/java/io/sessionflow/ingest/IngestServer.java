@@ -46,7 +46,7 @@ public final class IngestServer implements AutoCloseable {
   private final Router router;
   private long sweepTimer = -1;
 
-  private IngestServer(StageRuntime runtime, IngestConfig config, JwtVerifier verifier) {
+  private IngestServer(StageRuntime runtime, IngestConfig config, JwtVerifier verifier, StorageCapacity capacity) {
     this.runtime = runtime;
     String bucket = config.pipeline().storage().bucket();
     UploadStore store = new UploadStore(runtime.store(), bucket, runtime.objects());
@@ -80,6 +80,11 @@ public final class IngestServer implements AutoCloseable {
     router.route("/files*").handler(IngestServer::clinicalOnly);
     router.route("/v1/consents*").handler(IngestServer::clinicalOnly);
     router.route("/v1/recordings*").handler(IngestServer::clinicalOnly);
+    router.route("/v1/imports*").handler(IngestServer::clinicalOnly);
+    for (String path : new String[] {"/files*", "/v1/recordings", "/v1/imports"}) {
+      router.post(path).handler(ctx -> refuseWhenFull(ctx, capacity));
+    }
+    router.patch("/files/*").handler(ctx -> refuseWhenFull(ctx, capacity));
     tus.mount(router);
     new ConsentRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
     new RecordingRoutes(uploads, view, runtime.events().publisher(), audit, runtime.clock(), runtime.keys(),
@@ -87,7 +92,6 @@ public final class IngestServer implements AutoCloseable {
     router.route("/v1/clients*").handler(IngestServer::clinicalOnly);
     router.route("/v1/therapists*").handler(IngestServer::clinicalOnly);
     new DeletionRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
-    router.route("/v1/imports*").handler(IngestServer::clinicalOnly);
     ImportRoutes imports = new ImportRoutes(uploads, config.imports(), audit, runtime.clock());
     imports.mount(router);
     runtime.onClose(imports);
@@ -116,7 +120,13 @@ public final class IngestServer implements AutoCloseable {
    * never announced are recovered, expired uploads are swept.
    */
   public static IngestServer start(StageRuntime runtime, IngestConfig config, JwtVerifier verifier) {
-    IngestServer server = new IngestServer(runtime, config, verifier);
+    return start(runtime, config, verifier, StorageCapacity.UNLIMITED);
+  }
+
+  /** As {@link #start(StageRuntime, IngestConfig, JwtVerifier)}, refusing audio while {@code capacity} is short. */
+  public static IngestServer start(StageRuntime runtime, IngestConfig config, JwtVerifier verifier,
+      StorageCapacity capacity) {
+    IngestServer server = new IngestServer(runtime, config, verifier, capacity);
     server.view.start(runtime.events());
     runtime.onClose(server);
     server.view.caughtUp()
@@ -165,6 +175,18 @@ public final class IngestServer implements AutoCloseable {
               .register(registry)).increment());
       ctx.next();
     });
+  }
+
+  /** 507 before a byte of audio is read when the storage is short; nothing is stored. */
+  private static void refuseWhenFull(io.vertx.ext.web.RoutingContext ctx, StorageCapacity capacity) {
+    var shortage = capacity.shortage();
+    if (shortage.isEmpty()) {
+      ctx.next();
+      return;
+    }
+    ctx.response().putHeader("Retry-After", "60");
+    new Problem(507, "Insufficient Storage", shortage.get() + " Nothing was stored; send it again once space "
+        + "is freed.").reject(ctx.request());
   }
 
   private static void clinicalOnly(io.vertx.ext.web.RoutingContext ctx) {

@@ -45,7 +45,8 @@ public final class SessionflowCli {
       "How long the token is valid");
 
   /** Flags {@code serve} accepts: the ingest's settings plus the data dir. */
-  private static final List<Setting<?>> SERVE_SETTINGS = PipelineConfig.concat(List.of(DATA_DIR),
+  private static final List<Setting<?>> SERVE_SETTINGS = PipelineConfig.concat(List.of(DATA_DIR,
+      DataDirSpace.MIN_FREE),
       IngestConfig.SETTINGS, WhisperSettings.SETTINGS, List.of(TranscriberConfig.SLOTS,
           TranscriberConfig.MAX_ATTEMPTS), AnalyzerConfig.OWN_SETTINGS, PurgerConfig.OWN_SETTINGS);
   private static final Setting<String> TRANSCRIPT = Setting.string("transcript", "SESSIONFLOW_TRANSCRIPT", null,

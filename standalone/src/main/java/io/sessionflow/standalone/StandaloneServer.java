@@ -101,7 +101,8 @@ public final class StandaloneServer implements AutoCloseable {
     StageRuntime runtime = StageRuntime.start(config.pipeline(), "standalone", clock, Duration.ofSeconds(60));
     toClose.push(runtime);
     JwtVerifier verifier = JwtVerifier.from(config.auth());
-    IngestServer ingest = IngestServer.start(runtime, config, verifier).awaitReady(Duration.ofSeconds(60));
+    IngestServer ingest = IngestServer.start(runtime, config, verifier,
+        new DataDirSpace(dir.root(), source.get(DataDirSpace.MIN_FREE))).awaitReady(Duration.ofSeconds(60));
     TranscriberConfig transcriberConfig = TranscriberConfig.from(effective.withDefaults(Map.of(
         "transcriber-slots", "1")));
     Path model = Models.resolve(transcriberConfig.whisper(), dir.root().resolve("models"));

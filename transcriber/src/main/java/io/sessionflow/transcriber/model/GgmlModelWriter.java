@@ -33,17 +33,23 @@ public final class GgmlModelWriter {
   /** Writes the model to {@code file} (atomically) and returns it. */
   public static Path write(Path file, ModelShape shape, long seed) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      Writer writer = new Writer(out, new SplittableRandom(seed));
-      writer.header(shape);
-      writer.melFilters(shape.mels());
-      writer.vocabulary();
-      writer.tensors(shape);
-      writer.flush();
+    try {
+      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        Writer writer = new Writer(out, new SplittableRandom(seed));
+        writer.header(shape);
+        writer.melFilters(shape.mels());
+        writer.vocabulary();
+        writer.tensors(shape);
+        writer.flush();
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return file;
+    } catch (IOException e) {
+      // A disk that filled up must not be left fuller by half a model.
+      Files.deleteIfExists(tmp);
+      throw e;
     }
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    return file;
   }
 
   private static final class Writer {
