@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -141,6 +142,52 @@ class ImportIT {
     assertThat(status.getJsonObject("progress").getLong("stored")).isEqualTo(1);
     assertThat(status.getJsonArray("entries").stream().map(e -> ((JsonObject) e).getString("reason")))
         .anyMatch(r -> r != null && r.contains("duplicate")).anyMatch(r -> r != null && r.contains("links"));
+  }
+
+  @Test
+  void hostileNamesLinksAndLyingSizesAreRefusedWithAReasonAndNothingOfThemIsStored() throws Exception {
+    byte[] audio = IngestHarness.audio(200_000, 37);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // Names written as raw Latin-1 bytes: 0xFF 0xFE is no UTF-8 at all.
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(out), "ISO-8859-1")) {
+      put(tar, "manifest.csv", manifest("good.wav,client-a," + consentA + ",2026-10-02"));
+      put(tar, "good.wav", audio);
+      put(tar, "\u00ff\u00fe-session.wav", audio);
+      put(tar, "/etc/cron.d/evil.wav", audio);
+      put(tar, "./../../outside.wav", audio);
+      put(tar, "ctl\u0007bell.wav", audio);
+      TarArchiveEntry hard = new TarArchiveEntry("hard.wav", TarArchiveEntry.LF_LINK);
+      hard.setLinkName("good.wav");
+      tar.putArchiveEntry(hard);
+      tar.closeArchiveEntry();
+    }
+    HttpResponse<String> response = post(admin, out.toByteArray());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    JsonObject status = new JsonObject(response.body());
+    assertThat(status.getJsonObject("progress").getLong("stored")).isEqualTo(1);
+    assertThat(entry(status, "good.wav").getString("recordingId")).isNotNull();
+    List<JsonObject> refused = status.getJsonArray("entries").stream().map(JsonObject.class::cast)
+        .filter(e -> e.getString("recordingId") == null).toList();
+    assertThat(refused).hasSize(5).allSatisfy(e -> assertThat(e.getString("reason")).isNotBlank());
+    assertThat(response.body()).doesNotContain("\u00ff").doesNotContain("\u0007");
+
+    // A header that declares far more bytes than follow: the archive is truncated, said so, nothing half-stored.
+    ByteArrayOutputStream lying = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(lying)) {
+      TarArchiveEntry huge = new TarArchiveEntry("huge.wav");
+      huge.setSize(50L << 30);
+      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+      tar.putArchiveEntry(huge);
+      tar.write(audio);
+      tar.flush();
+    } catch (java.io.IOException expected) {
+      // Closing an entry short of its declared size fails: the bytes written so far are the archive.
+    }
+    HttpResponse<String> truncated = post(admin, lying.toByteArray());
+    assertThat(truncated.statusCode()).as(truncated.body()).isIn(202, 422);
+    assertThat(truncated.body()).doesNotContain("Exception");
+    JsonObject report = new JsonObject(truncated.body());
+    assertThat(report.getJsonObject("progress", new JsonObject()).getLong("stored", 0L)).isZero();
   }
 
   private static void put(TarArchiveOutputStream tar, String name, byte[] data) throws Exception {
