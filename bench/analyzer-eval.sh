@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/out
 ./mvnw -q -B test -pl analyzer -am -Dtest='AnalyzerEvaluationTest' -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dcheckstyle.skip 2>&1 | grep -vE "^\s+(missed|false|coded)|^\[|^[0-9]{2}:" | tee bench/out/analyzer-eval.txt
+  -Dcheckstyle.skip -Dtest.output.to.file=false 2>&1 | grep -vE "^\s+(missed|false|coded)|^\[|^[0-9]{2}:" | tee bench/out/analyzer-eval.txt

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -q -B test -pl transcriber -am -Dexcluded.test.groups= -Dgroups=bench -Dtest=TranscriberBench \
-  -Dsurefire.failIfNoSpecifiedTests=false -Dcheckstyle.skip -Dbench.minutes="${BENCH_MINUTES:-10}" \
+  -Dsurefire.failIfNoSpecifiedTests=false -Dcheckstyle.skip -Dtest.output.to.file=false -Dbench.minutes="${BENCH_MINUTES:-10}" \
   -DargLine="-Dbench.minutes=${BENCH_MINUTES:-10}" 2>&1 | grep -E "^(recording|decode|throughput)" | tee bench/out/transcriber.txt
