@@ -1,0 +1,73 @@
+// Upload complete -> audio purged, per recording, through a running Sessionflow: uploads COUNT
+// generated recordings of SECONDS each (one-shot POST, a few at a time), waits until every one is
+// ANALYZED with its audio PURGED, and reads the times from each recording's own history.
+// Usage: node e2e-bench.mjs --base URL --token JWT --consent ID --count 100 --seconds 60 [--parallel 4]
+// Prints one JSON line with the percentiles and writes per-recording rows to --csv FILE.
+import { writeFileSync } from 'node:fs';
+
+const argv = process.argv.slice(2);
+const opt = Object.fromEntries(argv.reduce((pairs, a, i) => (a.startsWith('--') ? [...pairs, [a.slice(2), argv[i + 1]]]
+  : pairs), []));
+const count = Number(opt.count ?? 100);
+const seconds = Number(opt.seconds ?? 60);
+const parallel = Number(opt.parallel ?? 4);
+const auth = { Authorization: `Bearer ${opt.token}` };
+
+function wav(secs, seed) {
+  const rate = 16000;
+  const samples = rate * secs;
+  const buf = Buffer.alloc(44 + samples * 2);
+  buf.write('RIFF', 0); buf.writeUInt32LE(36 + samples * 2, 4); buf.write('WAVEfmt ', 8);
+  buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(1, 22); buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28); buf.writeUInt16LE(2, 32); buf.writeUInt16LE(16, 34); buf.write('data', 36);
+  buf.writeUInt32LE(samples * 2, 40);
+  let x = seed >>> 0;
+  for (let i = 0; i < samples; i++) {
+    x = (x * 1664525 + 1013904223) >>> 0;
+    const hz = 220 + 110 * (Math.floor(i / rate) % 4);
+    const v = 6000 * Math.sin(2 * Math.PI * hz * i / rate) + ((x / 2 ** 32) - 0.5) * 1600;
+    buf.writeInt16LE(Math.round(v), 44 + i * 2);
+  }
+  return buf;
+}
+
+const ids = [];
+let next = 0;
+const started = Date.now();
+async function uploader() {
+  while (next < count) {
+    const i = next++;
+    const res = await fetch(`${opt.base}/v1/recordings?consentId=${opt.consent}`, { method: 'POST', headers: auth,
+      body: wav(seconds, 1000 + i) });
+    if (res.status !== 201) throw new Error(`upload ${i}: ${res.status} ${await res.text()}`);
+    ids.push((await res.json()).id);
+  }
+}
+await Promise.all(Array.from({ length: parallel }, uploader));
+const uploaded = Date.now();
+
+const done = new Map();
+while (done.size < ids.length) {
+  for (const id of ids) {
+    if (done.has(id)) continue;
+    const status = await (await fetch(`${opt.base}/v1/recordings/${id}`, { headers: auth })).json();
+    if (status.status === 'FAILED') throw new Error(`${id} failed: ${JSON.stringify(status.failure)}`);
+    if (status.status === 'ANALYZED' && status.audio === 'PURGED') done.set(id, status);
+  }
+  if (Date.now() - uploaded > 3 * 3600 * 1000) throw new Error('not all purged within 3 hours');
+  await new Promise((r) => setTimeout(r, 1000));
+}
+const at = (status, what) => Date.parse(status.history.find((h) => h.status === what).at);
+const rows = [...done.entries()].map(([id, s]) => ({ id, storedToPurged: (at(s, 'AUDIO_PURGED') - at(s, 'STORED')) / 1000,
+  storedToTranscribed: (at(s, 'TRANSCRIBED') - at(s, 'STORED')) / 1000 }));
+const pct = (values, p) => values.sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(p * values.length) - 1)];
+const purge = rows.map((r) => r.storedToPurged);
+const afterTranscript = rows.map((r) => r.storedToPurged - r.storedToTranscribed);
+const result = { recordings: rows.length, secondsEach: seconds, uploadSeconds: (uploaded - started) / 1000,
+  totalSeconds: (Date.now() - started) / 1000, p50: pct([...purge], 0.5), p95: pct([...purge], 0.95),
+  max: Math.max(...purge), purgeP50: pct([...afterTranscript], 0.5), purgeP95: pct([...afterTranscript], 0.95) };
+if (opt.csv) {
+  writeFileSync(opt.csv, 'recording,stored_to_transcribed_s,stored_to_purged_s\n'
+    + rows.map((r) => `${r.id},${r.storedToTranscribed},${r.storedToPurged}`).join('\n') + '\n');
+}
+console.log(JSON.stringify(result));
