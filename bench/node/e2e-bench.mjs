@@ -62,7 +62,7 @@ const rows = [...done.entries()].map(([id, s]) => ({ id, storedToPurged: (at(s, 
   storedToTranscribed: (at(s, 'TRANSCRIBED') - at(s, 'STORED')) / 1000 }));
 const pct = (values, p) => values.sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(p * values.length) - 1)];
 const purge = rows.map((r) => r.storedToPurged);
-const afterTranscript = rows.map((r) => r.storedToPurged - r.storedToTranscribed);
+const afterTranscript = rows.map((r) => Math.round((r.storedToPurged - r.storedToTranscribed) * 1000) / 1000);
 const result = { recordings: rows.length, secondsEach: seconds, uploadSeconds: (uploaded - started) / 1000,
   totalSeconds: (Date.now() - started) / 1000, p50: pct([...purge], 0.5), p95: pct([...purge], 0.95),
   max: Math.max(...purge), purgeP50: pct([...afterTranscript], 0.5), purgeP95: pct([...afterTranscript], 0.95) };
