@@ -19,7 +19,6 @@ import io.sessionflow.common.storage.ObjectKeys;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
 import io.sessionflow.ingest.auth.Role;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
@@ -35,8 +34,6 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,16 +119,13 @@ class AuthorizationMatrixIT {
   }
 
   private static String clinicImport() throws Exception {
-    ByteArrayOutputStream zip = new ByteArrayOutputStream();
-    try (ZipOutputStream out = new ZipOutputStream(zip)) {
-      out.putNextEntry(new ZipEntry("a.wav"));
-      out.write(IngestHarness.audio(100_000, 62));
-      out.putNextEntry(new ZipEntry("manifest.csv"));
-      out.write(("filename,clientRef,consentId,recordedAt\na.wav,heron-22," + consent + ",2026-10-01\n")
-          .getBytes(StandardCharsets.UTF_8));
-    }
+    Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+    entries.put("a.wav", IngestHarness.audio(100_000, 62));
+    entries.put("manifest.csv", ("filename,clientRef,consentId,recordedAt\na.wav,heron-22," + consent + ",2026-10-01\n")
+        .getBytes(StandardCharsets.UTF_8));
+    byte[] zip = IngestHarness.zip(entries);
     HttpResponse<String> imported = harness.send(harness.request("/v1/imports", callers.get("admin"))
-        .header("Content-Type", "application/zip").POST(BodyPublishers.ofByteArray(zip.toByteArray())));
+        .header("Content-Type", "application/zip").POST(BodyPublishers.ofByteArray(zip)));
     assertThat(imported.statusCode()).as(imported.body()).isEqualTo(202);
     return new JsonObject(imported.body()).getString("id");
   }

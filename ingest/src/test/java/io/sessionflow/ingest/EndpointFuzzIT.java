@@ -7,7 +7,6 @@ import io.sessionflow.common.event.Topic;
 import io.sessionflow.common.kafka.EventStream;
 import io.sessionflow.ingest.auth.Role;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,8 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -74,15 +71,12 @@ class EndpointFuzzIT {
       UPLOADS.add(path);
       DECLARED.put(path.substring("/files/".length()), length);
     }
-    ByteArrayOutputStream zip = new ByteArrayOutputStream();
-    try (ZipOutputStream out = new ZipOutputStream(zip)) {
-      out.putNextEntry(new ZipEntry("a.wav"));
-      out.write(IngestHarness.audio(40_000, 71));
-      out.putNextEntry(new ZipEntry("manifest.csv"));
-      out.write(("filename,clientRef,consentId,recordedAt\na.wav,wren-5," + consent + ",2026-10-01\n")
-          .getBytes(StandardCharsets.UTF_8));
-    }
-    validZip = zip.toByteArray();
+    Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+    entries.put("a.wav", IngestHarness.audio(40_000, 71));
+    entries.put("manifest.csv", ("filename,clientRef,consentId,recordedAt\na.wav,wren-5," + consent + ",2026-10-01\n")
+        .getBytes(StandardCharsets.UTF_8));
+    byte[] zip = IngestHarness.zip(entries);
+    validZip = zip;
     replay = harness.runtime().events().replay(Set.of(Topic.RECORDING_STORED), e -> {
       if (e.event() instanceof RecordingStoredEvent stored) {
         STORED.add(stored);

@@ -147,6 +147,21 @@ public final class IngestHarness implements AutoCloseable {
     return builder;
   }
 
+  /** A zip archive of the entries, in their order. */
+  public static byte[] zip(Map<String, byte[]> entries) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(out)) {
+      for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+        zip.putNextEntry(new java.util.zip.ZipEntry(e.getKey()));
+        zip.write(e.getValue());
+        zip.closeEntry();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
   /** WAV-looking random bytes with a marker every 4 KiB, so a byte search of the disk finds any leak. */
   public static byte[] audio(int size, long seed) {
     byte[] data = new byte[size];

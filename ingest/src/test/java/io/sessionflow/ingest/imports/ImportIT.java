@@ -14,8 +14,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
@@ -50,16 +48,8 @@ class ImportIT {
     return new JsonObject(created.body()).getString("id");
   }
 
-  static byte[] zip(Map<String, byte[]> entries) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (ZipOutputStream zip = new ZipOutputStream(out)) {
-      for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-        zip.putNextEntry(new ZipEntry(e.getKey()));
-        zip.write(e.getValue());
-        zip.closeEntry();
-      }
-    }
-    return out.toByteArray();
+  static byte[] zip(Map<String, byte[]> entries) {
+    return IngestHarness.zip(entries);
   }
 
   static byte[] manifest(String... rows) {
