@@ -4,32 +4,13 @@
 // Usage: node e2e-bench.mjs --base URL --token JWT --consent ID --count 100 --seconds 60 [--parallel 4]
 // Prints one JSON line with the percentiles and writes per-recording rows to --csv FILE.
 import { writeFileSync } from 'node:fs';
+import { options, wav } from './util.mjs';
 
-const argv = process.argv.slice(2);
-const opt = Object.fromEntries(argv.reduce((pairs, a, i) => (a.startsWith('--') ? [...pairs, [a.slice(2), argv[i + 1]]]
-  : pairs), []));
+const opt = options();
 const count = Number(opt.count ?? 100);
 const seconds = Number(opt.seconds ?? 60);
 const parallel = Number(opt.parallel ?? 4);
 const auth = { Authorization: `Bearer ${opt.token}` };
-
-function wav(secs, seed) {
-  const rate = 16000;
-  const samples = rate * secs;
-  const buf = Buffer.alloc(44 + samples * 2);
-  buf.write('RIFF', 0); buf.writeUInt32LE(36 + samples * 2, 4); buf.write('WAVEfmt ', 8);
-  buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(1, 22); buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28); buf.writeUInt16LE(2, 32); buf.writeUInt16LE(16, 34); buf.write('data', 36);
-  buf.writeUInt32LE(samples * 2, 40);
-  let x = seed >>> 0;
-  for (let i = 0; i < samples; i++) {
-    x = (x * 1664525 + 1013904223) >>> 0;
-    const hz = 220 + 110 * (Math.floor(i / rate) % 4);
-    const v = 6000 * Math.sin(2 * Math.PI * hz * i / rate) + ((x / 2 ** 32) - 0.5) * 1600;
-    buf.writeInt16LE(Math.round(v), 44 + i * 2);
-  }
-  return buf;
-}
 
 const ids = [];
 let next = 0;

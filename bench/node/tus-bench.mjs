@@ -1,12 +1,13 @@
 // Uploads STREAMS recordings of SIZE bytes at once with tus-js-client and prints one JSON line.
 // Usage: node tus-bench.mjs --endpoint URL --streams N --size BYTES [--token JWT] [--consent ID]
+//          [--pid PID] [--jvm-metrics URL | --node-memory URL]
+// With --pid it samples the server every 100 ms while the uploads run and adds its peak resident
+// memory, and its peak heap from a JVM's /metrics or a node server's memory route.
 import { randomFillSync } from 'node:crypto';
 import { Upload } from 'tus-js-client';
+import { jvmHeapUsed, mib, options, processFigures } from './util.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => {
-  if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
-  return pairs;
-}, []));
+const args = options();
 const streams = Number(args.streams || 1);
 const size = Number(args.size || 64 * 1024 * 1024);
 const data = randomFillSync(Buffer.alloc(size));
@@ -27,9 +28,24 @@ function uploadOnce() {
   });
 }
 
+const peaks = { rssPeakMib: 0, heapPeakMib: 0 };
+async function heapUsed() {
+  if (args['jvm-metrics']) return jvmHeapUsed(args['jvm-metrics']);
+  if (args['node-memory']) return (await (await fetch(args['node-memory'])).json()).heapUsed;
+  return 0;
+}
+async function sample() {
+  peaks.rssPeakMib = Math.max(peaks.rssPeakMib, Math.round(processFigures(args.pid).rssMib));
+  peaks.heapPeakMib = Math.max(peaks.heapPeakMib, mib(await heapUsed()));
+}
+let sampling = Promise.resolve();
+const sampler = args.pid ? setInterval(() => { sampling = sampling.then(sample); }, 100) : null;
+
 const started = process.hrtime.bigint();
 await Promise.all(Array.from({ length: streams }, () => uploadOnce()));
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+clearInterval(sampler);
+await sampling;
 const bytes = streams * size;
 console.log(JSON.stringify({ streams, size, bytes, seconds: Number(seconds.toFixed(3)),
-  mbPerSecond: Number((bytes / 1e6 / seconds).toFixed(1)) }));
+  mbPerSecond: Number((bytes / 1e6 / seconds).toFixed(1)), ...(args.pid ? peaks : {}) }));

@@ -18,6 +18,8 @@ const store = new S3Store({
   },
 });
 const server = new Server({ path: '/files', datastore: store });
-http.createServer((req, res) => server.handle(req, res)).listen(Number(process.env.PORT), '127.0.0.1', () => {
+// GET /memory: this process's memory, for the bench's sampler.
+http.createServer((req, res) => (req.url === '/memory' ? res.end(JSON.stringify(process.memoryUsage()))
+  : server.handle(req, res))).listen(Number(process.env.PORT), '127.0.0.1', () => {
   console.log(`tus-s3 listening on ${process.env.PORT}`);
 });
