@@ -35,6 +35,13 @@ for key, label in [("heapAfterGcMib", "heap after full GC (MiB)"), ("rssMib", "r
     v = r[key]
     print(f"| {label} | {v['first']} | {v['last']} | {v['min']} | {v['max']} | {v['slopePerHour']} |")
 print(f"\nHeap used peak (between collections): {r['heapUsedPeakMib']} MiB. Samples: soak.csv.")
+if r["heapGrowthByClass"]:
+    print("\nGrew most on the heap from the end of the warm-up to the end of the run (live objects after a full")
+    print("collection, `jcmd GC.class_histogram`):\n")
+    print("| class | KiB |")
+    print("| --- | --- |")
+    for g in r["heapGrowthByClass"]:
+        print(f"| `{g['name']}` | {g['kib']} |")
 for e in r["firstErrors"]:
     print(f"\nError: {e}")
 PY

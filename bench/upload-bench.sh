@@ -25,14 +25,14 @@ for _ in $(seq 1 100); do grep -q listening "$WORK/peer.out" 2>/dev/null && brea
 
 sessionflow() {
   node bench/node/tus-bench.mjs --endpoint "$BASE/files/" --token "$TOKEN" --consent "$CONSENT" \
-    --pid "$SF_PID" --jvm-metrics "$BASE/metrics" "$@"
+    --pid "$SF_PID" --jvm "$@"
 }
 peer() {
   node bench/node/tus-bench.mjs --endpoint "http://127.0.0.1:$PEER_PORT/files" --pid "$PEER_PID" \
     --node-memory "http://127.0.0.1:$PEER_PORT/memory" "$@"
 }
 ceiling() {
-  node bench/node/s3-put-bench.mjs --endpoint "$S3" --access-key "$ACCESS" --secret-key "$SECRET" --bucket tus-bench "$@"
+  NODE_NO_WARNINGS=1 node bench/node/s3-put-bench.mjs --endpoint "$S3" --access-key "$ACCESS" --secret-key "$SECRET" --bucket tus-bench "$@"
 }
 row() { # scenario, then the three JSON results
   python3 - "$@" <<'PY'

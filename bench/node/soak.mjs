@@ -1,7 +1,8 @@
 // Soak: a steady mix of uploads through a running standalone for MINUTES, sampling the server
 // process every 10 s (heap used from /metrics; resident memory, open file descriptors and threads
 // from /proc) and, once a minute, the heap after a full collection (jcmd GC.run), the figure that
-// shows a leak. The mix, one operation every EVERY seconds, in turn:
+// shows a leak (and, at the end of the warm-up and of the run, live objects by class, to say what
+// grew). The mix, one operation every EVERY seconds, in turn:
 //   tus upload of a 20 s recording in 256 KiB PATCHes, one-shot POST of a 10 s recording,
 //   a tus upload abandoned halfway and terminated, a clinic import (tar.gz) of three 5 s
 //   recordings, reads of an earlier recording's status and transcript, one-shot POST of 10 s.
@@ -120,6 +121,14 @@ const mix = [
 
 const metrics = () => jvmHeapUsed(`${opt.base}/metrics`);
 
+/** Live objects by class after a full collection (`jcmd GC.class_histogram`): name -> bytes. */
+function classHistogram() {
+  const text = execFileSync('jcmd', [String(opt.pid), 'GC.class_histogram'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const bytes = new Map();
+  for (const m of text.matchAll(/^\s*\d+:\s+\d+\s+(\d+)\s+(\S+)/gm)) bytes.set(m[2], Number(m[1]));
+  return bytes;
+}
+
 const samples = [];
 const started = Date.now();
 let opsStarted = 0;
@@ -136,8 +145,11 @@ async function sample() {
     ...processFigures(opt.pid), opsStarted, recordings: recordings.size, errors: errors.length });
 }
 
+const warmUp = Math.min(300, minutes * 10);
+let histogramAfterWarmUp = null;
 const running = new Set();
 const sampler = setInterval(() => sample().catch((e) => errors.push(`sample: ${e.message}`)), 10_000);
+const afterWarmUp = setTimeout(() => { histogramAfterWarmUp = classHistogram(); }, warmUp * 1000);
 await sample();
 while (Date.now() - started < minutes * 60_000) {
   const op = mix[opsStarted++ % mix.length]().catch((e) => errors.push(e.message));
@@ -163,7 +175,13 @@ while (pending.size > 0 && Date.now() - mixEnded < 15 * 60_000) {
 }
 outcome.pending = pending.size;
 clearInterval(sampler);
+clearTimeout(afterWarmUp);
 await sample();
+// What grew on the heap between the end of the warm-up and now, by class.
+const histogramAtEnd = classHistogram();
+const grew = histogramAfterWarmUp === null ? [] : [...histogramAtEnd.entries()]
+  .map(([name, bytes]) => ({ name, kib: Math.round((bytes - (histogramAfterWarmUp.get(name) ?? 0)) / 1024) }))
+  .sort((a, b) => b.kib - a.kib).slice(0, 6);
 let leftBehind = 0;
 for (const id of terminated) {
   const res = await fetch(`${opt.base}/files/${id}`, { method: 'HEAD', headers: { ...auth, 'Tus-Resumable': '1.0.0' } });
@@ -181,7 +199,6 @@ function slopePerHour(points) {
   const den = points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
   return Math.round(num / den * 3600 * 10) / 10;
 }
-const warmUp = Math.min(300, minutes * 10);
 const steady = samples.filter((s) => s.t >= warmUp && s.t <= minutes * 60);
 const series = (key) => steady.filter((s) => s[key] !== '').map((s) => [s.t, s[key]]);
 const range = (key) => {
@@ -197,6 +214,7 @@ const result = {
   fds: { ...range('fds'), slopePerHour: slopePerHour(series('fds')) },
   threads: { ...range('threads'), slopePerHour: slopePerHour(series('threads')) },
   heapUsedPeakMib: Math.max(...samples.map((s) => s.heapUsedMib)),
+  heapGrowthByClass: grew,
 };
 if (opt.csv) {
   writeFileSync(opt.csv, 't_s,heap_used_mib,heap_after_gc_mib,rss_mib,open_fds,threads,ops_started,recordings,errors\n'

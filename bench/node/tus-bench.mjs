@@ -1,11 +1,14 @@
 // Uploads STREAMS recordings of SIZE bytes at once with tus-js-client and prints one JSON line.
 // Usage: node tus-bench.mjs --endpoint URL --streams N --size BYTES [--token JWT] [--consent ID]
-//          [--pid PID] [--jvm-metrics URL | --node-memory URL]
+//          [--pid PID] [--jvm | --node-memory URL]
 // With --pid it samples the server every 100 ms while the uploads run and adds its peak resident
-// memory, and its peak heap from a JVM's /metrics or a node server's memory route.
+// memory and its peak heap: a JVM's through `jstat -gc` (which reads the JVM's perf-data file and
+// costs the server nothing), a node server's from its memory route.
 import { randomFillSync } from 'node:crypto';
 import { Upload } from 'tus-js-client';
-import { jvmHeapUsed, mib, options, processFigures } from './util.mjs';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { mib, options, processFigures } from './util.mjs';
 
 const args = options();
 const streams = Number(args.streams || 1);
@@ -29,14 +32,27 @@ function uploadOnce() {
 }
 
 const peaks = { rssPeakMib: 0, heapPeakMib: 0 };
-async function heapUsed() {
-  if (args['jvm-metrics']) return jvmHeapUsed(args['jvm-metrics']);
-  if (args['node-memory']) return (await (await fetch(args['node-memory'])).json()).heapUsed;
-  return 0;
+let jstat = null;
+if (args.pid && args.jvm) {
+  // Heap in use = survivor spaces + eden + old generation (KiB), every 100 ms; uploads start once it reports.
+  jstat = spawn('jstat', ['-gc', args.pid, '100'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let columns = null;
+  await new Promise((resolve) => createInterface({ input: jstat.stdout }).on('line', (text) => {
+    const line = text.trim().split(/\s+/);
+    if (line[0] === 'S0C') {
+      columns = line;
+    } else if (columns && line.length === columns.length) {
+      const kib = ['S0U', 'S1U', 'EU', 'OU'].reduce((sum, c) => sum + Number(line[columns.indexOf(c)]), 0);
+      peaks.heapPeakMib = Math.max(peaks.heapPeakMib, mib(kib * 1024));
+      resolve();
+    }
+  }));
 }
 async function sample() {
   peaks.rssPeakMib = Math.max(peaks.rssPeakMib, Math.round(processFigures(args.pid).rssMib));
-  peaks.heapPeakMib = Math.max(peaks.heapPeakMib, mib(await heapUsed()));
+  if (args['node-memory']) {
+    peaks.heapPeakMib = Math.max(peaks.heapPeakMib, mib((await (await fetch(args['node-memory'])).json()).heapUsed));
+  }
 }
 let sampling = Promise.resolve();
 const sampler = args.pid ? setInterval(() => { sampling = sampling.then(sample); }, 100) : null;
@@ -46,6 +62,7 @@ await Promise.all(Array.from({ length: streams }, () => uploadOnce()));
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 clearInterval(sampler);
 await sampling;
+jstat?.kill();
 const bytes = streams * size;
 console.log(JSON.stringify({ streams, size, bytes, seconds: Number(seconds.toFixed(3)),
   mbPerSecond: Number((bytes / 1e6 / seconds).toFixed(1)), ...(args.pid ? peaks : {}) }));

@@ -1,10 +1,11 @@
 // Helpers shared by the bench scripts.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** `--name value` pairs of the command line as an object. */
+/** `--name value` pairs of the command line as an object; a `--flag` without a value is true. */
 export function options(argv = process.argv.slice(2)) {
   return Object.fromEntries(argv.reduce((pairs, arg, i) => {
-    if (arg.startsWith('--')) pairs.push([arg.slice(2), argv[i + 1]]);
+    const value = argv[i + 1];
+    if (arg.startsWith('--')) pairs.push([arg.slice(2), value === undefined || value.startsWith('--') ? true : value]);
     return pairs;
   }, []));
 }
