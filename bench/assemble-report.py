@@ -94,7 +94,8 @@ def main():
              "generated tiny-shaped model with random weights (no model downloads here), so its absolute times "
              "are a stand-in; the ratios and the pipeline's own costs are what this report measures.", "",
              "Figures: [report.csv](report.csv) (one row per figure), per-recording end-to-end times: "
-             "[e2e-recordings.csv](e2e-recordings.csv), soak samples: [soak-samples.csv](soak-samples.csv).", "",
+             "[e2e-recordings.csv](e2e-recordings.csv), soak samples: [soak-samples.csv](soak-samples.csv). "
+             "What the figures mean and leave out: [README, Benchmarks](../../README.md#benchmarks).", "",
              "## Summary", "", "| area | figure | value | unit |", "| --- | --- | --- | --- |"]
     lines += [f"| {a} | {f} | {v} | {u} |" for a, f, v, u in table]
     for section in SECTIONS:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark report: builds the jar, runs every bench in turn on this machine and writes
 # bench/report/REPORT.md, report.csv (one row per figure) and the per-recording and soak-sample CSVs.
-# About 70 minutes with the defaults (the soak alone is SOAK_MINUTES). Nothing else should run meanwhile.
+# About an hour with the defaults (the soak alone is SOAK_MINUTES). Nothing else should run meanwhile.
 # Usage: bench/report.sh            run everything, then assemble
 #        bench/report.sh --assemble only assemble from the results already in bench/out
 # Env: SOAK_MINUTES (30), E2E_COUNT (100), E2E_SECONDS (60), BENCH_SECONDS (encryption, 10)

@@ -82,6 +82,24 @@ class AudioDecoderTest {
         .isInstanceOf(DecodeException.class);
   }
 
+  @Test
+  void aTruncatedRecordingYieldsWhatItHoldsOrFailsWithAReason() throws Exception {
+    // Cut in half: formats framed as they go decode the half that arrived, and no more.
+    for (String name : java.util.List.of("mp3", "wav-s16", "ogg-opus", "flac")) {
+      int rate = name.contains("opus") ? 48_000 : 44_100;
+      byte[] whole = AudioFixtures.tone(AudioFixtures.FORMATS.get(name), rate, 1, 4.0, 1.0);
+      byte[] half = java.util.Arrays.copyOf(whole, whole.length / 2);
+      AudioDecoder.Decoded decoded = decoder.decode(new ByteArrayInputStream(half), (p, n, c) -> { });
+      assertThat(decoded.seconds()).as(name).isBetween(1.5, 2.3);
+    }
+    // An MP4 whose index comes last loses it with its tail: nothing can be decoded, and it says so.
+    byte[] m4a = AudioFixtures.m4aWithIndexAtTheEnd(4.0);
+    byte[] cut = java.util.Arrays.copyOf(m4a, m4a.length / 2);
+    assertThatThrownBy(() -> decoder.decode(new ByteArrayInputStream(cut), (p, n, c) -> { }))
+        .isInstanceOf(DecodeException.class).message().isIn("not a media file FFmpeg can read",
+            "the audio stream holds no samples", "the audio is corrupt part-way through");
+  }
+
   /** A mono 16-bit WAV generated as it is read: hours of audio without holding it. */
   private static final class GeneratedWav extends java.io.InputStream {
     private final byte[] header;
