@@ -32,9 +32,8 @@ let seed = 1;
 
 function tus(data, { chunkSize = Infinity, stopAfter = Infinity } = {}) {
   return new Promise((resolve, reject) => {
-    let upload;
     let stopped = false;
-    upload = new Upload(data, {
+    const upload = new Upload(data, {
       endpoint: `${opt.base}/files/`,
       headers: auth,
       metadata: { consentId: opt.consent, filename: 'soak.wav', filetype: 'audio/wav' },
