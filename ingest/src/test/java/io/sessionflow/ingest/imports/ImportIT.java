@@ -121,10 +121,7 @@ class ImportIT {
       put(tar, "manifest.csv", manifest("a.wav,client-a," + consentA + ",2026-10-02"));
       put(tar, "a.wav", audio);
       put(tar, "a.wav", audio);
-      TarArchiveEntry link = new TarArchiveEntry("link.wav", TarArchiveEntry.LF_SYMLINK);
-      link.setLinkName("/etc/shadow");
-      tar.putArchiveEntry(link);
-      tar.closeArchiveEntry();
+      link(tar, TarArchiveEntry.LF_SYMLINK, "link.wav", "/etc/shadow");
     }
     HttpResponse<String> response = post(admin, out.toByteArray());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
@@ -146,10 +143,7 @@ class ImportIT {
       put(tar, "/etc/cron.d/evil.wav", audio);
       put(tar, "./../../outside.wav", audio);
       put(tar, "ctl\u0007bell.wav", audio);
-      TarArchiveEntry hard = new TarArchiveEntry("hard.wav", TarArchiveEntry.LF_LINK);
-      hard.setLinkName("good.wav");
-      tar.putArchiveEntry(hard);
-      tar.closeArchiveEntry();
+      link(tar, TarArchiveEntry.LF_LINK, "hard.wav", "good.wav");
     }
     HttpResponse<String> response = post(admin, out.toByteArray());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
@@ -185,6 +179,14 @@ class ImportIT {
     entry.setSize(data.length);
     tar.putArchiveEntry(entry);
     tar.write(data);
+    tar.closeArchiveEntry();
+  }
+
+  /** A symbolic ({@code LF_SYMLINK}) or hard ({@code LF_LINK}) link entry pointing at {@code target}. */
+  private static void link(TarArchiveOutputStream tar, byte type, String name, String target) throws Exception {
+    TarArchiveEntry link = new TarArchiveEntry(name, type);
+    link.setLinkName(target);
+    tar.putArchiveEntry(link);
     tar.closeArchiveEntry();
   }
 
