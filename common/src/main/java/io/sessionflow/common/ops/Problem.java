@@ -45,22 +45,32 @@ public record Problem(int status, String title, String detail) {
   /**
    * Answers a request whose body was not (fully) read. A small rejected body is read and
    * dropped so the client, still sending, sees the answer on a healthy connection; a body refused
-   * for its size is not read at all: the connection closes after the answer.
+   * for its size is not read at all ({@link #rejectAndClose}).
    */
   public Future<Void> reject(HttpServerRequest request) {
+    return status == 413 ? rejectAndClose(request) : drainAndSend(request);
+  }
+
+  /**
+   * Answers a request whose body is not to be read any further. On HTTP/1 the only way to stop a
+   * body is to close: the connection closes after the answer. (An HTTP/2 stream drains instead.)
+   */
+  public Future<Void> rejectAndClose(HttpServerRequest request) {
+    if (request.isEnded() || request.version() == HttpVersion.HTTP_2) {
+      return drainAndSend(request);
+    }
     HttpServerResponse response = request.response();
-    if (request.isEnded()) {
-      return send(response);
+    response.putHeader("Connection", "close");
+    return send(response).onComplete(done -> request.connection().close());
+  }
+
+  private Future<Void> drainAndSend(HttpServerRequest request) {
+    if (!request.isEnded()) {
+      request.handler(ignored -> { });
+      request.exceptionHandler(ignored -> { });
+      request.resume();
     }
-    if (status == 413 && request.version() != HttpVersion.HTTP_2) {
-      // HTTP/1: the only way to stop an unwanted body is to close. (HTTP/2 streams drain below.)
-      response.putHeader("Connection", "close");
-      return send(response).onComplete(done -> request.connection().close());
-    }
-    request.handler(ignored -> { });
-    request.exceptionHandler(ignored -> { });
-    request.resume();
-    return send(response);
+    return send(request.response());
   }
 
   public Future<Void> send(HttpServerResponse response) {

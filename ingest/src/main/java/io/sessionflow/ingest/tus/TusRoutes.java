@@ -342,7 +342,13 @@ public final class TusRoutes {
   private static void fail(RoutingContext ctx, Throwable error) {
     Throwable cause = Failures.unwrap(error);
     if (cause instanceof UploadException ue) {
-      respond(ctx, ue.kind().status(), ue.getMessage());
+      if (ue.kind() == UploadException.Kind.INTERRUPTED) {
+        // The body a newer request took over from is not read any further.
+        tusHeaders(ctx.response());
+        Problem.of(ue.kind().status(), ue.getMessage()).rejectAndClose(ctx.request());
+      } else {
+        respond(ctx, ue.kind().status(), ue.getMessage());
+      }
       return;
     }
     LOG.error("tus {} {} failed", ctx.request().method(), ctx.normalizedPath(), cause);

@@ -7,7 +7,9 @@ public final class UploadException extends RuntimeException {
   /** What went wrong, from the client's point of view. */
   public enum Kind {
     NOT_FOUND(404), GONE(410), LOCKED(423), OFFSET_MISMATCH(409), TOO_LARGE(413), BAD_REQUEST(400),
-    CHECKSUM_MISMATCH(460), FORBIDDEN(403), CONFLICT(409), UNAVAILABLE(503);
+    CHECKSUM_MISMATCH(460), FORBIDDEN(403), CONFLICT(409), UNAVAILABLE(503),
+    /** A newer request for the upload took over from this one. */
+    INTERRUPTED(400);
 
     private final int status;
 

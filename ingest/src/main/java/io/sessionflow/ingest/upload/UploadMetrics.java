@@ -11,6 +11,7 @@ public final class UploadMetrics {
   private final MeterRegistry registry;
   private final Counter bytes;
   private final Counter expired;
+  private final Counter tookOver;
   private final DistributionSummary sizes;
 
   public UploadMetrics(MeterRegistry registry, Collection<?> active) {
@@ -18,6 +19,9 @@ public final class UploadMetrics {
     this.bytes = Counter.builder("sessionflow.upload.bytes").description("Audio bytes received").register(registry);
     this.expired = Counter.builder("sessionflow.uploads.expired")
         .description("Unfinished uploads expired and deleted").register(registry);
+    this.tookOver = Counter.builder("sessionflow.uploads.takeovers")
+        .description("Requests that took an upload over from an older request of the same upload still open")
+        .register(registry);
     this.sizes = DistributionSummary.builder("sessionflow.upload.size").baseUnit("bytes")
         .description("Sizes of completed recordings").register(registry);
     Gauge.builder("sessionflow.uploads.active", active, Collection::size)
@@ -35,6 +39,10 @@ public final class UploadMetrics {
   void completed(UploadState state) {
     Counter.builder("sessionflow.uploads.completed").tag("source", state.source()).register(registry).increment();
     sizes.record(state.length());
+  }
+
+  void tookOver() {
+    tookOver.increment();
   }
 
   void expired() {

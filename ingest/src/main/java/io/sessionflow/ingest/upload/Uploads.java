@@ -26,10 +26,8 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +52,7 @@ public final class Uploads {
   private final CompletionPublisher publisher;
   private final AuditLog audit;
   private final UploadMetrics metrics;
-  private final Set<String> active = ConcurrentHashMap.newKeySet();
+  private final UploadClaims claims;
   private final UploadLock lock;
 
   public Uploads(Vertx vertx, Executor blocking, UploadStore store, RecordingKeys keys, ConsentStore consents,
@@ -71,7 +69,8 @@ public final class Uploads {
     this.clock = clock;
     this.publisher = publisher;
     this.audit = audit;
-    this.metrics = new UploadMetrics(registry, active);
+    this.claims = new UploadClaims(vertx, UploadClaims.TAKEOVER_WAIT);
+    this.metrics = new UploadMetrics(registry, claims.ids());
     this.lock = new UploadLock(store.objectStore(), store.bucket(), clock, vertx);
   }
 
@@ -195,13 +194,33 @@ public final class Uploads {
    */
   public Future<UploadState> append(Caller caller, String id, long offset, Long declaredLength,
       Checksum checksum, ReadStream<Buffer> body, Future<Void> requestEnded) {
-    if (!active.add(id)) {
-      return Future.failedFuture(locked());
-    }
-    return find(caller, id)
+    return claim(caller, id).compose(claim -> find(caller, id)
         .compose(state -> checkAppend(state, offset, declaredLength))
-        .compose(state -> withLock(id, () -> appendChecked(state, checksum, body, requestEnded)))
-        .onComplete(done -> active.remove(id));
+        .compose(state -> withLock(id, () -> appendChecked(state, checksum, body, claim.ended(requestEnded))))
+        .transform(result -> {
+          claim.release();
+          if (claim.interrupted()) {
+            // What arrived before the newer request took over is kept; this request's client is told why it ended.
+            return Future.<UploadState>failedFuture(UploadClaims.interruptedError());
+          }
+          return result.succeeded() ? Future.succeededFuture(result.result()) : Future.failedFuture(result.cause());
+        }));
+  }
+
+  /**
+   * Claims the upload for one request of this process. When another request holds it, the caller
+   * must first be allowed to write it (only then may it interrupt the holder); the state is read
+   * again after claiming in any case, since the holder may have moved it on.
+   */
+  private Future<UploadClaims.Claim> claim(Caller caller, String id) {
+    UploadClaims.Claim free = claims.tryClaim(id);
+    if (free != null) {
+      return Future.succeededFuture(free);
+    }
+    return find(caller, id).compose(allowed -> claims.claim(id, locked(), () -> {
+      metrics.tookOver();
+      LOG.info("upload {}: a newer request took over from one that was still open", id);
+    }));
   }
 
   /** Runs {@code work} holding the upload's cross-replica lock; LOCKED if another writer has it. */
@@ -431,9 +450,9 @@ public final class Uploads {
       String source, ReadStream<Buffer> body, Future<Void> ended) {
     body.pause();
     return create(caller, consentId, null, metadata, UploadState.Concat.NONE, source).compose(state -> {
-      active.add(state.id());
+      UploadClaims.Claim claim = claims.tryClaim(state.id()); // a new id: always free
       return appendWhole(state, body, ended)
-          .onComplete(done -> active.remove(state.id()))
+          .onComplete(done -> claim.release())
           .recover(error -> terminateQuietly(state).transform(ignored -> Future.failedFuture(error)));
     });
   }
@@ -559,9 +578,9 @@ public final class Uploads {
       long total = list.stream().mapToLong(UploadState::length).sum();
       return create(caller, consentId, total, metadata, UploadState.Concat.FINAL, "tus")
           .compose(state -> {
-            active.add(state.id());
+            UploadClaims.Claim claim = claims.tryClaim(state.id()); // a new id: always free
             return joinInto(state, list)
-                .onComplete(done -> active.remove(state.id()))
+                .onComplete(done -> claim.release())
                 .recover(error -> terminateQuietly(state).transform(ignored -> Future.failedFuture(error)));
           })
           .compose(done -> {
@@ -606,12 +625,10 @@ public final class Uploads {
 
   /** Deletes an upload and everything it stored, crypto-shredding its key. */
   public Future<Void> terminate(Caller caller, String id) {
-    if (!active.add(id)) {
-      return Future.failedFuture(locked());
-    }
-    return find(caller, id).compose(state -> withLock(id, () -> terminateQuietly(state)))
+    return claim(caller, id).compose(claim -> find(caller, id)
+        .compose(state -> withLock(id, () -> terminateQuietly(state)))
         .onSuccess(ignored -> audit.record(caller, "upload.terminate", "recording", id, "ok"))
-        .onComplete(done -> active.remove(id));
+        .onComplete(done -> claim.release()));
   }
 
   private Future<Void> terminateQuietly(UploadState state) {
@@ -639,14 +656,15 @@ public final class Uploads {
 
   /** Cleans up an expired upload in the background. */
   void expire(UploadState state) {
-    if (active.add(state.id())) {
+    UploadClaims.Claim claim = claims.tryClaim(state.id());
+    if (claim != null) {
       terminateQuietly(state)
           .onSuccess(ignored -> {
             metrics.expired();
             audit.record("ingest", "system", "upload.expire", "recording", state.id(), "ok");
           })
           .onFailure(e -> LOG.warn("cleanup of expired upload {} failed: {}", state.id(), Failures.reason(e)))
-          .onComplete(done -> active.remove(state.id()));
+          .onComplete(done -> claim.release());
     }
   }
 

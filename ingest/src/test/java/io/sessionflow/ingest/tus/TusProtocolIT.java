@@ -9,9 +9,6 @@ import io.sessionflow.ingest.IngestHarness;
 import io.sessionflow.ingest.auth.Role;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
@@ -25,7 +22,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -231,24 +227,47 @@ class TusProtocolIT {
   }
 
   @Test
-  void aSecondConcurrentPatchIsLockedOut() throws Exception {
+  void aNewerPatchTakesOverFromOneStillOpenAndOnlyTheOwnerCanMakeItDoSo() throws Exception {
     byte[] audio = audio(2_000_000, 6);
     String location = location(create(therapist, (long) audio.length, metadata(consentId)));
-    PipedOutputStream feed = new PipedOutputStream();
-    InputStream slowBody = new PipedInputStream(feed, 1 << 16);
-    CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> harness.send(
-        harness.request(location, therapist).header("Tus-Resumable", "1.0.0").header("Upload-Offset", "0")
-            .header("Content-Type", "application/offset+octet-stream")
-            .method("PATCH", BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> slowBody),
-                audio.length))));
-    feed.write(audio, 0, 1000);
-    feed.flush();
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(patch(therapist, location, 0, audio).statusCode()).isEqualTo(423));
-    feed.write(audio, 1000, audio.length - 1000);
-    feed.close();
-    assertThat(first.get().statusCode()).isEqualTo(204);
+    // The first PATCH sends a little and then hangs, the way a connection that died without a reset looks.
+    java.net.Socket old = new java.net.Socket("127.0.0.1", harness.port());
+    old.setSoTimeout(20_000);
+    old.getOutputStream().write(("PATCH " + location.replace(harness.base(), "") + " HTTP/1.1\r\nHost: 127.0.0.1"
+        + "\r\nAuthorization: Bearer " + therapist + "\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
+        + "Content-Type: application/offset+octet-stream\r\nContent-Length: " + audio.length + "\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    old.getOutputStream().write(audio, 0, 1000);
+    old.getOutputStream().flush();
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.runtime().registry()
+        .get("sessionflow.uploads.active").gauge().value() == 1);
+    // Someone who may not write this upload cannot interrupt its writer.
+    String stranger = harness.token("ther-x", Role.THERAPIST, "prac-2");
+    assertThat(patch(stranger, location, 0, audio).statusCode()).isEqualTo(404);
+    assertThat(takeovers()).isZero();
+    // The owner coming back over a new connection takes over: the old request ends, what it delivered is kept.
+    HttpResponse<String> newer = patch(therapist, location, 0, audio);
+    assertThat(takeovers()).isEqualTo(1);
+    // The old request is answered why, and its connection closed (its body is not read any further).
+    try (old) {
+      String answer = new String(old.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(answer).startsWith("HTTP/1.1 400").contains("took over");
+    }
+    long kept = offset(head(therapist, location));
+    if (kept == 0) {
+      assertThat(offset(newer)).as(newer.body()).isEqualTo(audio.length);
+    } else {
+      // The old request's bytes were stored before the newer one looked: it is told where to resume.
+      assertThat(newer.statusCode()).as(newer.body()).isEqualTo(409);
+      assertThat(kept).isLessThanOrEqualTo(1000);
+      assertThat(offset(patch(therapist, location, kept, Arrays.copyOfRange(audio, (int) kept, audio.length))))
+          .isEqualTo(audio.length);
+    }
     assertThat(stored(id(location))).isEqualTo(audio);
+  }
+
+  private static double takeovers() {
+    return harness.runtime().registry().get("sessionflow.uploads.takeovers").counter().count();
   }
 
   @Test
