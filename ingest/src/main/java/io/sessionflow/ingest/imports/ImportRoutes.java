@@ -6,6 +6,7 @@ import io.sessionflow.ingest.audit.AuditLog;
 import io.sessionflow.ingest.auth.BearerAuthHandler;
 import io.sessionflow.ingest.auth.Caller;
 import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.ingest.upload.RequestEnd;
 import io.sessionflow.ingest.upload.Uploads;
 import io.vertx.core.Context;
 import io.vertx.ext.web.Router;
@@ -53,7 +54,8 @@ public final class ImportRoutes implements AutoCloseable {
     imports.put(status.id(), status);
     audit.record(caller, "import.start", "import", status.id(), "ok");
     Context context = ctx.vertx().getOrCreateContext();
-    RequestInputStream body = new RequestInputStream(ctx.request(), context, 4L << 20);
+    RequestInputStream body = new RequestInputStream(ctx.request(), RequestEnd.of(ctx.request()), context,
+        4L << 20);
     workers.execute(() -> {
       new ImportJob(caller, uploads, limits, status).run(body);
       context.runOnContext(v -> respond(ctx, status));

@@ -1,6 +1,7 @@
 package io.sessionflow.ingest.imports;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 import java.io.IOException;
@@ -29,7 +30,7 @@ final class RequestInputStream extends BlockInputStream {
   private boolean ended;
   private long read;
 
-  RequestInputStream(ReadStream<Buffer> body, Context context, long highWater) {
+  RequestInputStream(ReadStream<Buffer> body, Future<Void> ended, Context context, long highWater) {
     this.body = body;
     this.context = context;
     this.highWater = highWater;
@@ -40,9 +41,8 @@ final class RequestInputStream extends BlockInputStream {
         body.pause();
       }
     });
-    body.endHandler(v -> queue.add(END));
-    body.exceptionHandler(e -> {
-      failure = e;
+    ended.onComplete(end -> {
+      failure = end.cause();
       queue.add(END);
     });
   }

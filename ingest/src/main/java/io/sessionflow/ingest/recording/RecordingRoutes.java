@@ -16,11 +16,11 @@ import io.sessionflow.ingest.audit.AuditLog;
 import io.sessionflow.ingest.auth.BearerAuthHandler;
 import io.sessionflow.ingest.auth.Caller;
 import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.ingest.upload.RequestEnd;
 import io.sessionflow.ingest.upload.UploadException;
 import io.sessionflow.ingest.upload.UploadState;
 import io.sessionflow.ingest.upload.Uploads;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -168,10 +168,7 @@ public final class RecordingRoutes {
     HttpServerRequest request = ctx.request();
     request.pause();
     Caller caller = BearerAuthHandler.caller(ctx);
-    Promise<Void> ended = Promise.promise();
-    request.endHandler(v -> ended.tryComplete());
-    request.exceptionHandler(ended::tryFail);
-    uploads.receiveWhole(caller, request.getParam("consentId"), Map.of(), "put", request, ended.future())
+    uploads.receiveWhole(caller, request.getParam("consentId"), Map.of(), "put", request, RequestEnd.of(request))
         .onSuccess(state -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
             .putHeader("Location", "/v1/recordings/" + state.id())
             .end(new JsonObject().put("id", state.id()).put("bytes", state.length())

@@ -5,11 +5,11 @@ import io.sessionflow.common.failure.Failures;
 import io.sessionflow.common.ops.Problem;
 import io.sessionflow.ingest.auth.BearerAuthHandler;
 import io.sessionflow.ingest.auth.Caller;
+import io.sessionflow.ingest.upload.RequestEnd;
 import io.sessionflow.ingest.upload.UploadException;
 import io.sessionflow.ingest.upload.UploadState;
 import io.sessionflow.ingest.upload.Uploads;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -134,7 +134,8 @@ public final class TusRoutes {
       created = uploads.create(caller, consentId, length, metadata, kind, "tus");
     }
     boolean withBody = OFFSET_OCTET_STREAM.equals(contentType(request)) && hasBody(request);
-    created.compose(state -> withBody ? uploads.append(caller, state.id(), 0, null, null, request, ended(request))
+    Future<Void> ended = withBody ? RequestEnd.of(request) : null;
+    created.compose(state -> withBody ? uploads.append(caller, state.id(), 0, null, null, request, ended)
         .recover(error -> Future.succeededFuture(state)) : Future.succeededFuture(state))
         .onSuccess(state -> {
           HttpServerResponse response = ctx.response();
@@ -185,7 +186,7 @@ public final class TusRoutes {
       return;
     }
     Caller caller = BearerAuthHandler.caller(ctx);
-    uploads.append(caller, ctx.pathParam("id"), offset, declared, checksum, request, ended(request))
+    uploads.append(caller, ctx.pathParam("id"), offset, declared, checksum, request, RequestEnd.of(request))
         .onSuccess(state -> {
           HttpServerResponse response = ctx.response();
           tusHeaders(response);
@@ -207,14 +208,6 @@ public final class TusRoutes {
   }
 
   // ---- helpers -----------------------------------------------------------------------------------
-
-  private static Future<Void> ended(HttpServerRequest request) {
-    Promise<Void> ended = Promise.promise();
-    request.endHandler(v -> ended.tryComplete());
-    // A dropped connection reaches an unfinished request as an exception.
-    request.exceptionHandler(e -> ended.tryFail(e));
-    return ended.future();
-  }
 
   private static boolean hasBody(HttpServerRequest request) {
     String length = request.getHeader("Content-Length");
