@@ -126,10 +126,35 @@ public final class TranscriberStage implements AutoCloseable {
     // The audio key reads the recording; the transcript goes under the data key, which outlives
     // the audio (the purge destroys the audio key only).
     return runtime.keys().load(id, Purpose.AUDIO).thenCompose(audioKey -> runtime.objects().open(audioKey,
-        stored.objectKey(), ObjectKeys.RAW)).thenApplyAsync(reader -> transcribeOnSlot(stored, reader), workers)
+        stored.objectKey(), ObjectKeys.RAW))
+        .exceptionallyCompose(e -> Failures.unwrap(e) instanceof StorageException se && se.isNotFound()
+            ? purgedBefore(id, se) : CompletableFuture.failedFuture(Failures.unwrap(e)))
+        .thenApplyAsync(reader -> transcribeOnSlot(stored, reader), workers)
         .thenCompose(json -> runtime.keys().loadOrCreate(id, Purpose.DATA).thenCompose(dataKey ->
             runtime.objects().put(dataKey, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT, json)))
         .thenApply(info -> null);
+  }
+
+  /**
+   * The recording's audio or its key is gone. When a purge receipt says why (the retention sweep
+   * reached a recording still queued, or a deletion request), nothing is left to transcribe and
+   * retrying cannot change that: the recording fails at once with that reason. Without a receipt
+   * it is retried: a purge writes its receipt only after the audio and key are gone, so a retry
+   * may find one; if none comes, the recording fails saying what is missing.
+   */
+  private <T> CompletableFuture<T> purgedBefore(String id, StorageException missing) {
+    return runtime.store().get(config.process().pipeline().storage().bucket(), ObjectKeys.receipt(id))
+        .handle((receipt, error) -> {
+          if (error != null) {
+            throw new TranscriptionException("the stored recording or its key is missing ("
+                + Failures.reason(missing) + ")", true);
+          }
+          String reason = new io.vertx.core.json.JsonObject(io.vertx.core.buffer.Buffer.buffer(receipt))
+              .getJsonObject("receipt", new io.vertx.core.json.JsonObject()).getString("reason", "unknown");
+          metrics.failed("purged");
+          throw new TranscriptionException("the recording's audio was purged (" + reason + ") before it was "
+              + "transcribed, so there is nothing left to transcribe; upload it again if it is still wanted");
+        });
   }
 
   private byte[] transcribeOnSlot(RecordingStoredEvent stored,

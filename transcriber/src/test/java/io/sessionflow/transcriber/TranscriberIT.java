@@ -93,8 +93,13 @@ class TranscriberIT {
         .join();
     upload.writePart(audio, audio.length, true).join();
     upload.complete().join();
+    return announce(id, audio.length);
+  }
+
+  /** Publishes recording.stored for {@code id}, as ingest does once the bytes are stored. */
+  static RecordingStoredEvent announce(String id, long size) {
     RecordingStoredEvent event = new RecordingStoredEvent(1, Instant.now(), id, "prac", "ther", "cons",
-        ObjectKeys.raw(id), audio.length, StorageConfig.MIN_PART_SIZE, "00", "audio/wav", "tus");
+        ObjectKeys.raw(id), size, StorageConfig.MIN_PART_SIZE, "00", "audio/wav", "tus");
     runtime.events().publisher().publish(event).join();
     return event;
   }
@@ -192,15 +197,11 @@ class TranscriberIT {
         && count(RecordingFailedEvent.class, empty.recordingId()) == 1
         && count(RecordingFailedEvent.class, damaged.recordingId()) == 1);
     assertThat(count(TranscriptReadyEvent.class, damaged.recordingId())).isZero();
-    RecordingFailedEvent failed = SEEN.stream().filter(RecordingFailedEvent.class::isInstance)
-        .map(RecordingFailedEvent.class::cast).filter(f -> f.recordingId().equals(text.recordingId()))
-        .findFirst().orElseThrow();
+    RecordingFailedEvent failed = failure(text.recordingId());
     assertThat(failed.stage()).isEqualTo("transcriber");
     assertThat(failed.reason()).contains("not a media file");
     assertThat(failed.attempts()).isEqualTo(1);
-    assertThat(SEEN.stream().filter(RecordingFailedEvent.class::isInstance).map(RecordingFailedEvent.class::cast)
-        .filter(f -> f.recordingId().equals(silent.recordingId())).findFirst().orElseThrow().reason())
-        .contains("silent throughout");
+    assertThat(failure(silent.recordingId()).reason()).contains("silent throughout");
   }
 
   @Test
@@ -210,11 +211,33 @@ class TranscriberIT {
     runtime.store().put("sessionflow", JobLedger.key(id), "3".getBytes(StandardCharsets.US_ASCII), Map.of())
         .join();
     runtime.keys().create(id, RecordingKeys.Purpose.AUDIO).join();
-    RecordingStoredEvent poison = new RecordingStoredEvent(1, Instant.now(), id, "prac", "ther", "cons",
-        ObjectKeys.raw(id), 10, StorageConfig.MIN_PART_SIZE, "00", "audio/wav", "tus");
-    runtime.events().publisher().publish(poison).join();
+    announce(id, 10);
     await().atMost(Duration.ofSeconds(60)).until(() -> count(RecordingFailedEvent.class, id) == 1);
-    assertThat(SEEN.stream().filter(RecordingFailedEvent.class::isInstance).map(RecordingFailedEvent.class::cast)
-        .filter(f -> f.recordingId().equals(id)).findFirst().orElseThrow().reason()).contains("gave up after 3");
+    assertThat(failure(id).reason()).contains("gave up after 3");
+  }
+
+  @Test
+  void aRecordingWhoseAudioWasPurgedWhileQueuedFailsAtOnceSayingSo() {
+    // The retention sweep reached the recording while it waited: its key and audio are gone, a receipt says why.
+    String id = Ids.newId();
+    runtime.store().put("sessionflow", ObjectKeys.receipt(id),
+        "{\"sequence\":7,\"receipt\":{\"reason\":\"retention\"}}".getBytes(StandardCharsets.UTF_8), Map.of())
+        .join();
+    announce(id, 10);
+    // Gone without a receipt (a purge may be midway): retried, then failed saying what is missing.
+    String vanished = Ids.newId();
+    announce(vanished, 10);
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(RecordingFailedEvent.class, id) == 1
+        && count(RecordingFailedEvent.class, vanished) == 1);
+    RecordingFailedEvent failed = failure(id);
+    assertThat(failed.reason()).contains("purged (retention) before it was transcribed");
+    assertThat(failed.attempts()).isEqualTo(1);
+    assertThat(failure(vanished).reason()).contains("missing").doesNotContain("purged");
+    assertThat(failure(vanished).attempts()).isGreaterThan(1);
+  }
+
+  private static RecordingFailedEvent failure(String id) {
+    return SEEN.stream().filter(RecordingFailedEvent.class::isInstance).map(RecordingFailedEvent.class::cast)
+        .filter(f -> f.recordingId().equals(id)).findFirst().orElseThrow();
   }
 }
