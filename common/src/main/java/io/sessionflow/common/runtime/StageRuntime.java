@@ -3,6 +3,7 @@ package io.sessionflow.common.runtime;
 import com.google.crypto.tink.Aead;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sessionflow.common.config.PipelineConfig;
+import io.sessionflow.common.crypto.CipherWarmup;
 import io.sessionflow.common.crypto.EncryptedObjects;
 import io.sessionflow.common.crypto.KeyEncryptionKeys;
 import io.sessionflow.common.crypto.RecordingKeys;
@@ -66,6 +67,7 @@ public final class StageRuntime implements AutoCloseable {
       blocking.shutdown();
       blocking.awaitTermination(10, TimeUnit.SECONDS);
     });
+    CipherWarmup.startInBackground();
     Aead kek = KeyEncryptionKeys.load(config.crypto());
     this.keys = new RecordingKeys(store, config.storage().keyBucket(), kek, blocking);
     this.objects = new EncryptedObjects(store, config.storage().bucket());
