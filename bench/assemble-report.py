@@ -87,8 +87,11 @@ def main():
     mem = next(int(l.split()[1]) // 1048576 for l in open("/proc/meminfo") if l.startswith("MemTotal"))
     java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     lines = ["# Sessionflow benchmark report", "",
-             f"Produced by `bench/report.sh` on {datetime.date.today().isoformat()} at commit "
-             f"`{command('git', 'rev-parse', '--short', 'HEAD')}`.",
+             f"Assembled on {datetime.date.today().isoformat()} at commit "
+             f"`{command('git', 'rev-parse', '--short', 'HEAD')}` from the latest run of each bench in "
+             "`bench/out` (`bench/report.sh` runs them all, then assembles). A section that names a commit ran "
+             "there; one that does not ran with the last full `bench/report.sh` run (this file's history says "
+             "which).",
              f"Machine: {cpu}, {command('nproc')} cores, {mem} GiB, {platform.system()} {platform.release()}; "
              f"{java}; Node {command('node', '--version')}. No GPU: transcription ran on the CPU with a "
              "generated tiny-shaped model with random weights (no model downloads here), so its absolute times "

@@ -17,7 +17,7 @@ field() { json_field "$RESULT" "$1"; }
 {
   echo "# Upload complete to audio purged"
   echo
-  echo "Machine: $(cpu_model), $(nproc) cores."
+  echo "Machine: $(cpu_model), $(nproc) cores. Code: commit \`$(code_version)\`."
   echo "Command: \`bench/e2e-bench.sh $COUNT $SECONDS_EACH $SLOTS\` (standalone, ${SLOTS} transcription slot(s),"
   echo "model: ${WHISPER_MODEL:-generated stand-in with random weights})."
   echo

@@ -19,7 +19,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 {
   echo "# Encryption on one core"
   echo
-  echo "Machine: $cpu, $(nproc) cores; Java $(java -version 2>&1 | head -1 | cut -d'"' -f2); $(openssl version)."
+  echo "Machine: $cpu, $(nproc) cores; Java $(java -version 2>&1 | head -1 | cut -d'"' -f2); $(openssl version). Code: commit \`$(git describe --always --dirty --abbrev=7)\`."
   echo "Command: \`bench/encryption-bench.sh\` (BENCH_SECONDS=$seconds)."
   echo
   echo "| what | MB/s | vs openssl |"

@@ -11,6 +11,7 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 json_field() { python3 -c 'import json,sys;print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+code_version() { git describe --always --dirty --abbrev=7 2>/dev/null || echo unknown; }
 cpu_model() { grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'; }
 
 # start_standalone [serve options...]: starts it on a free port with data in $WORK/data and a 2 GiB heap

@@ -75,7 +75,8 @@ BUFFER_PEAK=$(curl -sf "$BASE/metrics" | awk '/^sessionflow_upload_buffer_peak_b
 {
   echo "# Upload throughput"
   echo
-  echo "Machine: $(cpu_model), $(nproc) cores. Command: \`ROUNDS=$ROUNDS bench/upload-bench.sh $SINGLE_MB $MULTI_MB $STREAMS\`"
+  echo "Machine: $(cpu_model), $(nproc) cores. Code: commit \`$(code_version)\`. Command:"
+  echo "\`ROUNDS=$ROUNDS bench/upload-bench.sh $SINGLE_MB $MULTI_MB $STREAMS\`"
   echo "(tus-js-client 4.3.1 for both servers, 8 MiB parts for both, the same S3Proxy). Rates: the median of"
   echo "$ROUNDS runs each, taking turns (every run in upload.csv); peaks: the highest in any run."
   echo
