@@ -3,6 +3,7 @@ package io.sessionflow.ingest.tus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sessionflow.ingest.FaultProxy;
 import io.sessionflow.ingest.IngestHarness;
 import io.sessionflow.ingest.auth.Role;
 import io.vertx.core.json.JsonObject;
@@ -52,6 +53,22 @@ class TusJsClientIT {
     return NodeTusClient.upload(harness.base() + "/files/", token, file, all);
   }
 
+  /**
+   * Runs tus-js-client through a slow link and has it give up after {@code stopAfter} bytes, in
+   * the middle of its PATCH body: at full speed the server could have the whole file before the
+   * client's progress report lets it stop. Returns what it printed, its URL pointing at the server.
+   */
+  static JsonObject uploadCutShort(Path file, long stopAfter) throws Exception {
+    try (FaultProxy slowLink = new FaultProxy("127.0.0.1", harness.port())) {
+      slowLink.throttle(4_000_000);
+      String viaProxy = "http://127.0.0.1:" + slowLink.port();
+      JsonObject printed = NodeTusClient.upload(viaProxy + "/files/", token, file, "--consent", consentId,
+          "--stop-after", Long.toString(stopAfter));
+      assertThat(printed.getBoolean("done")).as("stopped mid-upload").isFalse();
+      return printed.put("url", printed.getString("url").replace(viaProxy, harness.base()));
+    }
+  }
+
   /** The upload path of a URL tus-js-client printed. */
   static String path(JsonObject printed) {
     return printed.getString("url").replace(harness.base(), "");
@@ -61,8 +78,7 @@ class TusJsClientIT {
   void anUploadInterruptedMidwayKeepsItsBytesResumesAndCompletes() throws Exception {
     byte[] audio = TusProtocolIT.audio(16_000_000, 21);
     Path file = file("interrupted.wav", audio);
-    JsonObject first = upload(file, "--stop-after", "6000000");
-    assertThat(first.getBoolean("done")).isFalse();
+    JsonObject first = uploadCutShort(file, 6_000_000);
     String location = path(first);
     // The server notices the dropped connection and saves what arrived; HEAD then reports it.
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
@@ -79,7 +95,7 @@ class TusJsClientIT {
   void anUploadResumesOnARestartedServer() throws Exception {
     byte[] audio = TusProtocolIT.audio(14_000_000, 22);
     Path file = file("restart.wav", audio);
-    JsonObject first = upload(file, "--stop-after", "7000000");
+    JsonObject first = uploadCutShort(file, 7_000_000);
     harness.restart();
     assertThat(upload(file, "--resume-url", first.getString("url")).getBoolean("done")).isTrue();
     assertThat(TusProtocolIT.stored(TusProtocolIT.id(path(first)))).isEqualTo(audio);
