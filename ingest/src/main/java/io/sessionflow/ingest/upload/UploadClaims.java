@@ -39,7 +39,7 @@ final class UploadClaims {
 
   /** Claims an upload for background work; null when something holds it already. */
   Claim tryClaim(String id) {
-    Claim mine = new Claim(id, vertx.getOrCreateContext());
+    Claim mine = new Claim(id, Vertx.currentContext());
     return held.putIfAbsent(id, mine) == null ? mine : null;
   }
 
@@ -85,7 +85,7 @@ final class UploadClaims {
   /** One holder of one upload. */
   final class Claim {
     private final String id;
-    private final Context context;
+    private final Context context; // null for work claimed off any Vert.x context
     private final Promise<Void> ended = Promise.promise();
     private final Promise<Void> released = Promise.promise();
     private volatile boolean interrupted;
@@ -116,12 +116,18 @@ final class UploadClaims {
     }
 
     private void interrupt() {
-      // On the holder's own context: its body and writer are confined there.
-      context.runOnContext(v -> {
-        if (ended.tryFail(interruptedError())) {
-          interrupted = true;
-        }
-      });
+      if (context == null) {
+        markInterrupted(); // background work: no body to cut short
+      } else {
+        // On the holder's own context: its body and writer are confined there.
+        context.runOnContext(v -> markInterrupted());
+      }
+    }
+
+    private void markInterrupted() {
+      if (ended.tryFail(interruptedError())) {
+        interrupted = true;
+      }
     }
 
     void release() {
