@@ -17,6 +17,9 @@ import org.jclouds.blobstore.BlobStoreContext;
  * and requiring SigV4 with the given credentials. Everything it stores lives under one directory.
  */
 public final class EmbeddedS3Server implements AutoCloseable {
+  /** A write in progress: the object's name, a dash and a random UUID. */
+  private static final java.util.regex.Pattern UNFINISHED = java.util.regex.Pattern.compile(
+      ".+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private final S3Proxy proxy;
   private final BlobStoreContext context;
   private final URI endpoint;
@@ -33,6 +36,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create object store directory " + baseDir, e);
     }
+    removeUnfinishedWrites(baseDir);
     Properties properties = new Properties();
     properties.setProperty("jclouds.filesystem.basedir", baseDir.toAbsolutePath().toString());
     BlobStoreContext context = ContextBuilder.newBuilder("filesystem-nio2")
@@ -65,6 +69,35 @@ public final class EmbeddedS3Server implements AutoCloseable {
       throw new IllegalStateException("S3Proxy did not start on " + endpoint);
     }
     return new EmbeddedS3Server(proxy, context, endpoint);
+  }
+
+  /**
+   * The filesystem blob store writes each object to {@code NAME-UUID} beside it and renames it
+   * into place. A process killed mid-write leaves that file behind, without the attributes the
+   * store reads when it lists, so every later listing of its folder fails (HTTP 500): the purge of
+   * that recording and the retention sweep would fail for good. No such write was acknowledged,
+   * so the leftovers go before the store starts.
+   */
+  static int removeUnfinishedWrites(Path baseDir) {
+    int[] removed = {0};
+    try (java.util.stream.Stream<Path> files = Files.walk(baseDir)) {
+      files.filter(Files::isRegularFile).filter(f -> UNFINISHED.matcher(f.getFileName().toString()).matches())
+          .forEach(f -> {
+            try {
+              Files.deleteIfExists(f);
+              removed[0]++;
+            } catch (IOException e) {
+              throw new UncheckedIOException("cannot remove the unfinished write " + f, e);
+            }
+          });
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot look through object store directory " + baseDir, e);
+    }
+    if (removed[0] > 0) {
+      org.slf4j.LoggerFactory.getLogger(EmbeddedS3Server.class).warn(
+          "removed {} unfinished object write(s) left by an earlier crash", removed[0]);
+    }
+    return removed[0];
   }
 
   public URI endpoint() {
