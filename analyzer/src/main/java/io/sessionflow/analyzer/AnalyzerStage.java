@@ -18,6 +18,7 @@ import io.sessionflow.common.kafka.Subscription;
 import io.sessionflow.common.runtime.StageRuntime;
 import io.sessionflow.common.storage.ObjectKeys;
 import io.sessionflow.common.storage.StorageException;
+import io.sessionflow.common.storage.Tombstones;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -40,12 +41,14 @@ public final class AnalyzerStage implements AutoCloseable {
   private final AnalyzerConfig config;
   private final TranscriptAnalyzer analyzer = new TranscriptAnalyzer();
   private final Timer timer;
+  private final Tombstones tombstones;
   private final Counter skipped;
   private EventStream.Consumer consumer;
 
   private AnalyzerStage(StageRuntime runtime, AnalyzerConfig config) {
     this.runtime = runtime;
     this.config = config;
+    this.tombstones = new Tombstones(runtime.store(), runtime.config().storage().bucket());
     this.timer = Timer.builder("sessionflow.analysis.duration").description("Time to analyse one transcript")
         .register(runtime.registry());
     this.skipped = Counter.builder("sessionflow.analysis.skipped")
@@ -73,8 +76,7 @@ public final class AnalyzerStage implements AutoCloseable {
                 bytes(analysis)).thenApply(info -> analysis)))
         // Deleted while it was being analysed: take the analysis back instead of announcing it.
         .thenCompose(analysis -> deleted(id).thenCompose(meanwhile -> meanwhile
-            ? runtime.store().delete(runtime.config().storage().bucket(), ObjectKeys.analysis(id))
-                .thenCompose(ignored -> skip(id))
+            ? tombstones.takeBack(java.util.List.of(ObjectKeys.analysis(id))).thenCompose(ignored -> skip(id))
             : announce(ready, analysis)))
         .exceptionallyCompose(error -> Failures.unwrap(error) instanceof StorageException se && se.isNotFound()
             ? skip(id) : CompletableFuture.failedFuture(Failures.unwrap(error))));
@@ -101,11 +103,9 @@ public final class AnalyzerStage implements AutoCloseable {
         ObjectKeys.analysis(ready.recordingId()), flags));
   }
 
-  /** A tombstone, or a data key already destroyed: the recording was deleted on request. */
+  /** A tombstone: the recording was deleted on request. */
   private CompletableFuture<Boolean> deleted(String id) {
-    return runtime.store().head(runtime.config().storage().bucket(), ObjectKeys.tombstone(id)).thenApply(info -> true)
-        .exceptionallyCompose(error -> Failures.unwrap(error) instanceof StorageException se && se.isNotFound()
-            ? CompletableFuture.completedFuture(false) : CompletableFuture.failedFuture(Failures.unwrap(error)));
+    return tombstones.isDeleted(id);
   }
 
   private CompletableFuture<Void> skip(String id) {

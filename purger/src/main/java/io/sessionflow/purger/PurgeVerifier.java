@@ -2,10 +2,12 @@ package io.sessionflow.purger;
 
 import io.sessionflow.common.config.ByteSize;
 import io.sessionflow.common.storage.ObjectStore;
+import io.sessionflow.purger.internal.DeletedRecordingAudit;
 import io.sessionflow.purger.internal.RawAudioInventory;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,10 +26,12 @@ public final class PurgeVerifier {
   public static int run(ObjectStore store, String bucket, String keyBucket, Duration maxRetention, Duration purgeSlo,
       Instant now, PrintStream out) {
     RawAudioInventory.Scan scan;
+    DeletedRecordingAudit.Result deleted;
     try {
       scan = new RawAudioInventory(store, bucket, keyBucket, maxRetention, purgeSlo,
           RawAudioInventory.CREATION_GRACE)
           .scan(now, true).get(10, TimeUnit.MINUTES);
+      deleted = new DeletedRecordingAudit(store, bucket, keyBucket, purgeSlo).scan(now).get(10, TimeUnit.MINUTES);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while listing object storage", e);
@@ -45,10 +49,29 @@ public final class PurgeVerifier {
       out.println((finding.allowed() ? "ok    " : "FAIL  ") + "recording " + finding.recordingId() + ": "
           + finding.holds() + " - " + finding.reason());
     }
+    out.println("checked: " + deleted.deletedRecordings() + " recording(s) deleted on request, for anything left "
+        + "under any prefix (raw, uploads, keys, transcripts, analyses, index, owners, purges)");
+    for (DeletedRecordingAudit.Leftover left : deleted.leftovers()) {
+      out.println((left.underWay() ? "ok    " : "FAIL  ") + "deleted recording " + left.recordingId() + " (at "
+          + left.deletedAt() + "): " + (left.underWay() ? "deletion under way, still " : "left: ")
+          + String.join(", ", left.keys()));
+    }
     int violations = scan.violations().size();
-    out.println(violations == 0 ? "result: PASS - no raw audio or key is held without a live reason"
-        : "result: FAIL - " + violations + " recording(s) hold raw audio or keys without a live reason");
-    return violations == 0 ? 0 : VIOLATIONS;
+    int leftovers = deleted.violations().size();
+    if (violations == 0 && leftovers == 0) {
+      out.println("result: PASS - no raw audio or key is held without a live reason, and nothing is left of any "
+          + "deleted recording");
+      return 0;
+    }
+    List<String> failed = new java.util.ArrayList<>();
+    if (violations > 0) {
+      failed.add(violations + " recording(s) hold raw audio or keys without a live reason");
+    }
+    if (leftovers > 0) {
+      failed.add(leftovers + " deleted recording(s) still have data stored");
+    }
+    out.println("result: FAIL - " + String.join("; ", failed));
+    return VIOLATIONS;
   }
 
 }

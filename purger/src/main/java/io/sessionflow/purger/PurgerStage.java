@@ -3,16 +3,15 @@ package io.sessionflow.purger;
 import io.sessionflow.common.event.DeletionRequestedEvent;
 import io.sessionflow.common.event.Topic;
 import io.sessionflow.common.event.TranscriptReadyEvent;
-import io.sessionflow.common.failure.Failures;
 import io.sessionflow.common.kafka.ConsumedEvent;
 import io.sessionflow.common.kafka.EventStream;
 import io.sessionflow.common.kafka.Subscription;
 import io.sessionflow.common.runtime.StageRuntime;
-import io.sessionflow.common.storage.ObjectKeys;
 import io.sessionflow.common.storage.ObjectStore;
-import io.sessionflow.common.storage.StorageException;
+import io.sessionflow.common.storage.Tombstones;
 import io.sessionflow.purger.internal.ChainWatch;
 import io.sessionflow.purger.internal.DeletionRequests;
+import io.sessionflow.purger.internal.DeletionWatch;
 import io.sessionflow.purger.internal.PurgeMetrics;
 import io.sessionflow.purger.internal.PurgeOrder;
 import io.sessionflow.purger.internal.RawAudioInventory;
@@ -63,10 +62,12 @@ public final class PurgerStage implements AutoCloseable {
     String component = componentName();
     this.purge = new RecordingPurge(store, bucket, keyBucket, chain, runtime.events().publisher(), clock,
         component, metrics);
-    this.deletions = new DeletionRequests(store, bucket, purge, chain, clock, component);
+    this.deletions = new DeletionRequests(store, bucket, purge, chain, clock, component, metrics);
     this.chainWatch = new ChainWatch(chain, runtime.registry());
     this.sweep = new RetentionSweep(new RawAudioInventory(store, bucket, keyBucket, config.maxRetention(),
-        config.purgeSlo(), RawAudioInventory.CREATION_GRACE), purge, metrics, clock);
+        config.purgeSlo(), RawAudioInventory.CREATION_GRACE), purge, metrics, clock,
+        new DeletionWatch(store, bucket, purge, clock, config.deletionWatch(), config.sweepInterval()),
+        config.reconcileInterval());
   }
 
   public static PurgerStage start(StageRuntime runtime, PurgerConfig config) {
@@ -104,10 +105,7 @@ public final class PurgerStage implements AutoCloseable {
   /** The transcript is durable: purge the audio, or everything if the recording was deleted meanwhile. */
   private CompletableFuture<Void> transcribed(TranscriptReadyEvent ready) {
     String id = ready.recordingId();
-    return store.head(bucket, ObjectKeys.tombstone(id)).thenApply(info -> true)
-        .exceptionallyCompose(error -> Failures.unwrap(error) instanceof StorageException se
-            && se.isNotFound() ? CompletableFuture.completedFuture(false)
-            : CompletableFuture.failedFuture(Failures.unwrap(error)))
+    return new Tombstones(store, bucket).isDeleted(id)
         .thenCompose(deleted -> purge.purge(deleted
             ? new PurgeOrder(id, PurgeOrder.DELETION_REQUEST, null, null, ready.occurredAt(), true, List.of())
             : PurgeOrder.audioOnly(id, PurgeOrder.TRANSCRIBED, ready.occurredAt())))

@@ -8,6 +8,7 @@ import io.sessionflow.common.event.DeletionRequestedEvent;
 import io.sessionflow.common.event.DeletionRequestedEvent.Scope;
 import io.sessionflow.common.storage.RecordingIndex;
 import io.sessionflow.purger.internal.DeletionRequests;
+import io.sessionflow.purger.internal.DeletionWatch;
 import io.sessionflow.purger.internal.PurgeMetrics;
 import io.sessionflow.purger.internal.RecordingPurge;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +43,8 @@ class DeletionRequestsTest {
     recording("d1", "t2", "c3");
     put("raw/d2", "ciphertext");
     put("keys/d2.audio.dek", "wrapped");
+    // An upload in progress is in the index from its creation.
+    new RecordingIndex(store, BUCKET).record(new RecordingIndex.Entry("p1", "t2", "c3", "d2")).join();
     put("uploads/d2/state.json", "{\"id\":\"d2\",\"practiceId\":\"p1\",\"therapistId\":\"t2\","
         + "\"consentId\":\"c3\",\"status\":\"RECEIVING\"}");
   }
@@ -71,8 +74,10 @@ class DeletionRequestsTest {
   }
 
   private boolean anythingLeft(String id) {
+    // What a deletion keeps: receipts, the tombstone and the deletion watch mark (ids only).
     return store.listKeys(BUCKET, "").join().stream().filter(k -> !k.startsWith("audit/")
-        && !k.startsWith("tombstones/")).anyMatch(k -> k.contains("/" + id + ".") || k.contains("/" + id + "/")
+        && !k.startsWith("tombstones/") && !k.startsWith(DeletionWatch.PREFIX))
+        .anyMatch(k -> k.contains("/" + id + ".") || k.contains("/" + id + "/")
             || k.endsWith("/" + id));
   }
 

@@ -60,6 +60,11 @@ final class AuditorCommands {
         return new Storage(ObjectStores.s3(config), config, Optional.empty(), Optional.empty());
       }
       DataDir dir = DataDir.existing(Path.of(source.get(SessionflowCli.DATA_DIR)));
+      // The embedded filesystem store has no versioning; its handler logs our one probe for it at
+      // ERROR, which would read like a failed audit. Any real storage failure ends the command with
+      // its own message (exit 1), so nothing is hidden by quieting that handler here.
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.gaul.s3proxy.S3ProxyHandler"))
+          .setLevel(ch.qos.logback.classic.Level.OFF);
       DataDir.S3Credentials credentials = dir.s3Credentials();
       EmbeddedS3Server server = EmbeddedS3Server.start(dir.objectsDir(), credentials.accessKey(),
           credentials.secretKey());

@@ -17,6 +17,7 @@ import io.sessionflow.common.kafka.Subscription;
 import io.sessionflow.common.runtime.StageRuntime;
 import io.sessionflow.common.storage.ObjectKeys;
 import io.sessionflow.common.storage.StorageException;
+import io.sessionflow.common.storage.Tombstones;
 import io.sessionflow.transcriber.decode.AudioDecoder;
 import io.sessionflow.transcriber.whisper.WhisperEngine;
 import io.sessionflow.transcriber.whisper.WindowedTranscriber;
@@ -48,6 +49,7 @@ public final class TranscriberStage implements AutoCloseable {
   private final TranscriberConfig config;
   private final WhisperEngine engine;
   private final JobLedger ledger;
+  private final Tombstones tombstones;
   private final ExecutorService workers;
   private final BlockingQueue<WhisperEngine.Slot> slots;
   private volatile boolean stopping;
@@ -62,6 +64,7 @@ public final class TranscriberStage implements AutoCloseable {
     this.config = config;
     this.engine = engine;
     this.ledger = new JobLedger(runtime.store(), config.process().pipeline().storage().bucket());
+    this.tombstones = new Tombstones(runtime.store(), config.process().pipeline().storage().bucket());
     // One thread more than slots: the job waiting for a slot starts decoding meanwhile.
     this.workers = Executors.newFixedThreadPool(config.slots() + 1, runnable -> {
       Thread thread = new Thread(runnable, "sessionflow-transcribe");
@@ -91,23 +94,78 @@ public final class TranscriberStage implements AutoCloseable {
     return stage;
   }
 
-  /** receive → claim → transcribe (or only announce, if done before) → publish; the offset commits after. */
+  /**
+   * receive → deleted? → claim → transcribe → store → deleted meanwhile? → publish; the offset
+   * commits after. A recording deleted on request at any point ends with nothing of this stage's
+   * left (its transcript and ledger are taken back) and is skipped, not dead-lettered; a record
+   * given up on takes back what it wrote too.
+   */
   CompletionStage<Void> handle(ConsumedEvent consumed) {
     if (!(consumed.event() instanceof RecordingStoredEvent stored)) {
       return CompletableFuture.completedFuture(null);
     }
     String id = stored.recordingId();
-    return ledger.load(id).thenCompose(job -> {
-      if (job.published()) {
-        LOG.info("recording {} was transcribed and announced before; skipping the duplicate", id);
-        return CompletableFuture.completedFuture(null);
+    JobLedger.Job[] before = {new JobLedger.Job(0, false)};
+    return tombstones.isDeleted(id).thenCompose(deleted -> deleted ? skipDeleted(id, "before transcription")
+        : ledger.load(id).thenCompose(job -> {
+          before[0] = job;
+          return process(stored, job);
+        }))
+        .exceptionallyCompose(error -> failed(consumed, id, before[0], Failures.unwrap(error)));
+  }
+
+  private CompletableFuture<Void> process(RecordingStoredEvent stored, JobLedger.Job job) {
+    String id = stored.recordingId();
+    if (job.published()) {
+      LOG.info("recording {} was transcribed and announced before; skipping the duplicate", id);
+      return CompletableFuture.completedFuture(null);
+    }
+    return transcriptExists(id).thenCompose(exists -> exists ? announce(stored, job)
+        : claim(stored, job).thenCompose(claimed -> transcribe(stored))
+            .thenCompose(ignored -> {
+              metrics.attempts.record(job.attempts() + 1);
+              return announce(stored, new JobLedger.Job(job.attempts() + 1, false));
+            }));
+  }
+
+  /**
+   * Whatever went wrong, a recording deleted meanwhile is skipped with what this stage wrote taken
+   * back. A shutdown gives its attempt back. A record that will not be tried again (not retryable,
+   * or its last attempt) takes back its transcript and ledger before it is dead-lettered.
+   */
+  private CompletableFuture<Void> failed(ConsumedEvent consumed, String id, JobLedger.Job before, Throwable error) {
+    return tombstones.isDeleted(id).exceptionally(checkFailed -> false).thenCompose(deleted -> {
+      if (deleted) {
+        return skipDeleted(id, "while it was being transcribed");
       }
-      return transcriptExists(id).thenCompose(exists -> exists ? announce(stored, job)
-          : claim(stored, job).thenCompose(claimed -> transcribe(stored))
-              .thenCompose(ignored -> {
-                metrics.attempts.record(job.attempts() + 1);
-                return announce(stored, new JobLedger.Job(job.attempts() + 1, false));
-              }));
+      CompletableFuture<Void> cleanup;
+      if (error instanceof Stopped) {
+        cleanup = before.attempts() == 0 ? tombstones.takeBack(java.util.List.of(JobLedger.key(id)))
+            : ledger.save(id, before);
+      } else if (!Failures.isRetryable(error) || consumed.attempt() >= config.maxAttempts()) {
+        cleanup = tombstones.takeBack(written(id));
+      } else {
+        cleanup = CompletableFuture.completedFuture(null);
+      }
+      return cleanup.handle((ok, cleanupError) -> {
+        if (cleanupError != null) {
+          LOG.warn("recording {}: could not take back what the failed job wrote ({}); the purger's sweep will",
+              id, Failures.reason(cleanupError));
+        }
+        return null;
+      }).thenCompose(ignored -> CompletableFuture.<Void>failedFuture(error));
+    });
+  }
+
+  /** Everything this stage writes for a recording. */
+  private static java.util.List<String> written(String id) {
+    return java.util.List.of(ObjectKeys.transcript(id), JobLedger.key(id));
+  }
+
+  private CompletableFuture<Void> skipDeleted(String id, String when) {
+    return tombstones.takeBack(written(id)).thenRun(() -> {
+      metrics.failed("deleted");
+      LOG.info("recording {} was deleted on request {}; nothing of it is kept", id, when);
     });
   }
 
@@ -121,22 +179,36 @@ public final class TranscriberStage implements AutoCloseable {
     return ledger.save(stored.recordingId(), new JobLedger.Job(job.attempts() + 1, false));
   }
 
+  /**
+   * Both keys exist from the moment ingest created the recording; this stage only loads them, so
+   * a recording whose keys were destroyed (deleted, or purged for retention) can never get a fresh
+   * key and a decryptable transcript. The transcript goes under the data key, which outlives the
+   * audio (the purge after transcription destroys the audio key only).
+   */
   private CompletableFuture<Void> transcribe(RecordingStoredEvent stored) {
     String id = stored.recordingId();
-    // The audio key reads the recording; the transcript goes under the data key, which outlives
-    // the audio (the purge destroys the audio key only).
-    return runtime.keys().load(id, Purpose.AUDIO).thenCompose(audioKey -> runtime.objects().open(audioKey,
-        stored.objectKey(), ObjectKeys.RAW))
-        .exceptionallyCompose(e -> Failures.unwrap(e) instanceof StorageException se && se.isNotFound()
-            ? purgedBefore(id, se) : CompletableFuture.failedFuture(Failures.unwrap(e)))
+    return runtime.keys().load(id, Purpose.DATA).thenCompose(dataKey -> runtime.keys().load(id, Purpose.AUDIO)
+        .thenCompose(audioKey -> runtime.objects().open(audioKey, stored.objectKey(), ObjectKeys.RAW))
         .thenApplyAsync(reader -> transcribeOnSlot(stored, reader), workers)
-        .thenCompose(json -> runtime.keys().loadOrCreate(id, Purpose.DATA).thenCompose(dataKey ->
-            runtime.objects().put(dataKey, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT, json)))
-        .thenApply(info -> null);
+        .thenCompose(json -> {
+          if (stopping) {
+            // Stopping: a transcript written now may never be announced by this process; redo it later.
+            throw new Stopped();
+          }
+          return runtime.objects().put(dataKey, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT, json);
+        }))
+        .exceptionallyCompose(e -> Tombstones.isNotFound(e) ? purgedBefore(id, (StorageException) Failures.unwrap(e))
+            : CompletableFuture.failedFuture(Failures.unwrap(e)))
+        .thenCompose(info -> tombstones.takeBackIfDeleted(id, written(id)))
+        .thenAccept(deleted -> {
+          if (deleted) {
+            throw new DeletedMeanwhile();
+          }
+        });
   }
 
   /**
-   * The recording's audio or its key is gone. When a purge receipt says why (the retention sweep
+   * The recording's audio or a key is gone. When a purge receipt says why (the retention sweep
    * reached a recording still queued, or a deletion request), nothing is left to transcribe and
    * retrying cannot change that: the recording fails at once with that reason. Without a receipt
    * it is retried: a purge writes its receipt only after the audio and key are gone, so a retry
@@ -146,7 +218,7 @@ public final class TranscriberStage implements AutoCloseable {
     return runtime.store().get(config.process().pipeline().storage().bucket(), ObjectKeys.receipt(id))
         .handle((receipt, error) -> {
           if (error != null) {
-            throw new TranscriptionException("the stored recording or its key is missing ("
+            throw new TranscriptionException("the stored recording or one of its keys is missing ("
                 + Failures.reason(missing) + ")", true);
           }
           String reason = new io.vertx.core.json.JsonObject(io.vertx.core.buffer.Buffer.buffer(receipt))
@@ -173,7 +245,7 @@ public final class TranscriberStage implements AutoCloseable {
     } catch (IOException e) {
       throw new TranscriptionException("reading the stored recording failed: " + Failures.reason(e), true);
     } catch (java.util.concurrent.CancellationException e) {
-      throw new TranscriptionException("stopped for shutdown; redone by whoever takes the partition", true);
+      throw new Stopped();
     } catch (RuntimeException e) {
       metrics.failed(e.getClass().getSimpleName());
       throw e;
@@ -206,7 +278,10 @@ public final class TranscriberStage implements AutoCloseable {
               transcript.getString("language"), transcript.getString("model"));
           return runtime.events().publisher().publish(ready);
         })
-        .thenCompose(ignored -> ledger.save(id, new JobLedger.Job(job.attempts(), true)));
+        .thenCompose(ignored -> ledger.save(id, new JobLedger.Job(job.attempts(), true)))
+        // Deleted while announcing: the purger's purge may have run before the ledger was written.
+        .thenCompose(ignored -> tombstones.takeBackIfDeleted(id, written(id)))
+        .thenApply(ignored -> null);
   }
 
   /** Records waiting for the transcriber: end offsets minus the group's committed offsets. */
@@ -270,8 +345,26 @@ public final class TranscriberStage implements AutoCloseable {
     }
   }
 
+  /** Stopped for shutdown before anything was written; redone by whoever takes the partition. */
+  static final class Stopped extends TranscriptionException {
+    private static final long serialVersionUID = 1L;
+
+    Stopped() {
+      super("stopped for shutdown; redone by whoever takes the partition", true);
+    }
+  }
+
+  /** The recording was deleted while it was transcribed; what was written is taken back already. */
+  static final class DeletedMeanwhile extends TranscriptionException {
+    private static final long serialVersionUID = 1L;
+
+    DeletedMeanwhile() {
+      super("deleted on request while it was transcribed", false);
+    }
+  }
+
   /** A transcription that cannot complete; retryable only when storage, not the recording, failed. */
-  static final class TranscriptionException extends SessionflowException {
+  static class TranscriptionException extends SessionflowException {
     private static final long serialVersionUID = 1L;
 
     TranscriptionException(String message) {

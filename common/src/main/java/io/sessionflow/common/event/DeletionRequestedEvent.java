@@ -21,6 +21,13 @@ public record DeletionRequestedEvent(int schemaVersion, Instant occurredAt, Stri
     RECORDING, CONSENT, CLIENT, THERAPIST
   }
 
+  /** A request to delete one recording, with a new request id. */
+  public static DeletionRequestedEvent ofRecording(Instant at, String recordingId, String practiceId,
+      String requestedBy) {
+    return new DeletionRequestedEvent(CURRENT_SCHEMA_VERSION, at, io.sessionflow.common.crypto.Ids.newId(),
+        Scope.RECORDING, recordingId, practiceId, requestedBy);
+  }
+
   @Override
   public String key() {
     return subjectId;

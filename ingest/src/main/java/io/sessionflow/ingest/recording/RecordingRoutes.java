@@ -3,10 +3,8 @@ package io.sessionflow.ingest.recording;
 import io.sessionflow.analyzer.AnalysisMarkdown;
 import io.sessionflow.analyzer.NoteFormat;
 import io.sessionflow.common.crypto.EncryptedObjects;
-import io.sessionflow.common.crypto.Ids;
 import io.sessionflow.common.crypto.RecordingKeys;
 import io.sessionflow.common.event.DeletionRequestedEvent;
-import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.kafka.EventPublisher;
 import io.sessionflow.common.ops.Problem;
 import io.sessionflow.common.storage.ObjectKeys;
@@ -213,8 +211,8 @@ public final class RecordingRoutes {
             ? Future.succeededFuture(entry.get().practiceId()) : Future.failedFuture("not visible"))
         : uploads.find(caller, id).map(UploadState::practiceId);
     practice.compose(practiceId -> {
-      DeletionRequestedEvent request = new DeletionRequestedEvent(PipelineEvent.CURRENT_SCHEMA_VERSION,
-          clock.instant(), Ids.newId(), DeletionRequestedEvent.Scope.RECORDING, id, practiceId, caller.subject());
+      DeletionRequestedEvent request = DeletionRequestedEvent.ofRecording(clock.instant(), id, practiceId,
+          caller.subject());
       return Future.fromCompletionStage(events.publish(request), ctx.vertx().getOrCreateContext()).map(request);
     }).onSuccess(request -> {
       audit.record(caller, "recording.delete", "recording", id, "requested");

@@ -201,9 +201,16 @@ public final class TusRoutes {
 
   private void terminate(RoutingContext ctx) {
     Caller caller = BearerAuthHandler.caller(ctx);
-    uploads.terminate(caller, ctx.pathParam("id")).onSuccess(ignored -> {
+    uploads.terminate(caller, ctx.pathParam("id")).onSuccess(request -> {
       tusHeaders(ctx.response());
-      ctx.response().setStatusCode(204).end();
+      if (request.isEmpty()) {
+        ctx.response().setStatusCode(204).end();
+        return;
+      }
+      // A completed recording: deleted by the purger shortly, like DELETE /v1/recordings/{id}.
+      ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
+          .end(new io.vertx.core.json.JsonObject().put("requestId", request.get().requestId())
+              .put("status", "DELETION_REQUESTED").encode());
     }).onFailure(error -> fail(ctx, error));
   }
 

@@ -5,6 +5,7 @@ import io.sessionflow.common.event.RecordingStoredEvent;
 import io.sessionflow.common.failure.Failures;
 import io.sessionflow.common.kafka.EventPublisher;
 import io.sessionflow.common.storage.RecordingIndex;
+import io.sessionflow.common.storage.Tombstones;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.Set;
@@ -29,6 +30,7 @@ public final class CompletionPublisher {
   private final EventPublisher events;
   private final UploadStore store;
   private final RecordingIndex index;
+  private final Tombstones tombstones;
   private final Clock clock;
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, UploadState> retry = new ConcurrentHashMap<>();
@@ -37,6 +39,7 @@ public final class CompletionPublisher {
     this.events = events;
     this.store = store;
     this.index = new RecordingIndex(store.objectStore(), store.bucket());
+    this.tombstones = new Tombstones(store.objectStore(), store.bucket());
     this.clock = clock;
     vertx.setPeriodic(2_000, id -> retry.values().forEach(this::publish));
   }
@@ -57,9 +60,13 @@ public final class CompletionPublisher {
     }
     // Started from a completed future so that even a throwing step ends in the retry path below.
     return CompletableFuture.completedFuture(state)
-        .thenCompose(this::index)
-        .thenCompose(ok -> events.publish(eventFor(state, clock.instant())))
-        .thenCompose(ok -> store.save(state.markPublished()))
+        .thenCompose(s -> tombstones.isDeleted(s.id()))
+        .thenCompose(deleted -> deleted ? deletedMeanwhile(state) : index(state)
+            .thenCompose(ok -> events.publish(eventFor(state, clock.instant())))
+            .thenCompose(ok -> store.save(state.markPublished()))
+            // Deleted while it was announced: the purge may have run before these writes landed.
+            .thenCompose(ok -> tombstones.takeBackIfDeleted(state.id(), written(state)))
+            .thenApply(ignored -> (Void) null))
         .whenComplete((ok, error) -> {
           pending.remove(state.id());
           if (error == null) {
@@ -72,13 +79,27 @@ public final class CompletionPublisher {
         });
   }
 
-  /** Every announced recording has a consent; a state without one has no owners to index. */
+  /** Deleted on request before it was announced: it is not announced, and what was written goes. */
+  private CompletableFuture<Void> deletedMeanwhile(UploadState state) {
+    LOG.info("recording {} was deleted on request before it was announced; not announcing it", state.id());
+    return tombstones.takeBack(written(state));
+  }
+
+  /** What announcing writes: the index entry and the upload state (again, marked published). */
+  private static java.util.List<String> written(UploadState state) {
+    java.util.List<String> keys = new java.util.ArrayList<>(java.util.List.of(UploadStore.stateKey(state.id())));
+    keys.addAll(Uploads.indexEntry(state).keys());
+    return keys;
+  }
+
+  /** Written at creation already; again here, as a recording must never be announced unindexed. */
   private CompletableFuture<Void> index(UploadState state) {
-    if (state.consentId() == null) {
-      return CompletableFuture.completedFuture(null);
-    }
-    return index.record(new RecordingIndex.Entry(state.practiceId(), state.therapistId(), state.consentId(),
-        state.id()));
+    return index.record(Uploads.indexEntry(state));
+  }
+
+  /** Hands a deletion request to the purger; done once Kafka has it. */
+  public CompletableFuture<Void> requestDeletion(io.sessionflow.common.event.DeletionRequestedEvent request) {
+    return events.publish(request);
   }
 
   public int awaitingRetry() {

@@ -7,6 +7,8 @@ import io.sessionflow.common.crypto.Ids;
 import io.sessionflow.common.crypto.PartLayout;
 import io.sessionflow.common.crypto.RecordingKeys;
 import io.sessionflow.common.crypto.RecordingKeys.Purpose;
+import io.sessionflow.common.event.DeletionRequestedEvent;
+import io.sessionflow.common.storage.RecordingIndex;
 import io.sessionflow.common.failure.Failures;
 import io.sessionflow.ingest.audit.AuditLog;
 import io.sessionflow.ingest.auth.Caller;
@@ -54,6 +56,7 @@ public final class Uploads {
   private final UploadMetrics metrics;
   private final UploadClaims claims;
   private final UploadLock lock;
+  private final RecordingIndex index;
 
   public Uploads(Vertx vertx, Executor blocking, UploadStore store, RecordingKeys keys, ConsentStore consents,
       MemoryBudget budget, UploadSettings settings, long partSize, Clock clock, CompletionPublisher publisher,
@@ -72,6 +75,7 @@ public final class Uploads {
     this.claims = new UploadClaims(vertx, UploadClaims.TAKEOVER_WAIT);
     this.metrics = new UploadMetrics(registry, claims.ids());
     this.lock = new UploadLock(store.objectStore(), store.bucket(), clock, vertx);
+    this.index = new RecordingIndex(store.objectStore(), store.bucket());
   }
 
   public UploadSettings settings() {
@@ -93,18 +97,23 @@ public final class Uploads {
     Future<String> consent = concat == UploadState.Concat.PARTIAL && consentId == null
         ? Future.succeededFuture(null) : requireConsent(caller, consentId).map(Consent::id);
     String id = Ids.newId();
-    return consent.compose(checkedConsent -> on(keys.create(id, Purpose.AUDIO)).compose(key -> {
-      Instant now = clock.instant();
-      return on(store.objects().begin(key, UploadStore.rawKey(id), "raw", partSize)).compose(upload -> {
-        UploadState state = new UploadState(1, id, caller.practiceId(), caller.subject(), checkedConsent, length,
-            0, partSize, upload.uploadId(), List.of(), 0, now, now.plus(settings.expiry()), concat,
-            UploadState.Status.RECEIVING, null, null, false, source);
-        return on(store.create(state))
-            .compose(ignored -> metadata.isEmpty() ? Future.succeededFuture()
-                : on(keys.create(id, Purpose.DATA).thenCompose(dataKey -> store.saveMetadata(dataKey, id, metadata))))
-            .map(ignored -> state);
-      });
-    })).onSuccess(state -> {
+    // Both keys exist before anything else of the recording: the stages after ingest only ever
+    // load them, so a deleted recording (keys destroyed) can never be given fresh ones.
+    return consent.compose(checkedConsent -> on(keys.create(id, Purpose.AUDIO)).compose(key -> on(keys.create(id,
+        Purpose.DATA)).compose(dataKey -> {
+          Instant now = clock.instant();
+          return on(store.objects().begin(key, UploadStore.rawKey(id), "raw", partSize)).compose(upload -> {
+            UploadState state = new UploadState(1, id, caller.practiceId(), caller.subject(), checkedConsent, length,
+                0, partSize, upload.uploadId(), List.of(), 0, now, now.plus(settings.expiry()), concat,
+                UploadState.Status.RECEIVING, null, null, false, source);
+            // Indexed before its state exists: a deletion request finds an upload in progress like any recording.
+            return on(index.record(indexEntry(state)))
+                .compose(ignored -> on(store.create(state)))
+                .compose(ignored -> metadata.isEmpty() ? Future.succeededFuture()
+                    : on(store.saveMetadata(dataKey, id, metadata)))
+                .map(ignored -> state);
+          });
+        }))).onSuccess(state -> {
       metrics.created(source);
       audit.record(caller, "upload.create", "recording", state.id(), "ok");
     });
@@ -487,11 +496,13 @@ public final class Uploads {
     String id = Ids.newId();
     Instant now = clock.instant();
     DataKey key = keys.create(id, Purpose.AUDIO).join();
+    keys.create(id, Purpose.DATA).join();
     EncryptedObjects.EncryptedUpload upload = store.objects().begin(key, UploadStore.rawKey(id), "raw", partSize)
         .join();
     UploadState state = new UploadState(1, id, caller.practiceId(), caller.subject(), null, null, 0, partSize,
         upload.uploadId(), List.of(), 0, now, now.plus(settings.expiry()), UploadState.Concat.NONE,
         UploadState.Status.RECEIVING, null, null, false, source);
+    index.record(indexEntry(state)).join();
     store.create(state).join();
     try (MemoryBudget.Lease lease = budget.acquire(partSize).toCompletionStage().toCompletableFuture().join()) {
       byte[] buffer = new byte[(int) partSize];
@@ -540,7 +551,9 @@ public final class Uploads {
         consentId, state.length(), state.offset(), state.partSize(), state.multipartUploadId(), state.parts(),
         state.tailLength(), state.createdAt(), state.expiresAt(), state.concat(), state.status(), state.sha256(),
         state.mediaType(), false, state.source());
-    return store.save(withConsent).thenCompose(ignored -> publisher.publish(withConsent))
+    return index.record(indexEntry(withConsent)).thenCompose(ignored -> store.save(withConsent))
+        .thenCompose(ignored -> index.delete(indexEntry(state)).exceptionally(error -> null))
+        .thenCompose(ignored -> publisher.publish(withConsent))
         .thenRun(() -> audit.record(caller, "upload.create", "recording", state.id(), "ok"));
   }
 
@@ -623,12 +636,29 @@ public final class Uploads {
 
   // ---- terminate and expire --------------------------------------------------------------------
 
-  /** Deletes an upload and everything it stored, crypto-shredding its key. */
-  public Future<Void> terminate(Caller caller, String id) {
+  /**
+   * tus termination. An upload still in progress (or a completed partial of a concatenation) is
+   * deleted at once with everything it stored, its keys crypto-shredded: empty result. A completed
+   * recording has been handed to the pipeline, so deleting only the upload would leave it to be
+   * transcribed and analysed: it becomes a deletion request for the recording instead (the
+   * purger deletes everything of it, with a receipt), and the request is the result.
+   */
+  public Future<java.util.Optional<DeletionRequestedEvent>> terminate(Caller caller, String id) {
     return claim(caller, id).compose(claim -> find(caller, id)
-        .compose(state -> withLock(id, () -> terminateQuietly(state)))
-        .onSuccess(ignored -> audit.record(caller, "upload.terminate", "recording", id, "ok"))
+        .compose(state -> state.isComplete() && state.concat() != UploadState.Concat.PARTIAL
+            ? requestDeletion(caller, state).map(java.util.Optional::of)
+            : withLock(id, () -> terminateQuietly(state)).map(ignored -> {
+              audit.record(caller, "upload.terminate", "recording", id, "ok");
+              return java.util.Optional.<DeletionRequestedEvent>empty();
+            }))
         .onComplete(done -> claim.release()));
+  }
+
+  private Future<DeletionRequestedEvent> requestDeletion(Caller caller, UploadState state) {
+    DeletionRequestedEvent request = DeletionRequestedEvent.ofRecording(clock.instant(), state.id(),
+        state.practiceId(), caller.subject());
+    return on(publisher.requestDeletion(request)).map(request)
+        .onSuccess(ignored -> audit.record(caller, "recording.delete", "recording", state.id(), "requested"));
   }
 
   private Future<Void> terminateQuietly(UploadState state) {
@@ -637,7 +667,13 @@ public final class Uploads {
         .compose(ignored -> on(store.objectStore().delete(store.bucket(), UploadStore.rawKey(state.id()))))
         .compose(ignored -> on(keys.destroy(state.id(), Purpose.AUDIO)))
         .compose(ignored -> on(keys.destroy(state.id(), Purpose.DATA)))
-        .compose(ignored -> on(store.deleteUploadObjects(state.id())));
+        .compose(ignored -> on(store.deleteUploadObjects(state.id())))
+        .compose(ignored -> on(index.delete(indexEntry(state))));
+  }
+
+  /** The upload's index entry: under its consent, or pending while it has none. */
+  static RecordingIndex.Entry indexEntry(UploadState state) {
+    return RecordingIndex.Entry.of(state.practiceId(), state.therapistId(), state.consentId(), state.id());
   }
 
   /**

@@ -8,12 +8,10 @@ import io.sessionflow.common.event.DeletionRequestedEvent;
 import io.sessionflow.common.event.DeletionRequestedEvent.Scope;
 import io.sessionflow.common.event.EventCodec;
 import io.sessionflow.common.failure.Failures;
-import io.sessionflow.common.storage.ObjectKeys;
 import io.sessionflow.common.storage.ObjectStore;
 import io.sessionflow.common.storage.RecordingIndex;
 import io.sessionflow.purger.AuditChain;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,6 +33,7 @@ public final class DeletionRequests {
   public static final String PLAN_PREFIX = "purges/requests/";
   public static final String RECEIPT_PREFIX = "audit/requests/";
   private static final ObjectMapper JSON = EventCodec.mapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DeletionRequests.class);
 
   private final ObjectStore store;
   private final String bucket;
@@ -43,9 +42,17 @@ public final class DeletionRequests {
   private final AuditChain chain;
   private final Clock clock;
   private final String component;
+  private final PurgeMetrics metrics;
 
   public DeletionRequests(ObjectStore store, String bucket, RecordingPurge purge, AuditChain chain, Clock clock,
       String component) {
+    this(store, bucket, purge, chain, clock, component, null);
+  }
+
+  /** @param metrics counts unreadable objects skipped; null counts nothing */
+  public DeletionRequests(ObjectStore store, String bucket, RecordingPurge purge, AuditChain chain, Clock clock,
+      String component, PurgeMetrics metrics) {
+    this.metrics = metrics;
     this.store = store;
     this.bucket = bucket;
     this.index = new RecordingIndex(store, bucket);
@@ -93,7 +100,7 @@ public final class DeletionRequests {
       String id = recording.getKey();
       PurgeOrder order = new PurgeOrder(id, PurgeOrder.DELETION_REQUEST, plan.request().requestId(),
           plan.request().scope().name(), null, true, recording.getValue());
-      all = all.thenCompose(ignored -> tombstone(id, plan.request()))
+      all = all.thenCompose(ignored -> tombstone(id, plan.request(), recording.getValue()))
           .thenCompose(ignored -> purge.purge(order))
           .thenAccept(entry -> covered.add(new Covered(id, entry.sequence())));
     }
@@ -103,12 +110,14 @@ public final class DeletionRequests {
     return all.thenCompose(ignored -> appendReceipt(plan, covered));
   }
 
-  /** Marks the recording deleted before deleting it, so a transcript finished meanwhile is deleted too. */
-  private CompletableFuture<Void> tombstone(String recordingId, DeletionRequestedEvent request) {
-    byte[] body = ("{\"requestId\":\"" + request.requestId() + "\",\"at\":\"" + clock.instant() + "\"}")
-        .getBytes(StandardCharsets.UTF_8);
-    return store.put(bucket, ObjectKeys.tombstone(recordingId), body, Map.of("sf-kind", "tombstone"))
-        .thenApply(info -> null);
+  /**
+   * Marks the recording deleted before deleting it (tombstone and deletion watch), so whatever a
+   * stage writes meanwhile is taken back by the stage or found again by the sweep.
+   */
+  private CompletableFuture<Void> tombstone(String recordingId, DeletionRequestedEvent request,
+      List<String> indexKeys) {
+    return DeletionWatch.mark(store, bucket, recordingId, new DeletionWatch.Mark(request.requestId(),
+        request.scope().name(), clock.instant(), indexKeys));
   }
 
   private CompletableFuture<Void> deleteAllVersions(String key) {
@@ -159,84 +168,129 @@ public final class DeletionRequests {
     }
   }
 
+  /**
+   * The recordings a request covers, read from the ownership index (uploads in progress are in it
+   * from their creation): a recording through its owner pointer (two reads, no listing), a consent,
+   * client or therapist through one listing of the practice's index keys (no object read). Client
+   * and therapist requests also read the practice's consent records, a few at a time; one that
+   * cannot be read is reported, counted and skipped, never failing the request.
+   */
   private CompletableFuture<Plan> resolve(DeletionRequestedEvent request) {
     String practice = request.practiceId();
-    CompletableFuture<List<RecordingIndex.Entry>> indexed = index.practice(practice);
-    CompletableFuture<List<Owner>> consents = consents(practice);
-    CompletableFuture<List<Owner>> uploads = uploadOwners(practice);
+    String subject = request.subjectId();
     CompletableFuture<Long> chainSize = chain.size();
-    return CompletableFuture.allOf(indexed, consents, uploads, chainSize).thenApply(ignored -> {
-      String subject = request.subjectId();
-      List<Owner> consentRecords = switch (request.scope()) {
-        case CLIENT -> consents.join().stream().filter(c -> subject.equals(c.clientRef())).toList();
-        case THERAPIST -> consents.join().stream().filter(c -> subject.equals(c.therapistId())).toList();
-        case CONSENT -> consents.join().stream().filter(c -> subject.equals(c.id())).toList();
-        case RECORDING -> List.of();
-      };
-      Set<String> consentIds = Set.copyOf(consentRecords.stream().map(Owner::id).toList());
-      Map<String, List<String>> recordings = new LinkedHashMap<>();
-      for (RecordingIndex.Entry entry : indexed.join()) {
-        if (covers(request, consentIds, entry.recordingId(), entry.therapistId(), entry.consentId())) {
-          recordings.computeIfAbsent(entry.recordingId(), id -> new ArrayList<>()).add(entry.key());
-        }
+    CompletableFuture<Map<String, List<String>>> recordings;
+    CompletableFuture<List<Owner>> consentRecords;
+    switch (request.scope()) {
+      case RECORDING -> {
+        consentRecords = CompletableFuture.completedFuture(List.of());
+        recordings = Ids.isValid(subject) ? recording(practice, subject)
+            : CompletableFuture.completedFuture(Map.of());
       }
-      for (Owner upload : uploads.join()) {
-        if (covers(request, consentIds, upload.id(), upload.therapistId(), upload.consentId())) {
-          recordings.computeIfAbsent(upload.id(), id -> new ArrayList<>());
-        }
+      case CONSENT -> {
+        // The consent id is the subject: its record need not be read (a revoked consent stays).
+        consentRecords = CompletableFuture.completedFuture(List.of());
+        recordings = Ids.isValid(subject) ? covered(practice, entry -> subject.equals(entry.consentId()))
+            : CompletableFuture.completedFuture(Map.of());
       }
-      if (request.scope() == Scope.RECORDING && Ids.isValid(subject)) {
-        recordings.computeIfAbsent(subject, id -> new ArrayList<>());
+      default -> {
+        consentRecords = consents(practice).thenApply(all -> all.stream().filter(c -> request.scope()
+            == Scope.CLIENT ? subject.equals(c.clientRef()) : subject.equals(c.therapistId())).toList());
+        recordings = consentRecords.thenCompose(records -> {
+          Set<String> consentIds = Set.copyOf(records.stream().map(Owner::id).toList());
+          return covered(practice, entry -> consentIds.contains(entry.consentId())
+              || (request.scope() == Scope.THERAPIST && subject.equals(entry.therapistId())));
+        });
       }
+    }
+    return CompletableFuture.allOf(recordings, consentRecords, chainSize).thenApply(ignored -> {
       // A revoked consent stays (it proves the revocation); a deleted client's or therapist's consents go.
-      List<String> consentKeys = request.scope() == Scope.CONSENT ? List.of()
-          : consentRecords.stream().map(Owner::key).toList();
-      return new Plan(request, recordings, consentKeys, chainSize.join());
+      List<String> consentKeys = consentRecords.join().stream().map(Owner::key).toList();
+      return new Plan(request, recordings.join(), consentKeys, chainSize.join());
     });
   }
 
-  private static boolean covers(DeletionRequestedEvent request, Set<String> consentIds, String recordingId,
-      String therapistId, String consentId) {
-    return switch (request.scope()) {
-      case RECORDING -> request.subjectId().equals(recordingId);
-      case CONSENT, CLIENT -> consentId != null && consentIds.contains(consentId);
-      case THERAPIST -> request.subjectId().equals(therapistId) || (consentId != null
-          && consentIds.contains(consentId));
-    };
+  /** One recording: its index entry through its owner pointer, else (indexed before pointers) a listing. */
+  private CompletableFuture<Map<String, List<String>>> recording(String practice, String recordingId) {
+    return index.owners(recordingId).thenCompose(owners -> {
+      if (owners.isPresent()) {
+        Map<String, List<String>> found = new LinkedHashMap<>();
+        if (owners.get().practiceId().equals(practice)) {
+          found.put(recordingId, owners.get().keys());
+        } else {
+          found.put(recordingId, List.of()); // another practice's index is not this request's to touch
+        }
+        return CompletableFuture.completedFuture(found);
+      }
+      return covered(practice, entry -> entry.recordingId().equals(recordingId)).thenApply(found -> {
+        Map<String, List<String>> all = new LinkedHashMap<>(found);
+        all.computeIfAbsent(recordingId, id -> List.of());
+        return all;
+      });
+    });
   }
 
-  /** Ids read from a consent record or an upload state: who owns what, never more. */
-  private record Owner(String key, String id, String therapistId, String consentId, String clientRef) {
+  /** The practice's index entries that match, by recording, with every key recording them. */
+  private CompletableFuture<Map<String, List<String>>> covered(String practice,
+      java.util.function.Predicate<RecordingIndex.Entry> matches) {
+    return index.practice(practice).thenApply(entries -> {
+      Map<String, List<String>> recordings = new LinkedHashMap<>();
+      for (RecordingIndex.Entry entry : entries) {
+        if (matches.test(entry)) {
+          recordings.computeIfAbsent(entry.recordingId(), id -> new ArrayList<>()).addAll(entry.keys());
+        }
+      }
+      recordings.replaceAll((id, keys) -> keys.stream().distinct().toList());
+      return recordings;
+    });
   }
+
+  /** Ids read from a consent record: who owns what, never more. */
+  private record Owner(String key, String id, String therapistId, String clientRef) {
+  }
+
+  /** Reads at most this many consent records at once. */
+  private static final int READ_CONCURRENCY = 8;
 
   private CompletableFuture<List<Owner>> consents(String practiceId) {
     String prefix = "consents/" + practiceId + "/";
-    return readAll(prefix, key -> key.endsWith(".json"), (key, json) -> new Owner(key,
-        json.path("id").asText(), json.path("therapistId").asText(null), null, json.path("clientRef").asText(null)));
-  }
-
-  private CompletableFuture<List<Owner>> uploadOwners(String practiceId) {
-    return readAll("uploads/", key -> key.endsWith("/state.json"), (key, json) ->
-        practiceId.equals(json.path("practiceId").asText()) ? new Owner(key, json.path("id").asText(),
-            json.path("therapistId").asText(null), json.path("consentId").asText(null), null) : null);
-  }
-
-  private CompletableFuture<List<Owner>> readAll(String prefix, java.util.function.Predicate<String> wanted,
-      java.util.function.BiFunction<String, JsonNode, Owner> read) {
     return store.listKeys(bucket, prefix).thenCompose(keys -> {
-      List<CompletableFuture<Optional<Owner>>> reads = keys.stream().filter(wanted).map(key -> store.get(bucket, key)
-          .thenApply(bytes -> {
-            try {
-              return Optional.ofNullable(read.apply(key, JSON.readTree(bytes)));
-            } catch (IOException e) {
-              throw new PurgeException("object " + key + " is not valid JSON", false, e);
-            }
-          }).exceptionallyCompose(error -> RecordingPurge.notFound(error)
-              ? CompletableFuture.completedFuture(Optional.<Owner>empty())
-              : CompletableFuture.failedFuture(Failures.unwrap(error)))).toList();
-      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-          .thenApply(ignored -> reads.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
+      List<String> wanted = keys.stream().filter(key -> key.endsWith(".json")).toList();
+      List<Owner> owners = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<CompletableFuture<Void>> lanes = new ArrayList<>();
+      for (int lane = 0; lane < READ_CONCURRENCY; lane++) {
+        CompletableFuture<Void> chainOfReads = CompletableFuture.completedFuture(null);
+        for (int i = lane; i < wanted.size(); i += READ_CONCURRENCY) {
+          String key = wanted.get(i);
+          chainOfReads = chainOfReads.thenCompose(ignored -> readConsent(key))
+              .thenAccept(found -> found.ifPresent(owners::add));
+        }
+        lanes.add(chainOfReads);
+      }
+      return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new)).thenApply(ignored -> List.copyOf(owners));
     });
+  }
+
+  private CompletableFuture<Optional<Owner>> readConsent(String key) {
+    return store.get(bucket, key).thenApply(bytes -> {
+      try {
+        JsonNode json = JSON.readTree(bytes);
+        if (!json.isObject() || !Ids.isValid(json.path("id").asText(""))) {
+          throw new IOException("no consent id");
+        }
+        return Optional.of(new Owner(key, json.path("id").asText(), json.path("therapistId").asText(null),
+            json.path("clientRef").asText(null)));
+      } catch (IOException e) {
+        LOG.warn("deletion request: consent record {} is unreadable ({}); skipped", key,
+            e.getClass().getSimpleName());
+        if (metrics != null) {
+          metrics.unreadable("consent");
+        }
+        return Optional.<Owner>empty();
+      }
+    }).exceptionallyCompose(error -> RecordingPurge.notFound(error)
+        ? CompletableFuture.completedFuture(Optional.<Owner>empty())
+        : CompletableFuture.failedFuture(Failures.unwrap(error)));
   }
 
   private CompletableFuture<Boolean> exists(String key) {

@@ -83,4 +83,18 @@ public final class PurgeMetrics {
   public void rawAudio(RawAudio now) {
     rawAudio.set(now);
   }
+
+  /** An object a deletion request had to read was unreadable and was skipped (label: what it was). */
+  public void unreadable(String kind) {
+    Counter.builder("sessionflow.deletion.unreadable.objects").tag("kind", kind)
+        .description("Objects a deletion request could not read and skipped (reported in the log by key)")
+        .register(registry).increment();
+  }
+
+  /** A watched, deleted recording had objects again and was purged again. */
+  public void deletionLeftoversPurged() {
+    Counter.builder("sessionflow.deletion.leftovers.purged")
+        .description("Deleted recordings found holding objects again by the deletion watch, and purged")
+        .register(registry).increment();
+  }
 }

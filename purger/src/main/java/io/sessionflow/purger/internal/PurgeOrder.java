@@ -25,6 +25,16 @@ public record PurgeOrder(String recordingId, String reason, String requestId, St
     indexKeys = List.copyOf(indexKeys);
   }
 
+  /**
+   * A recording that never got a transcript and never will (failed, expired, abandoned, orphaned):
+   * its audio goes, and so do its data key and the transcriber's ledger, which would otherwise
+   * outlive it with nothing to encrypt or count. Its index entry stays, so a later deletion
+   * request for its consent, client or therapist still finds it and gets a receipt.
+   */
+  public static PurgeOrder neverTranscribed(String recordingId, String reason) {
+    return new PurgeOrder(recordingId, reason, null, null, null, true, List.of());
+  }
+
   public static PurgeOrder audioOnly(String recordingId, String reason, Instant transcriptDurableAt) {
     return new PurgeOrder(recordingId, reason, null, null, transcriptDurableAt, false, List.of());
   }

@@ -129,16 +129,21 @@ public final class RawAudioInventory {
   }
 
   /**
-   * Walks everything once. With {@code dataKeys} false (the periodic sweep), recordings that hold
-   * nothing but a data key are skipped: every transcribed recording has one, and checking each
-   * on every sweep would cost a request per recording; {@code verify-purge} checks them all.
+   * Walks the raw area once. With {@code dataKeys} false (the periodic sweep) the key store is not
+   * listed: it holds a key for every recording ever kept (a million recordings, a thousand list
+   * pages), while everything else walked here — raw audio, multipart uploads, upload state, purge
+   * intents — exists only while audio does. A key left without audio (an upload that died between
+   * creating its key and its state) waits for the next full walk ({@code PURGE_RECONCILE_INTERVAL},
+   * and every {@code verify-purge}), which also checks lone data keys.
    */
   public CompletableFuture<Scan> scan(Instant now, boolean dataKeys) {
     Map<String, Holdings> byId = new TreeMap<>();
     CompletableFuture<List<ObjectVersion>> raw = store.listVersions(bucket, RAW);
     CompletableFuture<List<MultipartUploadInfo>> multipart = store.listMultipartUploads(bucket, RAW);
     CompletableFuture<List<ObjectVersion>> leftovers = store.listVersions(bucket, UPLOADS);
-    CompletableFuture<List<ObjectVersion>> keys = store.listVersions(keyBucket, RecordingKeys.PREFIX);
+    // keys/ holds a key for every recording ever kept: listed only on a full walk (see above).
+    CompletableFuture<List<ObjectVersion>> keys = dataKeys ? store.listVersions(keyBucket, RecordingKeys.PREFIX)
+        : CompletableFuture.completedFuture(List.of());
     CompletableFuture<List<String>> intents = store.listKeys(bucket, RecordingPurge.INTENT_PREFIX);
     return CompletableFuture.allOf(raw, multipart, leftovers, keys, intents).thenCompose(ignored -> {
       raw.join().forEach(v -> idAfter(RAW, v.key()).ifPresent(id -> holdings(byId, id).raw.add(v)));
@@ -252,12 +257,12 @@ public final class RawAudioInventory {
     }
     if (!held.raw.isEmpty()) {
       return old(oldest, now, maxRetention) ? purge(id, held, "stored at " + oldest + ", never transcribed within "
-          + "the maximum retention of " + human(maxRetention), PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null))
+          + "the maximum retention of " + human(maxRetention), PurgeOrder.neverTranscribed(id, PurgeOrder.RETENTION))
           : allowed(id, holds, oldest, "awaiting transcription; purged by " + oldest.plus(maxRetention)
               + " at the latest");
     }
     return old(oldest, now, creationGrace) ? purge(id, held, "orphan: no upload and no recording owns it",
-        PurgeOrder.audioOnly(id, PurgeOrder.ORPHAN, null))
+        PurgeOrder.neverTranscribed(id, PurgeOrder.ORPHAN))
         : allowed(id, holds, oldest, "upload being created");
   }
 
@@ -267,12 +272,13 @@ public final class RawAudioInventory {
     if ("RECEIVING".equals(state.path("status").asText())) {
       Optional<Instant> expires = instant(state.path("expiresAt"));
       if (expires.isPresent() && now.isAfter(expires.get())) {
-        return purge(id, held, "upload abandoned: expired at " + expires.get(),
-            PurgeOrder.audioOnly(id, PurgeOrder.EXPIRED_UPLOAD, null));
+        // Never a recording: its index entry (written when the upload was created) goes with it.
+        return purge(id, held, "upload abandoned: expired at " + expires.get(), new PurgeOrder(id,
+            PurgeOrder.EXPIRED_UPLOAD, null, null, null, true, uploadIndexKeys(id, state)));
       }
       if (now.isAfter(deadline)) {
         return purge(id, held, "upload started " + created + " is older than the maximum retention of "
-            + human(maxRetention), PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null));
+            + human(maxRetention), PurgeOrder.neverTranscribed(id, PurgeOrder.RETENTION));
       }
       String length = state.path("length").isNumber() ? ByteSize.format(state.path("length").asLong()) : "?";
       return allowed(id, held.describe(), held.oldest(), "upload in progress: " + ByteSize.format(
@@ -281,10 +287,19 @@ public final class RawAudioInventory {
     }
     if (now.isAfter(deadline)) {
       return purge(id, held, "stored at " + created + ", not transcribed within the maximum retention of "
-          + human(maxRetention) + " (failed or stuck)", PurgeOrder.audioOnly(id, PurgeOrder.RETENTION, null));
+          + human(maxRetention) + " (failed or stuck)", PurgeOrder.neverTranscribed(id, PurgeOrder.RETENTION));
     }
     return allowed(id, held.describe(), held.oldest(), "awaiting transcription: stored " + created
         + ", purged by " + deadline + " at the latest");
+  }
+
+  private static List<String> uploadIndexKeys(String id, JsonNode state) {
+    try {
+      return io.sessionflow.common.storage.RecordingIndex.Entry.of(state.path("practiceId").asText(),
+          state.path("therapistId").asText(), state.path("consentId").asText(null), id).keys();
+    } catch (IllegalArgumentException e) {
+      return List.of(); // a state without valid owner ids has no index entry to remove
+    }
   }
 
   private static boolean old(Instant since, Instant now, Duration limit) {

@@ -9,6 +9,7 @@ import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.failure.Failures;
 import io.sessionflow.common.kafka.EventPublisher;
 import io.sessionflow.common.storage.ObjectKeys;
+import io.sessionflow.common.storage.MultipartUploadInfo;
 import io.sessionflow.common.storage.ObjectStore;
 import io.sessionflow.common.storage.ObjectVersion;
 import io.sessionflow.common.storage.StorageException;
@@ -118,7 +119,10 @@ public final class RecordingPurge {
 
   /** A resumed purge keeps its receipt id and items; a deletion request widens an audio-only one. */
   private static PurgeIntent merge(PurgeIntent stored, PurgeOrder order) {
-    if (order.deleteDerived() && !stored.order().deleteDerived()) {
+    boolean wider = order.deleteDerived() && !stored.order().deleteDerived();
+    boolean requested = PurgeOrder.DELETION_REQUEST.equals(order.reason())
+        && !PurgeOrder.DELETION_REQUEST.equals(stored.order().reason());
+    if (wider || requested) {
       // A new receipt: the audio-only one may already be in the chain, and this one covers more.
       return new PurgeIntent(io.sessionflow.common.crypto.Ids.newId(), order, stored.startedAt(),
           stored.chainSearchFrom(), stored.items());
@@ -159,6 +163,23 @@ public final class RecordingPurge {
       order.indexKeys().forEach(key -> targets.add(new Target("index-entry", bucket, key, false)));
     }
     return targets;
+  }
+
+  /**
+   * What is left of the recording under every place the order covers, by key (versions, delete
+   * markers and unfinished multipart uploads alike): the deletion watch's check, without hashing.
+   */
+  public CompletableFuture<List<String>> leftovers(PurgeOrder order) {
+    List<CompletableFuture<List<ObjectVersion>>> listings = targets(order).stream().map(this::versions).toList();
+    String raw = ObjectKeys.raw(order.recordingId());
+    CompletableFuture<List<MultipartUploadInfo>> uploads = store.listMultipartUploads(bucket, raw);
+    return CompletableFuture.allOf(listings.toArray(CompletableFuture[]::new)).thenCombine(uploads,
+        (ignored, multipart) -> {
+          List<String> left = new ArrayList<>();
+          listings.forEach(listing -> listing.join().forEach(v -> left.add(v.key())));
+          multipart.stream().filter(u -> u.key().equals(raw)).forEach(u -> left.add(u.key() + " (multipart upload)"));
+          return left.stream().distinct().toList();
+        });
   }
 
   private CompletableFuture<List<DeletedItem>> inventory(PurgeIntent intent) {
@@ -254,6 +275,18 @@ public final class RecordingPurge {
         : CompletableFuture.failedFuture(Failures.unwrap(error)));
   }
 
+  /** Deletes an object with every version of it (a plain delete only hides it on a versioned bucket). */
+  private CompletableFuture<Void> deleteEveryVersion(String inBucket, String key) {
+    return store.listVersions(inBucket, key).thenCompose(versions -> {
+      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+      for (ObjectVersion version : versions.stream().filter(v -> v.key().equals(key)).toList()) {
+        all = all.thenCompose(ignored -> deleteOne(new DeletedItem("purge-plan", inBucket, key, version.versionId(),
+            version.size(), null, version.lastModified())));
+      }
+      return all;
+    });
+  }
+
   // ---- verify ----------------------------------------------------------------------------------
 
   private CompletableFuture<Verification> verify(PurgeIntent intent) {
@@ -302,7 +335,7 @@ public final class RecordingPurge {
         .thenCompose(entry -> store.put(bucket, ObjectKeys.receipt(order.recordingId()), entry.bytes(),
             Map.of("sf-kind", "receipt")).thenApply(info -> entry))
         .thenCompose(entry -> announce(order, entry).thenApply(ignored -> entry))
-        .thenCompose(entry -> store.delete(bucket, intentKey(order.recordingId())).thenApply(ignored -> entry))
+        .thenCompose(entry -> deleteEveryVersion(bucket, intentKey(order.recordingId())).thenApply(ignored -> entry))
         .thenApply(entry -> {
           metrics.purged(order, receipt, clock.instant());
           LOG.info("recording {} purged ({}): {} item(s), receipt {} at chain entry {}", order.recordingId(),

@@ -34,7 +34,19 @@ public final class AudioDecoder {
    * @param in a stream positioned at the start; seekable ({@code markSupported}) for containers
    *           whose index is at the end
    */
-  public Decoded decode(InputStream in, PcmSink sink) {
+  public Decoded decode(InputStream source, PcmSink sink) {
+    ReadGuard in = new ReadGuard(source);
+    try {
+      Decoded decoded = decodeGuarded(in, sink);
+      in.rethrow();
+      return decoded;
+    } catch (DecodeException e) {
+      in.rethrow(); // a corrupt-looking stream because the storage read failed is a read failure
+      throw e;
+    }
+  }
+
+  private Decoded decodeGuarded(InputStream in, PcmSink sink) {
     try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(in, Integer.MAX_VALUE - 8)) {
       grabber.setSampleRate(SAMPLE_RATE);
       grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_FLT);
@@ -66,6 +78,80 @@ public final class AudioDecoder {
       return new Decoded(frames, channels, grabber.getAudioCodecName(), grabber.getSampleRate());
     } catch (org.bytedeco.javacv.FrameGrabber.Exception e) {
       throw new DecodeException("FFmpeg could not close the stream", e);
+    }
+  }
+
+  /**
+   * FFmpeg takes a failing read for the end of the file, so a storage error part-way through a
+   * recording would decode silently into a shorter one. The guard remembers the first failure of
+   * the underlying stream; the decode then fails with it (retryable) instead of returning a
+   * truncated recording.
+   */
+  private static final class ReadGuard extends java.io.FilterInputStream {
+    private volatile java.io.IOException failure;
+
+    ReadGuard(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws java.io.IOException {
+      try {
+        return super.read();
+      } catch (java.io.IOException | RuntimeException e) {
+        throw remember(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws java.io.IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (java.io.IOException | RuntimeException e) {
+        throw remember(e);
+      }
+    }
+
+    @Override
+    public long skip(long n) throws java.io.IOException {
+      try {
+        return super.skip(n);
+      } catch (java.io.IOException | RuntimeException e) {
+        throw remember(e);
+      }
+    }
+
+    @Override
+    public synchronized void reset() throws java.io.IOException {
+      try {
+        super.reset();
+      } catch (java.io.IOException | RuntimeException e) {
+        throw remember(e);
+      }
+    }
+
+    private java.io.IOException remember(Exception e) {
+      java.io.IOException io = e instanceof java.io.IOException x ? x : new java.io.IOException(e);
+      if (failure == null) {
+        failure = io;
+      }
+      return io;
+    }
+
+    void rethrow() {
+      if (failure != null) {
+        throw new SourceReadException(failure);
+      }
+    }
+  }
+
+  /** Reading the stored recording failed part-way; retrying may succeed, truncating never is right. */
+  public static final class SourceReadException extends io.sessionflow.common.failure.SessionflowException {
+    private static final long serialVersionUID = 1L;
+
+    SourceReadException(java.io.IOException cause) {
+      super("reading the stored recording failed part-way through: "
+          + io.sessionflow.common.failure.Failures.reason(cause), true, cause);
     }
   }
 

@@ -35,6 +35,31 @@ class AudioDecoderTest {
   }
 
   @Test
+  void aStorageReadFailurePartWayFailsTheDecodeRetryablyInsteadOfTruncatingTheRecording() throws Exception {
+    byte[] encoded = AudioFixtures.tone(AudioFixtures.FORMATS.get("mp3"), 44_100, 1, 20.0, 1.0);
+    int failAt = encoded.length * 2 / 3;
+    java.io.InputStream failing = new java.io.FilterInputStream(new ByteArrayInputStream(encoded)) {
+      private long position;
+
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        if (position >= failAt) {
+          throw new java.io.IOException("connection reset by the object store");
+        }
+        int n = super.read(b, off, (int) Math.min(len, failAt - position));
+        position += Math.max(n, 0);
+        return n;
+      }
+    };
+    AtomicLong frames = new AtomicLong();
+    assertThatThrownBy(() -> decoder.decode(failing, (pcm, n, ch) -> frames.addAndGet(n)))
+        .isInstanceOf(AudioDecoder.SourceReadException.class)
+        .hasMessageContaining("failed part-way")
+        .satisfies(e -> assertThat(io.sessionflow.common.failure.Failures.isRetryable(e)).isTrue());
+    assertThat(frames.get()).as("it did decode the part it could read before failing").isPositive();
+  }
+
+  @Test
   void aTwoHourRecordingStreamsThroughInBoundedWindowsWithNoSampleLostOrDoubled() {
     int rate = 16_000;
     long frames = 2L * 3600 * rate;

@@ -34,6 +34,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** {@link ObjectStore} on the AWS SDK v2 async S3 client. */
 public final class S3ObjectStore implements ObjectStore {
+  /** Per bucket: does the store list versions (see {@link #versioned}). */
+  private final java.util.Map<String, CompletableFuture<Boolean>> versioning =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final S3AsyncClient s3;
 
   public S3ObjectStore(S3AsyncClient s3) {
@@ -140,16 +143,33 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public CompletableFuture<List<ObjectVersion>> listVersions(String bucket, String prefix) {
-    return call("list versions", bucket, prefix, () -> listVersionPages(bucket, prefix, null, null,
-        new ArrayList<>()))
+    return versioned(bucket).thenCompose(versioned -> versioned
+        ? call("list versions", bucket, prefix, () -> listVersionPages(bucket, prefix, null, null, new ArrayList<>()))
+        : listUnversioned(bucket, prefix));
+  }
+
+  /**
+   * Whether the store lists versions, asked once per bucket (concurrent callers share the one
+   * question). Backends without versioning (S3Proxy's filesystem store) answer 501: there each
+   * object is its only version. Each refusal is also an ERROR line in that server's log, hence once.
+   */
+  private CompletableFuture<Boolean> versioned(String bucket) {
+    CompletableFuture<Boolean> known = versioning.computeIfAbsent(bucket, b -> call("list versions", b, "",
+        () -> s3.listObjectVersions(ListObjectVersionsRequest.builder().bucket(b).maxKeys(1).build())
+            .thenApply(page -> true))
         .exceptionallyCompose(e -> {
           Throwable cause = Failures.unwrap(e);
-          // Backends without versioning (S3Proxy's filesystem store) answer 501: each object is its only version.
           if (cause instanceof StorageException se && (se.status() == 501 || se.status() == 405)) {
-            return listUnversioned(bucket, prefix);
+            return CompletableFuture.completedFuture(false);
           }
           return CompletableFuture.failedFuture(cause);
-        });
+        }));
+    // A failed probe (storage down) is asked again next time.
+    return known.whenComplete((answer, error) -> {
+      if (error != null) {
+        versioning.remove(bucket, known);
+      }
+    });
   }
 
   private CompletableFuture<List<ObjectVersion>> listVersionPages(String bucket, String prefix, String keyMarker,
