@@ -44,6 +44,8 @@ public final class TranscriberStage implements AutoCloseable {
   public static final String STAGE = "transcriber";
   public static final String GROUP = "sessionflow-transcriber";
   private static final Logger LOG = LoggerFactory.getLogger(TranscriberStage.class);
+  /** Tries of one delivery in this process before the record is dead-lettered. */
+  private static final int DELIVERY_ATTEMPTS = 3;
 
   private final StageRuntime runtime;
   private final TranscriberConfig config;
@@ -83,7 +85,8 @@ public final class TranscriberStage implements AutoCloseable {
     TranscriberStage stage = new TranscriberStage(runtime, config, engine);
     // No more jobs at once than slots, plus one decoding while it waits for the next free slot.
     stage.consumer = runtime.events().subscribe(Subscription.of(GROUP, STAGE, Topic.RECORDING_STORED)
-        .withRetries(3, Duration.ofSeconds(1), Duration.ofSeconds(30)).withMaxInFlight(config.slots() + 1),
+        .withRetries(DELIVERY_ATTEMPTS, Duration.ofSeconds(1), Duration.ofSeconds(30))
+        .withMaxInFlight(config.slots() + 1),
         stage::handle);
     runtime.onClose(stage);
     runtime.health().register("transcriber-consumer",
@@ -142,7 +145,7 @@ public final class TranscriberStage implements AutoCloseable {
       if (error instanceof Stopped) {
         cleanup = before.attempts() == 0 ? tombstones.takeBack(java.util.List.of(JobLedger.key(id)))
             : ledger.save(id, before);
-      } else if (!Failures.isRetryable(error) || consumed.attempt() >= config.maxAttempts()) {
+      } else if (!Failures.isRetryable(error) || consumed.attempt() >= DELIVERY_ATTEMPTS) {
         cleanup = tombstones.takeBack(written(id));
       } else {
         cleanup = CompletableFuture.completedFuture(null);

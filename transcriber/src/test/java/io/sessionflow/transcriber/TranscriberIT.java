@@ -89,6 +89,7 @@ class TranscriberIT {
   static RecordingStoredEvent store(byte[] audio) {
     String id = Ids.newId();
     DataKey key = runtime.keys().create(id, RecordingKeys.Purpose.AUDIO).join();
+    runtime.keys().create(id, RecordingKeys.Purpose.DATA).join();
     var upload = runtime.objects().begin(key, ObjectKeys.raw(id), ObjectKeys.RAW, StorageConfig.MIN_PART_SIZE)
         .join();
     upload.writePart(audio, audio.length, true).join();
@@ -214,6 +215,73 @@ class TranscriberIT {
     announce(id, 10);
     await().atMost(Duration.ofSeconds(60)).until(() -> count(RecordingFailedEvent.class, id) == 1);
     assertThat(failure(id).reason()).contains("gave up after 3");
+    assertThat(exists(JobLedger.key(id))).as("a record given up on takes its ledger back").isFalse();
+  }
+
+  static boolean exists(String key) {
+    return io.sessionflow.common.storage.Tombstones.exists(runtime.store(), "sessionflow", key).join();
+  }
+
+  static double deletedSkips() {
+    var counter = runtime.registry().find("sessionflow.transcription.failures").tag("reason", "deleted").counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /** What a deletion request does: tombstone first, then the purge destroys audio and keys. */
+  static void delete(String id) {
+    runtime.store().put("sessionflow", ObjectKeys.tombstone(id), "{}".getBytes(StandardCharsets.UTF_8), Map.of())
+        .join();
+    runtime.keys().destroy(id, RecordingKeys.Purpose.AUDIO).join();
+    runtime.keys().destroy(id, RecordingKeys.Purpose.DATA).join();
+    runtime.store().delete("sessionflow", ObjectKeys.raw(id)).join();
+  }
+
+  @Test
+  void aRecordingDeletedBeforeItsTurnIsSkippedWithNothingWrittenNeitherLedgerNorKey() throws Exception {
+    double before = deletedSkips();
+    RecordingStoredEvent stored = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("wav-s16"), 16_000, 1, 3, 1));
+    delete(stored.recordingId());
+    await().atMost(Duration.ofSeconds(90)).until(() -> deletedSkips() > before);
+    String id = stored.recordingId();
+    assertThat(count(TranscriptReadyEvent.class, id) + count(RecordingFailedEvent.class, id))
+        .as("skipped: neither announced nor dead-lettered").isZero();
+    assertThat(exists(JobLedger.key(id))).isFalse();
+    assertThat(exists(ObjectKeys.transcript(id))).isFalse();
+    assertThat(exists(RecordingKeys.objectKey(id, RecordingKeys.Purpose.DATA))).isFalse();
+  }
+
+  @Test
+  void aRecordingDeletedWhileItIsTranscribedEndsWithNoTranscriptNoLedgerAndNoAnnouncement() throws Exception {
+    double before = deletedSkips();
+    // Long enough (ten windows) that the deletion lands while Whisper works on it.
+    RecordingStoredEvent stored = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("mp3"), 16_000, 1, 300, 1));
+    String id = stored.recordingId();
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20))
+        .until(() -> exists(JobLedger.key(id)));
+    delete(id);
+    await().atMost(Duration.ofSeconds(180)).until(() -> deletedSkips() > before);
+    assertThat(count(TranscriptReadyEvent.class, id) + count(RecordingFailedEvent.class, id)).isZero();
+    assertThat(exists(ObjectKeys.transcript(id))).as("the transcript written after the deletion is taken back")
+        .isFalse();
+    assertThat(exists(JobLedger.key(id))).isFalse();
+    assertThat(exists(RecordingKeys.objectKey(id, RecordingKeys.Purpose.DATA))).as("no fresh key").isFalse();
+  }
+
+  @Test
+  void aRecordingWithoutADataKeyIsNeverGivenOneAndFailsTakingBackItsLedger() throws Exception {
+    String id = Ids.newId();
+    DataKey key = runtime.keys().create(id, RecordingKeys.Purpose.AUDIO).join();
+    byte[] audio = AudioFixtures.tone(AudioFixtures.FORMATS.get("wav-s16"), 16_000, 1, 2, 1);
+    var upload = runtime.objects().begin(key, ObjectKeys.raw(id), ObjectKeys.RAW, StorageConfig.MIN_PART_SIZE)
+        .join();
+    upload.writePart(audio, audio.length, true).join();
+    upload.complete().join();
+    announce(id, audio.length);
+    await().atMost(Duration.ofSeconds(120)).until(() -> count(RecordingFailedEvent.class, id) == 1);
+    assertThat(failure(id).reason()).contains("missing");
+    assertThat(exists(RecordingKeys.objectKey(id, RecordingKeys.Purpose.DATA))).isFalse();
+    assertThat(exists(ObjectKeys.transcript(id))).isFalse();
+    assertThat(exists(JobLedger.key(id))).isFalse();
   }
 
   @Test

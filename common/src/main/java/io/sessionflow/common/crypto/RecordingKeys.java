@@ -98,17 +98,7 @@ public final class RecordingKeys {
    * an already-destroyed key yields an empty list.
    */
   public CompletableFuture<List<ObjectVersion>> destroy(String recordingId, Purpose purpose) {
-    String key = objectKey(recordingId, purpose);
-    return store.listVersions(bucket, key).thenCompose(versions -> {
-      List<ObjectVersion> exact = versions.stream().filter(v -> v.key().equals(key)).toList();
-      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-      for (ObjectVersion version : exact) {
-        // A "null" version (written before versioning was on) is deleted by that id too.
-        all = all.thenCompose(ignored -> version.versionId() == null ? store.delete(bucket, key)
-            : store.deleteVersion(bucket, key, version.versionId()));
-      }
-      return all.thenApply(ignored -> exact);
-    });
+    return store.deleteEveryVersion(bucket, objectKey(recordingId, purpose));
   }
 
   private static byte[] associatedData(String recordingId, Purpose purpose) {

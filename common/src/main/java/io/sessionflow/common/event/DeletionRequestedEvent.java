@@ -28,9 +28,10 @@ public record DeletionRequestedEvent(int schemaVersion, Instant occurredAt, Stri
         Scope.RECORDING, recordingId, practiceId, requestedBy);
   }
 
+  /** The recording for a recording's deletion; the request id otherwise (never a client pseudonym). */
   @Override
   public String key() {
-    return subjectId;
+    return scope == Scope.RECORDING ? subjectId : requestId;
   }
 
   @Override

@@ -65,4 +65,21 @@ public interface ObjectStore extends AutoCloseable {
 
   @Override
   void close();
+
+  /**
+   * Deletes an object with every version and delete marker of it, by version id (a plain delete
+   * only hides an object on a versioned bucket; an unversioned store's object is its only version).
+   * Returns the versions it deleted; an object already gone yields an empty list.
+   */
+  default CompletableFuture<List<ObjectVersion>> deleteEveryVersion(String bucket, String key) {
+    return listVersions(bucket, key).thenCompose(versions -> {
+      List<ObjectVersion> exact = versions.stream().filter(v -> v.key().equals(key)).toList();
+      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+      for (ObjectVersion version : exact) {
+        all = all.thenCompose(ignored -> version.versionId() == null ? delete(bucket, key)
+            : deleteVersion(bucket, key, version.versionId()));
+      }
+      return all.thenApply(ignored -> exact);
+    });
+  }
 }

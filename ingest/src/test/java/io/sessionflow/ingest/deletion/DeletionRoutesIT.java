@@ -176,4 +176,72 @@ class DeletionRoutesIT {
             tuple("admin-h", "ther-j", "requested")));
     assertProblem(delete("/v1/therapists/not.an.id", self), 400);
   }
+
+  /** A consent of the caller's, recorded; its id. */
+  static String consentId(String token, String clientRef) {
+    HttpResponse<String> created = harness.send(harness.request("/v1/consents", token)
+        .header("Content-Type", "application/json").POST(BodyPublishers.ofString("{\"clientRef\":\"" + clientRef
+            + "\",\"scope\":[\"record\"],\"formVersion\":\"v2\",\"capturedAt\":\"2026-11-01T09:00:00Z\"}")));
+    assertThat(created.statusCode()).isEqualTo(201);
+    return new JsonObject(created.body()).getString("id");
+  }
+
+  static String tusCreate(String token, String consent, long length) {
+    String metadata = "consentId " + java.util.Base64.getEncoder().encodeToString(consent.getBytes(
+        java.nio.charset.StandardCharsets.UTF_8));
+    HttpResponse<String> created = harness.send(harness.request("/files/", token).header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", Long.toString(length)).header("Upload-Metadata", metadata)
+        .POST(BodyPublishers.noBody()));
+    assertThat(created.statusCode()).isEqualTo(201);
+    String location = created.headers().firstValue("Location").orElseThrow();
+    return location.substring(location.lastIndexOf('/') + 1);
+  }
+
+  static HttpResponse<String> tusPatch(String token, String id, byte[] body) {
+    return harness.send(harness.request("/files/" + id, token).header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "0").header("Content-Type", "application/offset+octet-stream")
+        .method("PATCH", BodyPublishers.ofByteArray(body)));
+  }
+
+  @Test
+  void anUploadIsInTheOwnershipIndexFromItsCreationSoADeletionFindsItMidUpload() {
+    String therapist = harness.token("ther-u", Role.THERAPIST, "prac-u");
+    String consent = consentId(therapist, "plover-7");
+    String id = tusCreate(therapist, consent, 1_000_000);
+    assertThat(new io.sessionflow.common.storage.RecordingIndex(harness.runtime().store(), IngestHarness.BUCKET)
+        .owners(id).join()).contains(new io.sessionflow.common.storage.RecordingIndex.Entry("prac-u", "ther-u",
+            consent, id));
+  }
+
+  @Test
+  void aTusDeleteOfACompletedUploadBecomesADeletionRequestAndOneInProgressIsTerminated() {
+    String therapist = harness.token("ther-v", Role.THERAPIST, "prac-v");
+    String consent = consentId(therapist, "avocet-3");
+    byte[] audio = IngestHarness.audio(50_000, 3);
+    String done = tusCreate(therapist, consent, audio.length);
+    assertThat(tusPatch(therapist, done, audio).statusCode()).isEqualTo(204);
+    HttpResponse<String> deleted = harness.send(harness.request("/files/" + done, therapist)
+        .header("Tus-Resumable", "1.0.0").DELETE());
+    DeletionRequestedEvent request = accepted(deleted);
+    assertThat(request.scope()).isEqualTo(DeletionRequestedEvent.Scope.RECORDING);
+    assertThat(request.subjectId()).isEqualTo(done);
+    assertThat(request.practiceId()).isEqualTo("prac-v");
+    assertThat(request.key()).isEqualTo(done);
+
+    String inProgress = tusCreate(therapist, consent, 1_000_000);
+    HttpResponse<String> terminated = harness.send(harness.request("/files/" + inProgress, therapist)
+        .header("Tus-Resumable", "1.0.0").DELETE());
+    assertThat(terminated.statusCode()).isEqualTo(204);
+    assertThat(harness.runtime().store().listKeys(IngestHarness.BUCKET, "").join())
+        .as("a terminated upload leaves nothing, its index entry included").noneMatch(k -> k.contains(inProgress));
+    assertThat(SEEN).filteredOn(DeletionRequestedEvent.class::isInstance)
+        .noneMatch(e -> ((DeletionRequestedEvent) e).subjectId().equals(inProgress));
+  }
+
+  @Test
+  void aClientsDeletionRequestIsNotKeyedByThePseudonym() {
+    DeletionRequestedEvent request = accepted(delete("/v1/clients/dunlin-9",
+        harness.token("admin-k", Role.CLINIC_ADMIN, "prac-k")));
+    assertThat(request.key()).isEqualTo(request.requestId()).doesNotContain("dunlin");
+  }
 }

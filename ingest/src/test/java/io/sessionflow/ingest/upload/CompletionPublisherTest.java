@@ -74,7 +74,7 @@ class CompletionPublisherTest {
   }
 
   @Test
-  void aRecordingWithoutAConsentIsNotIndexed() {
+  void aRecordingWithoutAConsentIsIndexedAsPendingNeverUnderAConsent() {
     CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
     UploadState base = completed("rec4");
     UploadState noConsent = new UploadState(base.version(), base.id(), base.practiceId(), base.therapistId(), null,
@@ -84,7 +84,38 @@ class CompletionPublisherTest {
     store.save(noConsent).join();
     publisher.publish(noConsent).join();
     assertThat(kafka.published).hasSize(1);
-    assertThat(objects.objects.keySet()).noneMatch(key -> key.startsWith("b/" + RecordingIndex.PREFIX));
+    assertThat(new RecordingIndex(objects, "b").practice("prac").join())
+        .containsExactly(RecordingIndex.Entry.of("prac", "ther", null, "rec4"))
+        .allMatch(RecordingIndex.Entry::pending);
+  }
+
+  @Test
+  void aRecordingDeletedBeforeItIsAnnouncedIsNotAnnouncedAndWhatAnnouncingWroteIsTakenBack() {
+    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    UploadState state = completed("rec5");
+    store.save(state).join();
+    new RecordingIndex(objects, "b").record(Uploads.indexEntry(state)).join();
+    objects.put("b", io.sessionflow.common.storage.ObjectKeys.tombstone("rec5"), new byte[0], java.util.Map.of())
+        .join();
+    publisher.publish(state).join();
+    assertThat(kafka.attempts.get()).isZero();
+    assertThat(objects.objects.keySet()).noneMatch(key -> key.contains("rec5") && !key.startsWith("b/tombstones/"));
+  }
+
+  @Test
+  void aRecordingDeletedWhileItIsAnnouncedHasItsIndexEntryAndStateTakenBack() {
+    UploadState state = completed("rec6");
+    store.save(state).join();
+    // The deletion lands while the event is being sent: the purge has run, announcing writes after it.
+    EventPublisher deletingKafka = event -> {
+      objects.put("b", io.sessionflow.common.storage.ObjectKeys.tombstone("rec6"), new byte[0], java.util.Map.of())
+          .join();
+      objects.objects.keySet().removeIf(key -> key.contains("rec6") && !key.startsWith("b/tombstones/"));
+      return CompletableFuture.completedFuture(null);
+    };
+    CompletionPublisher publisher = new CompletionPublisher(deletingKafka, store, Clock.systemUTC(), vertx);
+    publisher.publish(state).join();
+    assertThat(objects.objects.keySet()).noneMatch(key -> key.contains("rec6") && !key.startsWith("b/tombstones/"));
   }
 
   @Test

@@ -83,7 +83,9 @@ public final class InMemoryObjectStore implements ObjectStore {
 
   @Override
   public CompletableFuture<ObjectInfo> head(String bucket, String key) {
-    throw new UnsupportedOperationException();
+    byte[] body = objects.get(bucket + "/" + key);
+    return body == null ? CompletableFuture.failedFuture(new StorageException("head " + key, 404, false, null))
+        : CompletableFuture.completedFuture(new ObjectInfo(key, body.length, "etag", null, null, Map.of()));
   }
 
   @Override

@@ -89,7 +89,7 @@ public final class DeletionRequests {
           + "practice id", false, null));
     }
     return exists(receiptKey(request.requestId())).thenCompose(done -> done
-        ? store.delete(bucket, planKey(request.requestId())) // a crash may have left the plan behind
+        ? deleteAllVersions(planKey(request.requestId())) // a crash may have left the plan behind
         : loadOrResolve(request).thenCompose(this::execute));
   }
 
@@ -121,14 +121,7 @@ public final class DeletionRequests {
   }
 
   private CompletableFuture<Void> deleteAllVersions(String key) {
-    return store.listVersions(bucket, key).thenCompose(versions -> {
-      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-      for (var version : versions.stream().filter(v -> v.key().equals(key)).toList()) {
-        all = all.thenCompose(ignored -> version.versionId() == null ? store.delete(bucket, key)
-            : store.deleteVersion(bucket, key, version.versionId()));
-      }
-      return all;
-    });
+    return store.deleteEveryVersion(bucket, key).thenApply(deleted -> null);
   }
 
   private CompletableFuture<Void> appendReceipt(Plan plan, List<Covered> covered) {
@@ -139,7 +132,8 @@ public final class DeletionRequests {
     return chain.append("deletion-request-receipt", null, request.requestId(), receipt, plan.chainSearchFrom())
         .thenCompose(entry -> store.put(bucket, receiptKey(request.requestId()), entry.bytes(),
             Map.of("sf-kind", "receipt")))
-        .thenCompose(info -> store.delete(bucket, planKey(request.requestId())));
+        // Every version: a client's plan names the client pseudonym, which no receipt repeats.
+        .thenCompose(info -> deleteAllVersions(planKey(request.requestId())));
   }
 
   // ---- plan ------------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ public final class DeletionWatch {
         }
         if (age.compareTo(watch) >= 0) {
           looked.remove(id);
-          return store.delete(bucket, key).thenApply(ignored -> false);
+          return store.deleteEveryVersion(bucket, key).thenApply(ignored -> false);
         }
         return CompletableFuture.completedFuture(false);
       });

@@ -275,18 +275,6 @@ public final class RecordingPurge {
         : CompletableFuture.failedFuture(Failures.unwrap(error)));
   }
 
-  /** Deletes an object with every version of it (a plain delete only hides it on a versioned bucket). */
-  private CompletableFuture<Void> deleteEveryVersion(String inBucket, String key) {
-    return store.listVersions(inBucket, key).thenCompose(versions -> {
-      CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-      for (ObjectVersion version : versions.stream().filter(v -> v.key().equals(key)).toList()) {
-        all = all.thenCompose(ignored -> deleteOne(new DeletedItem("purge-plan", inBucket, key, version.versionId(),
-            version.size(), null, version.lastModified())));
-      }
-      return all;
-    });
-  }
-
   // ---- verify ----------------------------------------------------------------------------------
 
   private CompletableFuture<Verification> verify(PurgeIntent intent) {
@@ -335,7 +323,8 @@ public final class RecordingPurge {
         .thenCompose(entry -> store.put(bucket, ObjectKeys.receipt(order.recordingId()), entry.bytes(),
             Map.of("sf-kind", "receipt")).thenApply(info -> entry))
         .thenCompose(entry -> announce(order, entry).thenApply(ignored -> entry))
-        .thenCompose(entry -> deleteEveryVersion(bucket, intentKey(order.recordingId())).thenApply(ignored -> entry))
+        .thenCompose(entry -> store.deleteEveryVersion(bucket, intentKey(order.recordingId()))
+            .thenApply(ignored -> entry))
         .thenApply(entry -> {
           metrics.purged(order, receipt, clock.instant());
           LOG.info("recording {} purged ({}): {} item(s), receipt {} at chain entry {}", order.recordingId(),
