@@ -35,6 +35,7 @@ class PurgeIT {
     Map<String, byte[]> audio = new LinkedHashMap<>();
     List<String> transcriptTexts = new ArrayList<>();
     StandaloneClient api = new StandaloneClient(port, dataDir, work.resolve("logs"));
+    Map<String, String> owner = new LinkedHashMap<>();
     try (StandaloneProcess serve = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
         "--port", Integer.toString(port))) {
       serve.awaitReady(port, Duration.ofSeconds(90));
@@ -45,7 +46,6 @@ class PurgeIT {
       String c2 = api.consent(t1, "client-ben");
       String c3 = api.consent(t1, "client-cy");
       String c4 = api.consent(t2, "client-dee");
-      Map<String, String> owner = new LinkedHashMap<>();
       for (String[] spec : new String[][] {{"kept", c1, t1}, {"byRecording", c1, t1}, {"byConsent", c2, t1},
           {"byClient", c3, t1}, {"byTherapist", c4, t2}}) {
         byte[] wav = StandaloneProcess.wav(6, spec[0].hashCode());
@@ -119,7 +119,8 @@ class PurgeIT {
         List<String> left = store.listKeys("sessionflow", "").join();
         for (String id : deleted) {
           assertThat(left).filteredOn(k -> k.contains(id))
-              .allMatch(k -> k.startsWith("audit/") || k.startsWith("tombstones/"));
+              .allMatch(k -> k.startsWith("audit/") || k.startsWith("tombstones/")
+                  || k.startsWith("deletions/watch/"));
         }
         assertThat(left).contains("transcripts/" + kept + ".json", "consents/practice-1/" + c1 + ".json",
             "consents/practice-1/" + c2 + ".json").doesNotContain("consents/practice-1/" + c3 + ".json",
@@ -134,6 +135,9 @@ class PurgeIT {
     StandaloneProcess.Result purge = StandaloneProcess.run(work.resolve("logs"), "verify-purge", "--data-dir",
         dataDir.toString());
     assertThat(purge.exit()).as(purge.stdout() + purge.stderr()).isZero();
+    assertThat(purge.stdout()).contains("checked: 4 recording(s) deleted on request");
+    assertThat(purge.stderr()).as("the report alone, nothing that reads like a failure")
+        .doesNotContain("ERROR").doesNotContain(" INFO ");
     StandaloneProcess.Result audit = StandaloneProcess.run(work.resolve("logs"), "verify-audit", "--data-dir",
         dataDir.toString());
     assertThat(audit.exit()).as(audit.stdout() + audit.stderr()).isZero();
@@ -147,6 +151,27 @@ class PurgeIT {
     transcriptTexts.forEach(scan::text);
     List<String> hits = scan.search(dataDir);
     assertThat(hits).as("plaintext found in the data dir").isEmpty();
+
+    // A transcript of a deleted recording planted in storage (a stage that wrote it and died) is named.
+    String byRecording = owner.get("byRecording");
+    java.util.Properties credentials = new java.util.Properties();
+    try (var in = Files.newInputStream(dataDir.resolve("secrets/s3-credentials.properties"))) {
+      credentials.load(in);
+    }
+    try (io.sessionflow.common.embedded.EmbeddedS3Server s3 = io.sessionflow.common.embedded.EmbeddedS3Server.start(
+        dataDir.resolve("objects"), credentials.getProperty("accessKey"), credentials.getProperty("secretKey"));
+        ObjectStore store = io.sessionflow.common.storage.ObjectStores.s3(new io.sessionflow.common.config
+            .StorageConfig(java.util.Optional.of(s3.endpoint()), "us-east-1", "sessionflow", "sessionflow",
+            credentials.getProperty("accessKey"), credentials.getProperty("secretKey"), true,
+            io.sessionflow.common.config.StorageConfig.MIN_PART_SIZE))) {
+      byte[] ciphertext = store.get("sessionflow", "transcripts/" + owner.get("kept") + ".json").join();
+      store.put("sessionflow", "transcripts/" + byRecording + ".json", ciphertext, Map.of()).join();
+    }
+    StandaloneProcess.Result caught = StandaloneProcess.run(work.resolve("logs"), "verify-purge", "--data-dir",
+        dataDir.toString(), "--purge-slo", "1s");
+    assertThat(caught.exit()).as(caught.stdout() + caught.stderr()).isEqualTo(3);
+    assertThat(caught.stdout()).contains("FAIL  deleted recording " + byRecording)
+        .contains("transcripts/" + byRecording + ".json").contains("1 deleted recording(s) still have data stored");
 
     // Editing one chain entry on disk is caught and named.
     Path entry = dataDir.resolve("objects/sessionflow/audit/chain/000000000001.json");
