@@ -261,6 +261,20 @@ class KubernetesManifestsIT {
         .containsExactlyInAnyOrder("ingest", "transcriber", "analyzer");
     assertThat(allowedTo(policies, "s3:PutObject", "arn:aws:s3:::sessionflow-prod-data/audit/chain/000000000001.json"))
         .containsExactly("purger");
+    // Keys are created by ingest alone: the stages after it only load them, so none can re-key a deleted recording.
+    assertThat(allowedTo(policies, "kms:Encrypt", "arn:aws:kms:eu-west-1:111122223333:key/"
+        + "1234abcd-12ab-34cd-56ef-1234567890ab")).containsExactly("ingest");
+    assertThat(allowedTo(policies, "s3:PutObject", "arn:aws:s3:::sessionflow-prod-keys/keys/REC.data.dek"))
+        .containsExactly("ingest");
+    // A stage takes back what it wrote for a recording deleted meanwhile.
+    assertThat(allowedTo(policies, "s3:DeleteObject", "arn:aws:s3:::sessionflow-prod-data/transcripts/REC.json"))
+        .containsExactlyInAnyOrder("transcriber", "purger");
+    assertThat(allowedTo(policies, "s3:DeleteObject", "arn:aws:s3:::sessionflow-prod-data/analyses/REC.json"))
+        .containsExactlyInAnyOrder("analyzer", "purger");
+    assertThat(allowedTo(policies, "s3:PutObject", "arn:aws:s3:::sessionflow-prod-data/deletions/watch/REC"))
+        .containsExactly("purger");
+    assertThat(allowedTo(policies, "s3:DeleteObjectVersion", "arn:aws:s3:::sessionflow-prod-data/owners/REC"))
+        .containsExactly("purger");
 
     JsonObject bucketPolicy = new JsonObject(Files.readString(K8S.resolve("iam").resolve("key-bucket-policy.json")));
     JsonObject onlyPipeline = bucketPolicy.getJsonArray("Statement").getJsonObject(0);
