@@ -57,6 +57,7 @@ public final class Uploads {
   private final UploadClaims claims;
   private final UploadLock lock;
   private final RecordingIndex index;
+  private final io.sessionflow.common.storage.Tombstones tombstones;
 
   public Uploads(Vertx vertx, Executor blocking, UploadStore store, RecordingKeys keys, ConsentStore consents,
       MemoryBudget budget, UploadSettings settings, long partSize, Clock clock, CompletionPublisher publisher,
@@ -76,6 +77,7 @@ public final class Uploads {
     this.metrics = new UploadMetrics(registry, claims.ids());
     this.lock = new UploadLock(store.objectStore(), store.bucket(), clock, vertx);
     this.index = new RecordingIndex(store.objectStore(), store.bucket());
+    this.tombstones = new io.sessionflow.common.storage.Tombstones(store.objectStore(), store.bucket());
   }
 
   public UploadSettings settings() {
@@ -147,7 +149,7 @@ public final class Uploads {
 
   /** The upload if the caller may see it; NOT_FOUND otherwise, GONE once expired. */
   public Future<UploadState> find(Caller caller, String id) {
-    return on(store.load(id)).compose(found -> {
+    return live(id).compose(found -> {
       if (found.isEmpty() || !visibleTo(caller, found.get())) {
         return Future.failedFuture(new UploadException(UploadException.Kind.NOT_FOUND, "no such upload"));
       }
@@ -159,6 +161,15 @@ public final class Uploads {
       }
       return Future.succeededFuture(state);
     });
+  }
+
+  /**
+   * The upload's state, unless the recording was deleted on request: a state written back by a
+   * request that was still open when the purge ran is not an upload any more (the sweep removes it).
+   */
+  private Future<java.util.Optional<UploadState>> live(String id) {
+    return on(store.load(id)).compose(found -> found.isEmpty() ? Future.succeededFuture(found)
+        : on(tombstones.isDeleted(id)).map(deleted -> deleted ? java.util.Optional.<UploadState>empty() : found));
   }
 
   /** The Upload-Metadata the client gave at creation (consentId included), decrypted for the caller. */
