@@ -136,7 +136,9 @@ public final class TranscriberStage implements AutoCloseable {
    * back. A shutdown gives its attempt back. A record that will not be tried again (not retryable,
    * or its last attempt) takes back its transcript and ledger before it is dead-lettered.
    */
-  private CompletableFuture<Void> failed(ConsumedEvent consumed, String id, JobLedger.Job before, Throwable error) {
+  private CompletableFuture<Void> failed(ConsumedEvent consumed, String id, JobLedger.Job before, Throwable cause) {
+    // Anything that fails while the stage stops (a pool that no longer takes work) is the stop.
+    Throwable error = stopping && !(cause instanceof Stopped) ? new Stopped() : cause;
     return tombstones.isDeleted(id).exceptionally(checkFailed -> false).thenCompose(deleted -> {
       if (deleted) {
         return skipDeleted(id, "while it was being transcribed");
@@ -167,7 +169,7 @@ public final class TranscriberStage implements AutoCloseable {
 
   private CompletableFuture<Void> skipDeleted(String id, String when) {
     return tombstones.takeBack(written(id)).thenRun(() -> {
-      metrics.failed("deleted");
+      metrics.deleted();
       LOG.info("recording {} was deleted on request {}; nothing of it is kept", id, when);
     });
   }
@@ -419,6 +421,12 @@ public final class TranscriberStage implements AutoCloseable {
       if (audio > 0) {
         realtimeFactor.record(processing / audio);
       }
+    }
+
+    void deleted() {
+      Counter.builder("sessionflow.transcription.deleted")
+          .description("Recordings deleted on request before or while they were transcribed: skipped, nothing kept")
+          .register(registry).increment();
     }
 
     void failed(String reason) {

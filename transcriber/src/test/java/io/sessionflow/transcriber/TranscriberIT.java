@@ -223,7 +223,7 @@ class TranscriberIT {
   }
 
   static double deletedSkips() {
-    var counter = runtime.registry().find("sessionflow.transcription.failures").tag("reason", "deleted").counter();
+    var counter = runtime.registry().find("sessionflow.transcription.deleted").counter();
     return counter == null ? 0 : counter.count();
   }
 
