@@ -26,6 +26,30 @@ public final class Tombstones {
     return exists(store, bucket, ObjectKeys.tombstone(recordingId));
   }
 
+  /**
+   * Whose recording a tombstone is for, read from the index keys it records (ids only): how a
+   * recording deleted before it was ever announced still answers its owner with DELETED.
+   */
+  public CompletableFuture<java.util.Optional<RecordingIndex.Entry>> owners(String recordingId) {
+    return store.get(bucket, ObjectKeys.tombstone(recordingId)).thenApply(bytes -> {
+      try {
+        com.fasterxml.jackson.databind.JsonNode keys = io.sessionflow.common.event.EventCodec.mapper()
+            .readTree(bytes).path("indexKeys");
+        for (com.fasterxml.jackson.databind.JsonNode key : keys) {
+          java.util.Optional<RecordingIndex.Entry> entry = RecordingIndex.Entry.parse(key.asText())
+              .filter(e -> e.recordingId().equals(recordingId));
+          if (entry.isPresent()) {
+            return entry;
+          }
+        }
+      } catch (java.io.IOException e) {
+        // A tombstone without readable owners names nobody.
+      }
+      return java.util.Optional.<RecordingIndex.Entry>empty();
+    }).exceptionallyCompose(error -> isNotFound(error) ? CompletableFuture.completedFuture(java.util.Optional.empty())
+        : CompletableFuture.failedFuture(Failures.unwrap(error)));
+  }
+
   /** Deletes the given keys (every one, even when one fails; a key already gone is fine). */
   public CompletableFuture<Void> takeBack(List<String> keys) {
     List<CompletableFuture<Void>> deletes = keys.stream().map(key -> store.delete(bucket, key)

@@ -40,12 +40,14 @@ public final class RecordingRoutes {
   private final RecordingKeys keys;
   private final EncryptedObjects objects;
   private final ObjectStore store;
+  private final io.sessionflow.common.storage.Tombstones tombstones;
 
   public RecordingRoutes(Uploads uploads, RecordingView view, EventPublisher events, AuditLog audit, Clock clock,
       RecordingKeys keys, EncryptedObjects objects, ObjectStore store) {
     this.keys = keys;
     this.objects = objects;
     this.store = store;
+    this.tombstones = new io.sessionflow.common.storage.Tombstones(store, objects.bucket());
     this.uploads = uploads;
     this.view = view;
     this.events = events;
@@ -66,8 +68,34 @@ public final class RecordingRoutes {
   private void readDerived(RoutingContext ctx, String what) {
     Caller caller = BearerAuthHandler.caller(ctx);
     String id = ctx.pathParam("id");
-    Optional<RecordingView.Entry> entry = view.find(id).filter(e -> e.practiceId() != null)
-        .filter(e -> visible(caller, e.practiceId(), e.therapistId()));
+    owned(ctx, id).onSuccess(found -> readDerived(ctx, caller, id, what, found.filter(o -> visible(caller,
+        o.practiceId(), o.therapistId())).map(Owned::entry)))
+        .onFailure(error -> UploadErrors.respond(ctx, error));
+  }
+
+  /** A recording in the view with its owners. */
+  private record Owned(RecordingView.Entry entry, String practiceId, String therapistId) {
+  }
+
+  /**
+   * The recording's view entry and owners. A recording deleted before it was ever announced (mid-
+   * upload) has a view entry from its purge but no owners there: they are read from its tombstone.
+   */
+  private Future<Optional<Owned>> owned(RoutingContext ctx, String id) {
+    Optional<RecordingView.Entry> entry = view.find(id);
+    if (entry.isPresent() && entry.get().practiceId() != null) {
+      return Future.succeededFuture(Optional.of(new Owned(entry.get(), entry.get().practiceId(),
+          entry.get().therapistId())));
+    }
+    if (entry.isEmpty() || !entry.get().isDeleted() || !io.sessionflow.common.crypto.Ids.isValid(id)) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return Future.fromCompletionStage(tombstones.owners(id), ctx.vertx().getOrCreateContext())
+        .map(owners -> owners.map(o -> new Owned(entry.get(), o.practiceId(), o.therapistId())));
+  }
+
+  private void readDerived(RoutingContext ctx, Caller caller, String id, String what,
+      Optional<RecordingView.Entry> entry) {
     if (entry.isEmpty()) {
       notFound(ctx);
       return;
@@ -177,21 +205,22 @@ public final class RecordingRoutes {
   private void status(RoutingContext ctx) {
     Caller caller = BearerAuthHandler.caller(ctx);
     String id = ctx.pathParam("id");
-    Optional<RecordingView.Entry> entry = view.find(id).filter(e -> e.practiceId() != null);
-    if (entry.isPresent()) {
-      if (!visible(caller, entry.get().practiceId(), entry.get().therapistId())) {
-        notFound(ctx);
+    owned(ctx, id).onSuccess(found -> {
+      if (found.isPresent()) {
+        if (!visible(caller, found.get().practiceId(), found.get().therapistId())) {
+          notFound(ctx);
+          return;
+        }
+        audit.record(caller, "recording.read", "recording", id, "ok");
+        json(ctx, found.get().entry().toJson());
         return;
       }
-      audit.record(caller, "recording.read", "recording", id, "ok");
-      json(ctx, entry.get().toJson());
-      return;
-    }
-    // Not announced yet: an upload in progress (or completed a moment ago) is RECEIVING.
-    uploads.find(caller, id).onSuccess(state -> {
-      audit.record(caller, "recording.read", "recording", id, "ok");
-      json(ctx, receiving(state));
-    }).onFailure(error -> notFound(ctx));
+      // Not announced yet: an upload in progress (or completed a moment ago) is RECEIVING.
+      uploads.find(caller, id).onSuccess(state -> {
+        audit.record(caller, "recording.read", "recording", id, "ok");
+        json(ctx, receiving(state));
+      }).onFailure(error -> notFound(ctx));
+    }).onFailure(error -> UploadErrors.respond(ctx, error));
   }
 
   private static JsonObject receiving(UploadState state) {

@@ -244,4 +244,31 @@ class DeletionRoutesIT {
         harness.token("admin-k", Role.CLINIC_ADMIN, "prac-k")));
     assertThat(request.key()).isEqualTo(request.requestId()).doesNotContain("dunlin");
   }
+
+  @Test
+  void anUploadDeletedMidwayAnswersDeletedToItsOwnerAndNotFoundToOthers() {
+    String therapist = harness.token("ther-w", Role.THERAPIST, "prac-w");
+    String consent = consentId(therapist, "curlew-4");
+    String id = tusCreate(therapist, consent, 1_000_000);
+    // What the purger does for it: the tombstone with the entry it found, the purge, the event.
+    var owners = new io.sessionflow.common.storage.RecordingIndex(harness.runtime().store(), IngestHarness.BUCKET)
+        .owners(id).join().orElseThrow();
+    io.sessionflow.common.storage.ObjectStore store = harness.runtime().store();
+    store.put(IngestHarness.BUCKET, io.sessionflow.common.storage.ObjectKeys.tombstone(id),
+        new JsonObject().put("requestId", "req-w").put("indexKeys", new io.vertx.core.json.JsonArray()
+            .add(owners.key())).encode().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of()).join();
+    store.delete(IngestHarness.BUCKET, "uploads/" + id + "/state.json").join();
+    harness.runtime().events().publisher().publish(new io.sessionflow.common.event.AudioPurgedEvent(1,
+        java.time.Instant.now(), id, io.sessionflow.common.storage.ObjectKeys.receipt(id), null, "deletion-request"))
+        .join();
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      HttpResponse<String> status = harness.send(harness.request("/v1/recordings/" + id, therapist).GET());
+      assertThat(status.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(status.body()).getString("status")).isEqualTo("DELETED");
+    });
+    assertThat(harness.send(harness.request("/v1/recordings/" + id, harness.token("ther-x", Role.THERAPIST,
+        "prac-w")).GET()).statusCode()).isEqualTo(404);
+    assertThat(harness.send(harness.request("/v1/recordings/" + id + "/transcript", therapist).GET()).statusCode())
+        .isEqualTo(404);
+  }
 }
