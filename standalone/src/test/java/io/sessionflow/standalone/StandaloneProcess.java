@@ -111,6 +111,20 @@ final class StandaloneProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /**
+   * SIGTERM, then waits up to {@code within} for the shutdown to finish: for an instance whose
+   * transcriber slots are all busy on a loaded machine, where finishing the windows in progress
+   * may take longer than {@link #terminate()} allows.
+   */
+  int terminate(Duration within) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("sessionflow did not stop within " + within.toSeconds() + " s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
   /** SIGKILL: no shutdown hook runs, nothing is flushed by us. */
   void kill() throws InterruptedException {
     process.destroyForcibly();
