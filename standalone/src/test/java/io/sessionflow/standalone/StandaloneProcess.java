@@ -146,11 +146,12 @@ final class StandaloneProcess implements AutoCloseable {
 
   /**
    * A request to the API with a bearer token; a body to {@code /v1/consents} is sent as JSON,
-   * anything else as it is.
+   * anything else as it is. The answer may take minutes on a busy 2-core machine (an archive
+   * import answers once every entry is stored): the wait is for a broken server, not a slow one.
    */
   static HttpResponse<String> send(int port, String method, String path, String token, byte[] body) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(5))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofByteArray(body));
     if (body != null && path.startsWith("/v1/consents")) {

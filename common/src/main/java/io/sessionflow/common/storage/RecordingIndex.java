@@ -13,9 +13,9 @@ import java.util.concurrent.CompletableFuture;
  * recording whose key is the ownership path {@code index/PRACTICE/THERAPIST/CONSENT/RECORDING}:
  * ids only, no PHI, and a listing of one practice answers every lookup without reading a single
  * object. Written when the upload is created (an upload in progress is found like any recording;
- * one with no consent yet — a tus partial, an archive entry before its manifest — is indexed under
- * {@link #PENDING}), and beside it {@code owners/RECORDING} points at the entry, so a deletion of
- * one recording finds its entry with one read instead of a listing.
+ * a tus partial, which has no consent until it is joined, is indexed under {@link #PENDING}; an
+ * archive entry when it is announced), and beside it {@code owners/RECORDING} points at the
+ * entry, so a deletion of one recording finds its entry with one read instead of a listing.
  */
 public final class RecordingIndex {
   public static final String PREFIX = "index/";

@@ -513,7 +513,8 @@ public final class Uploads {
     UploadState state = new UploadState(1, id, caller.practiceId(), caller.subject(), null, null, 0, partSize,
         upload.uploadId(), List.of(), 0, now, now.plus(settings.expiry()), UploadState.Concat.NONE,
         UploadState.Status.RECEIVING, null, null, false, source);
-    index.record(indexEntry(state)).join();
+    // Not indexed yet: an archive entry has no consent until the manifest is read, and no deletion
+    // scope but the recording's own could find it before then; it is indexed when it is announced.
     store.create(state).join();
     try (MemoryBudget.Lease lease = budget.acquire(partSize).toCompletionStage().toCompletableFuture().join()) {
       byte[] buffer = new byte[(int) partSize];
@@ -562,9 +563,7 @@ public final class Uploads {
         consentId, state.length(), state.offset(), state.partSize(), state.multipartUploadId(), state.parts(),
         state.tailLength(), state.createdAt(), state.expiresAt(), state.concat(), state.status(), state.sha256(),
         state.mediaType(), false, state.source());
-    return index.record(indexEntry(withConsent)).thenCompose(ignored -> store.save(withConsent))
-        .thenCompose(ignored -> index.delete(indexEntry(state)).exceptionally(error -> null))
-        .thenCompose(ignored -> publisher.publish(withConsent))
+    return store.save(withConsent).thenCompose(ignored -> publisher.publish(withConsent))
         .thenRun(() -> audit.record(caller, "upload.create", "recording", state.id(), "ok"));
   }
 
