@@ -317,10 +317,8 @@ public final class TranscriberStage implements AutoCloseable {
   }
 
   private CompletableFuture<Boolean> transcriptExists(String id) {
-    return runtime.store().head(config.process().pipeline().storage().bucket(), ObjectKeys.transcript(id))
-        .thenApply(info -> true)
-        .exceptionallyCompose(e -> Failures.unwrap(e) instanceof StorageException se && se.isNotFound()
-            ? CompletableFuture.completedFuture(false) : CompletableFuture.failedFuture(Failures.unwrap(e)));
+    return Tombstones.exists(runtime.store(), config.process().pipeline().storage().bucket(),
+        ObjectKeys.transcript(id));
   }
 
   /**

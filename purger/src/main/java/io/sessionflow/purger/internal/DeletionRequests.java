@@ -288,8 +288,6 @@ public final class DeletionRequests {
   }
 
   private CompletableFuture<Boolean> exists(String key) {
-    return store.head(bucket, key).thenApply(info -> true).exceptionallyCompose(error ->
-        RecordingPurge.notFound(error) ? CompletableFuture.completedFuture(false)
-            : CompletableFuture.failedFuture(Failures.unwrap(error)));
+    return io.sessionflow.common.storage.Tombstones.exists(store, bucket, key);
   }
 }
