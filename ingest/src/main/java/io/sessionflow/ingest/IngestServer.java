@@ -9,7 +9,7 @@ import io.sessionflow.ingest.auth.BearerAuthHandler;
 import io.sessionflow.ingest.auth.JwtVerifier;
 import io.sessionflow.ingest.auth.Role;
 import io.sessionflow.ingest.consent.ConsentRoutes;
-import io.sessionflow.ingest.consent.ConsentStore;
+import io.sessionflow.common.consent.ConsentStore;
 import io.sessionflow.ingest.deletion.DeletionRoutes;
 import io.sessionflow.ingest.imports.ImportRoutes;
 import io.sessionflow.ingest.ops.DashboardRoutes;

@@ -1,5 +1,7 @@
 package io.sessionflow.ingest.consent;
 
+import io.sessionflow.common.consent.Consent;
+import io.sessionflow.common.consent.ConsentStore;
 import io.sessionflow.common.crypto.Ids;
 import io.sessionflow.common.event.DeletionRequestedEvent;
 import io.sessionflow.common.event.PipelineEvent;

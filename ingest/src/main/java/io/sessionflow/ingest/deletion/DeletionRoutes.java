@@ -11,7 +11,7 @@ import io.sessionflow.ingest.auth.BearerAuthHandler;
 import io.sessionflow.ingest.auth.Caller;
 import io.sessionflow.ingest.auth.Role;
 import io.sessionflow.ingest.consent.ClientRefs;
-import io.sessionflow.ingest.consent.ConsentStore;
+import io.sessionflow.common.consent.ConsentStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

@@ -2,7 +2,7 @@ package io.sessionflow.ingest.imports;
 
 import io.sessionflow.common.failure.Failures;
 import io.sessionflow.ingest.auth.Caller;
-import io.sessionflow.ingest.consent.Consent;
+import io.sessionflow.common.consent.Consent;
 import io.sessionflow.ingest.upload.AudioSniffer;
 import io.sessionflow.ingest.upload.UploadException;
 import io.sessionflow.ingest.upload.UploadState;

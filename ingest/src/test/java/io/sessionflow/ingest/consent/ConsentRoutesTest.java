@@ -1,5 +1,6 @@
 package io.sessionflow.ingest.consent;
 
+import io.sessionflow.common.consent.Consent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

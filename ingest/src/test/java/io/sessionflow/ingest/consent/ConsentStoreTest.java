@@ -1,5 +1,7 @@
 package io.sessionflow.ingest.consent;
 
+import io.sessionflow.common.consent.Consent;
+import io.sessionflow.common.consent.ConsentStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionflow.ingest.upload.InMemoryObjectStore;

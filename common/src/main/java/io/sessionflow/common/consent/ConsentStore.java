@@ -1,4 +1,4 @@
-package io.sessionflow.ingest.consent;
+package io.sessionflow.common.consent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,7 +27,8 @@ public final class ConsentStore {
     this.bucket = bucket;
   }
 
-  static String key(String practiceId, String id) {
+  /** Where a practice's consent is stored. */
+  public static String key(String practiceId, String id) {
     return prefix(practiceId) + Ids.requireId(id, "consent id") + ".json";
   }
 

@@ -1,4 +1,4 @@
-package io.sessionflow.ingest.consent;
+package io.sessionflow.common.consent;
 
 import java.time.Instant;
 import java.util.List;
