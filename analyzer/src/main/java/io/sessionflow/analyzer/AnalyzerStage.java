@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
+import io.sessionflow.common.consent.ConsentGate;
+import io.sessionflow.common.consent.ConsentStore;
 import io.sessionflow.common.crypto.RecordingKeys.Purpose;
 import io.sessionflow.common.event.AnalysisReadyEvent;
 import io.sessionflow.common.event.EventCodec;
@@ -17,6 +19,7 @@ import io.sessionflow.common.kafka.EventStream;
 import io.sessionflow.common.kafka.Subscription;
 import io.sessionflow.common.runtime.StageRuntime;
 import io.sessionflow.common.storage.ObjectKeys;
+import io.sessionflow.common.storage.RecordingIndex;
 import io.sessionflow.common.storage.StorageException;
 import io.sessionflow.common.storage.Tombstones;
 import java.io.IOException;
@@ -42,13 +45,17 @@ public final class AnalyzerStage implements AutoCloseable {
   private final TranscriptAnalyzer analyzer = new TranscriptAnalyzer();
   private final Timer timer;
   private final Tombstones tombstones;
+  private final ConsentGate consent;
   private final Counter skipped;
   private EventStream.Consumer consumer;
 
   private AnalyzerStage(StageRuntime runtime, AnalyzerConfig config) {
     this.runtime = runtime;
     this.config = config;
-    this.tombstones = new Tombstones(runtime.store(), runtime.config().storage().bucket());
+    String bucket = runtime.config().storage().bucket();
+    this.tombstones = new Tombstones(runtime.store(), bucket);
+    this.consent = new ConsentGate(new ConsentStore(runtime.store(), bucket), new RecordingIndex(runtime.store(),
+        bucket), runtime.events().publisher(), runtime.clock(), runtime.registry(), STAGE, Topic.TRANSCRIPT_READY);
     this.timer = Timer.builder("sessionflow.analysis.duration").description("Time to analyse one transcript")
         .register(runtime.registry());
     this.skipped = Counter.builder("sessionflow.analysis.skipped")
@@ -69,7 +76,14 @@ public final class AnalyzerStage implements AutoCloseable {
       return CompletableFuture.completedFuture(null);
     }
     String id = ready.recordingId();
-    return deleted(id).thenCompose(gone -> gone ? skip(id) : runtime.keys().load(id, Purpose.DATA)
+    return deleted(id).thenCompose(gone -> gone ? skip(id) : consent.admitIndexed(id, "analyze")
+        .thenCompose(admitted -> admitted ? analyseAndAnnounce(ready) : CompletableFuture.completedFuture(null)));
+  }
+
+  /** decrypt → analyse → store → deleted meanwhile? → publish. */
+  private CompletableFuture<Void> analyseAndAnnounce(TranscriptReadyEvent ready) {
+    String id = ready.recordingId();
+    return runtime.keys().load(id, Purpose.DATA)
         .thenCompose(key -> runtime.objects().readAll(key, ready.transcriptKey(), ObjectKeys.TRANSCRIPT)
             .thenApplyAsync(this::analyse, runtime.blocking())
             .thenCompose(analysis -> runtime.objects().put(key, ObjectKeys.analysis(id), ObjectKeys.ANALYSIS,
@@ -79,7 +93,7 @@ public final class AnalyzerStage implements AutoCloseable {
             ? tombstones.takeBack(java.util.List.of(ObjectKeys.analysis(id))).thenCompose(ignored -> skip(id))
             : announce(ready, analysis)))
         .exceptionallyCompose(error -> Failures.unwrap(error) instanceof StorageException se && se.isNotFound()
-            ? skip(id) : CompletableFuture.failedFuture(Failures.unwrap(error))));
+            ? skip(id) : CompletableFuture.failedFuture(Failures.unwrap(error)));
   }
 
   private ObjectNode analyse(byte[] transcriptJson) {

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionflow.common.config.CryptoConfig;
+import io.sessionflow.common.consent.Consent;
+import io.sessionflow.common.consent.ConsentStore;
 import io.sessionflow.common.config.KafkaConfig;
 import io.sessionflow.common.config.PipelineConfig;
 import io.sessionflow.common.config.StorageConfig;
@@ -24,6 +26,7 @@ import io.sessionflow.common.kafka.EventStream;
 import io.sessionflow.common.runtime.StageProcessConfig;
 import io.sessionflow.common.runtime.StageRuntime;
 import io.sessionflow.common.storage.ObjectKeys;
+import io.sessionflow.common.storage.RecordingIndex;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,6 +71,7 @@ class AnalyzerIT {
       SEEN.add(e.event());
       return CompletableFuture.completedFuture(null);
     });
+    consent("cons", List.of("record", "transcribe", "analyze"), false);
     try (InputStream in = AnalyzerIT.class.getResourceAsStream("/session-transcript.json")) {
       fixture = in.readAllBytes();
     }
@@ -87,7 +91,21 @@ class AnalyzerIT {
   }
 
   static TranscriptReadyEvent transcribed(byte[] transcript, boolean deletedOnRequest) {
+    return transcribed(transcript, deletedOnRequest, "cons");
+  }
+
+  /** A consent of practice "prac", as ingest stores it. */
+  static void consent(String id, List<String> scope, boolean revoked) {
+    Instant at = Instant.now();
+    new ConsentStore(runtime.store(), "sessionflow").save(new Consent(id, "prac", "ther", "client-it", scope, "v1", at,
+        at, revoked ? at : null)).join();
+  }
+
+  static TranscriptReadyEvent transcribed(byte[] transcript, boolean deletedOnRequest, String consentId) {
     String id = Ids.newId();
+    // Ingest indexes every recording under its consent when the upload is created.
+    new RecordingIndex(runtime.store(), "sessionflow").record(RecordingIndex.Entry.of("prac", "ther", consentId, id))
+        .join();
     DataKey key = runtime.keys().create(id, RecordingKeys.Purpose.DATA).join();
     runtime.objects().put(key, ObjectKeys.transcript(id), ObjectKeys.TRANSCRIPT, transcript).join();
     if (deletedOnRequest) {
@@ -145,5 +163,30 @@ class AnalyzerIT {
     assertThat(failed.reason()).contains("not valid transcript JSON");
     assertThat(runtime.store().listKeys("sessionflow", ObjectKeys.analysis(deleted.recordingId())).join())
         .as("a deleted recording gets no analysis").isEmpty();
+  }
+
+  @Test
+  void aRecordingWhoseConsentDoesNotCoverAnalysisEndsFailedSayingWhyWithNoAnalysis() {
+    consent("cons-no-analysis", List.of("record", "transcribe"), false);
+    consent("cons-revoked-later", List.of("record", "transcribe", "analyze"), true);
+    TranscriptReadyEvent scope = transcribed(fixture, false, "cons-no-analysis");
+    TranscriptReadyEvent revoked = transcribed(fixture, false, "cons-revoked-later");
+    TranscriptReadyEvent pending = transcribed(fixture, false, null);
+    await().atMost(Duration.ofSeconds(60)).until(() -> Stream.of(scope, revoked, pending)
+        .allMatch(e -> count(RecordingFailedEvent.class, e.recordingId()) == 1));
+    assertThat(failure(scope.recordingId()).stage()).isEqualTo("analyzer");
+    assertThat(failure(scope.recordingId()).reason()).startsWith("consent-scope").contains("'analyze'");
+    assertThat(failure(revoked.recordingId()).reason()).startsWith("consent-revoked");
+    assertThat(failure(pending.recordingId()).reason()).startsWith("consent-missing");
+    for (TranscriptReadyEvent e : List.of(scope, revoked, pending)) {
+      assertThat(count(AnalysisReadyEvent.class, e.recordingId())).isZero();
+      assertThat(runtime.store().listKeys("sessionflow", ObjectKeys.analysis(e.recordingId())).join()).isEmpty();
+      assertThat(failure(e.recordingId()).reason()).doesNotContain("client-it");
+    }
+  }
+
+  static RecordingFailedEvent failure(String id) {
+    return SEEN.stream().filter(RecordingFailedEvent.class::isInstance).map(RecordingFailedEvent.class::cast)
+        .filter(e -> e.recordingId().equals(id)).findFirst().orElseThrow();
   }
 }

@@ -14,7 +14,13 @@ import io.sessionflow.common.crypto.DataKey;
 import io.sessionflow.common.crypto.RecordingKeys;
 import io.sessionflow.common.event.AnalysisReadyEvent;
 import io.sessionflow.common.event.AudioPurgedEvent;
+import io.sessionflow.common.event.AuditEvent;
+import io.sessionflow.common.event.DeletionRequestedEvent;
+import io.sessionflow.common.event.EventCodec;
+import io.sessionflow.common.event.PipelineEvent;
+import io.sessionflow.common.event.Topic;
 import io.sessionflow.common.event.TranscriptReadyEvent;
+import io.sessionflow.common.kafka.EventStream;
 import io.sessionflow.common.storage.ObjectKeys;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
 import io.sessionflow.ingest.auth.Role;
@@ -34,6 +40,9 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,11 +82,154 @@ class AuthorizationMatrixIT {
     recording = recordingWithEverything();
     upload = tusUpload();
     importId = clinicImport();
+    replay = harness.runtime().events().replay(Set.of(Topic.AUDIT, Topic.DELETION_REQUESTED), e -> {
+      SEEN.add(e.event());
+      return CompletableFuture.completedFuture(null);
+    });
   }
 
   @AfterAll
   static void stop() {
+    replay.close();
     harness.close();
+  }
+
+  private static final List<PipelineEvent> SEEN = new CopyOnWriteArrayList<>();
+  private static EventStream.Replay replay;
+
+  private static String consentOf(String caller, String clientRef) {
+    HttpResponse<String> created = harness.send(harness.request("/v1/consents", callers.get(caller))
+        .header("Content-Type", "application/json").POST(BodyPublishers.ofString("{\"clientRef\":\"" + clientRef
+            + "\",\"scope\":[\"record\",\"transcribe\",\"analyze\"],\"formVersion\":\"v1\","
+            + "\"capturedAt\":\"2026-11-01T09:00:00Z\"}")));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    return new JsonObject(created.body()).getString("id");
+  }
+
+  private static String tusCreate(String caller, String consentId, String concat) {
+    HttpRequest.Builder request = harness.request("/files/", callers.get(caller)).header("Tus-Resumable", "1.0.0");
+    if (concat.startsWith("final")) {
+      request.header("Upload-Concat", concat).header("Upload-Metadata", "consentId " + b64(consentId));
+    } else {
+      request.header("Upload-Length", "16").header("Upload-Concat", "partial");
+    }
+    HttpResponse<String> created = harness.send(request.POST(BodyPublishers.noBody()));
+    String location = created.headers().firstValue("Location").orElse("");
+    return created.statusCode() + " " + (location.isEmpty() ? "" : location.substring(location.indexOf("/files/")));
+  }
+
+  private static JsonObject importStatus() {
+    return new JsonObject(harness.send(harness.request("/v1/imports/" + importId, callers.get("admin")).GET()).body());
+  }
+
+  private static String b64(String value) {
+    return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static List<AuditEvent> audits(String actor, String resourceId) {
+    return SEEN.stream().filter(AuditEvent.class::isInstance).map(AuditEvent.class::cast)
+        .filter(a -> a.actor().equals(actor) && resourceId.equals(a.resourceId())).toList();
+  }
+
+  @Test
+  void aConsentIsUsedOnlyByTheTherapistWhoCapturedItAndByTheClinicAdminForImports() {
+    // A colleague may not upload under the owner's consent; an admin may not either, outside an import.
+    for (String caller : List.of("colleague", "admin")) {
+      assertThat(call("POST-AUDIO", "/v1/recordings?consentId=" + consent, callers.get(caller))).as(caller)
+          .isEqualTo(403);
+      HttpResponse<String> tus = harness.send(harness.request("/files/", callers.get(caller))
+          .header("Tus-Resumable", "1.0.0").header("Upload-Length", "100")
+          .header("Upload-Metadata", "consentId " + b64(consent)).POST(BodyPublishers.noBody()));
+      assertThat(tus.statusCode()).as(caller + " tus").isEqualTo(403);
+    }
+    // The owner may; the admin's import under the owner's consent was accepted in start() (202).
+    assertThat(call("POST-AUDIO", "/v1/recordings?consentId=" + consent, callers.get("owner"))).isEqualTo(201);
+    await().atMost(Duration.ofSeconds(60)).until(() -> "COMPLETED".equals(importStatus().getString("status")));
+    assertThat(importStatus().getJsonObject("progress").getLong("stored")).as(importStatus().encode()).isEqualTo(1);
+  }
+
+  @Test
+  void aClinicAdminSeesATherapistsUploadButNeitherWritesToItNorJoinsItNorReadsItsFileName() {
+    String filename = "session-with-heron.m4a";
+    HttpResponse<String> created = harness.send(harness.request("/files/", callers.get("owner"))
+        .header("Tus-Resumable", "1.0.0").header("Upload-Length", "1000")
+        .header("Upload-Metadata", "consentId " + b64(consent) + ",filename " + b64(filename))
+        .POST(BodyPublishers.noBody()));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String location = created.headers().firstValue("Location").orElseThrow();
+    String named = location.substring(location.indexOf("/files/"));
+    String id = named.substring("/files/".length());
+
+    HttpResponse<String> ownersHead = harness.send(harness.request(named, callers.get("owner"))
+        .header("Tus-Resumable", "1.0.0").method("HEAD", BodyPublishers.noBody()));
+    assertThat(ownersHead.headers().firstValue("Upload-Metadata").orElse("")).contains(b64(filename));
+    HttpResponse<String> adminsHead = harness.send(harness.request(named, callers.get("admin"))
+        .header("Tus-Resumable", "1.0.0").method("HEAD", BodyPublishers.noBody()));
+    assertThat(adminsHead.statusCode()).isEqualTo(200);
+    assertThat(adminsHead.headers().firstValue("Upload-Offset")).contains("0");
+    assertThat(adminsHead.headers().firstValue("Upload-Metadata").orElse("")).doesNotContain(b64(filename))
+        .doesNotContain("filename");
+
+    assertThat(call("PATCH", named, callers.get("admin"))).as("admin appends").isEqualTo(403);
+    HttpResponse<String> offset = harness.send(harness.request(named, callers.get("owner"))
+        .header("Tus-Resumable", "1.0.0").method("HEAD", BodyPublishers.noBody()));
+    assertThat(offset.headers().firstValue("Upload-Offset")).as("nothing was appended").contains("0");
+
+    // A completed partial of the owner's may be joined by the owner only.
+    String partial = tusCreate("owner", consent, "partial").split(" ")[1];
+    assertThat(call("PATCH", partial, callers.get("owner"))).isEqualTo(204);
+    assertThat(tusCreate("admin", consent, "final;" + partial).split(" ")[0]).as("admin joins").isIn("403", "404");
+    assertThat(tusCreate("colleague", consentOf("colleague", "heron-22"), "final;" + partial).split(" ")[0])
+        .as("colleague joins").isEqualTo("404");
+    assertThat(tusCreate("owner", consent, "final;" + partial).split(" ")[0]).as("owner joins").isEqualTo("201");
+
+    // Every HEAD is audited (it decrypts the metadata); a colleague's attempt is audited as denied.
+    assertThat(call("HEAD", named, callers.get("colleague"))).isEqualTo(404);
+    await().atMost(Duration.ofSeconds(30)).until(() -> audits("ther-own", id).stream()
+        .anyMatch(a -> a.action().equals("upload.head") && a.outcome().equals("ok"))
+        && audits("admin-m", id).stream().anyMatch(a -> a.action().equals("upload.head"))
+        && audits("ther-other", id).stream().anyMatch(a -> a.outcome().equals("denied")));
+    assertThat(SEEN.stream().filter(AuditEvent.class::isInstance).map(EventCodec::toJson))
+        .noneMatch(json -> json.contains(filename));
+  }
+
+  @Test
+  void aTherapistsClientDeletionIsLimitedToTheirOwnConsentsAndAnAdminsCoversThePractice() {
+    String shared = "heron-" + System.nanoTime();
+    consentOf("owner", shared);
+    consentOf("colleague", shared);
+    HttpResponse<String> byColleague = harness.send(harness.request("/v1/clients/" + shared,
+        callers.get("colleague")).DELETE());
+    assertThat(byColleague.statusCode()).as(byColleague.body()).isEqualTo(202);
+    HttpResponse<String> byAdmin = harness.send(harness.request("/v1/clients/" + shared, callers.get("admin"))
+        .DELETE());
+    assertThat(byAdmin.statusCode()).isEqualTo(202);
+    // A therapist without a consent of that client may not ask at all.
+    assertThat(call("DELETE", "/v1/clients/" + shared, callers.get("stranger"))).isEqualTo(404);
+    assertThat(call("DELETE", "/v1/clients/never-seen-" + System.nanoTime(), callers.get("owner"))).isEqualTo(404);
+    String colleagueRequest = new JsonObject(byColleague.body()).getString("requestId");
+    String adminRequest = new JsonObject(byAdmin.body()).getString("requestId");
+    await().atMost(Duration.ofSeconds(30)).until(() -> requested(colleagueRequest) != null
+        && requested(adminRequest) != null);
+    assertThat(requested(colleagueRequest).capturedBy()).as("limited to the colleague's own consents")
+        .isEqualTo("ther-other");
+    assertThat(requested(adminRequest).capturedBy()).as("the whole practice").isNull();
+  }
+
+  private static DeletionRequestedEvent requested(String requestId) {
+    return SEEN.stream().filter(DeletionRequestedEvent.class::isInstance).map(DeletionRequestedEvent.class::cast)
+        .filter(e -> e.requestId().equals(requestId)).findFirst().orElse(null);
+  }
+
+  @Test
+  void aReadOfARecordingThatExistsButIsNotTheCallersIsAuditedAsDenied() {
+    assertThat(call("GET", "/v1/recordings/" + recording + "/transcript", callers.get("colleague"))).isEqualTo(404);
+    assertThat(call("GET", "/v1/recordings/" + recording, callers.get("strangerAdmin"))).isEqualTo(404);
+    assertThat(call("GET", "/v1/consents/" + consent, callers.get("colleague"))).isEqualTo(404);
+    await().atMost(Duration.ofSeconds(30)).until(() -> audits("ther-other", recording).stream()
+        .anyMatch(a -> a.action().equals("transcript.read") && a.outcome().equals("denied"))
+        && audits("admin-z", recording).stream().anyMatch(a -> a.outcome().equals("denied"))
+        && audits("ther-other", consent).stream().anyMatch(a -> a.outcome().equals("denied")));
   }
 
   /** A stored recording with a transcript, an analysis and a deletion receipt, as the stages leave it. */

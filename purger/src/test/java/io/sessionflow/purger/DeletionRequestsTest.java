@@ -113,6 +113,19 @@ class DeletionRequestsTest {
   }
 
   @Test
+  void aTherapistsClientRequestCoversOnlyTheConsentsThatTherapistCaptured() {
+    // t2 also has a consent of client-ana (c3) and recordings under it: t1's request must leave them.
+    deletions.handle(new DeletionRequestedEvent(1, Instant.parse("2026-11-20T09:59:00Z"), "req3t", Scope.CLIENT,
+        "client-ana", "p1", "t1", "t1")).join();
+    assertThat(deleted()).containsExactly("a1", "a2");
+    assertThat(anythingLeft("d1")).isTrue();
+    assertThat(anythingLeft("d2")).isTrue();
+    assertThat(anythingLeft("b1")).isTrue();
+    assertThat(store.listKeys(BUCKET, "consents/").join())
+        .containsExactly("consents/p1/c2.json", "consents/p1/c3.json");
+  }
+
+  @Test
   void aTherapistRequestDeletesTheirRecordingsAndConsents() {
     deletions.handle(request("req4", Scope.THERAPIST, "t1")).join();
     assertThat(deleted()).containsExactly("a1", "a2", "b1");

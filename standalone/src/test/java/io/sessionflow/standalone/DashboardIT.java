@@ -41,7 +41,7 @@ class DashboardIT {
       String therapist = token(dataDir, "ther-dash", "therapist");
       String ops = token(dataDir, "ops-1", "ops");
       String consent = new JsonObject(StandaloneProcess.send(port, "POST", "/v1/consents", therapist,
-          ("{\"clientRef\":\"client-dash\",\"scope\":[\"record\"],\"formVersion\":\"v1\","
+          ("{\"clientRef\":\"client-dash\",\"scope\":[\"record\",\"transcribe\",\"analyze\"],\"formVersion\":\"v1\","
               + "\"capturedAt\":\"2026-11-01T09:00:00Z\"}").getBytes(StandardCharsets.UTF_8)).body())
           .getString("id");
       String id = new JsonObject(StandaloneProcess.send(port, "POST", "/v1/recordings?consentId=" + consent, therapist,

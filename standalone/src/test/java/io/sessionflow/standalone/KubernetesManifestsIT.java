@@ -275,6 +275,12 @@ class KubernetesManifestsIT {
         .containsExactly("purger");
     assertThat(allowedTo(policies, "s3:DeleteObjectVersion", "arn:aws:s3:::sessionflow-prod-data/owners/REC"))
         .containsExactly("purger");
+    // The stages read the client's consent by id before they act on a recording; they never write one.
+    String consentKey = "arn:aws:s3:::sessionflow-prod-data/consents/PRAC/CONS.json";
+    assertThat(allowedTo(policies, "s3:GetObject", consentKey)).contains("transcriber", "analyzer");
+    assertThat(allowedTo(policies, "s3:PutObject", consentKey)).containsExactlyInAnyOrder("ingest", "purger");
+    assertThat(allowedTo(policies, "s3:GetObject", "arn:aws:s3:::sessionflow-prod-data/owners/REC"))
+        .contains("analyzer");
 
     JsonObject bucketPolicy = new JsonObject(Files.readString(K8S.resolve("iam").resolve("key-bucket-policy.json")));
     JsonObject onlyPipeline = bucketPolicy.getJsonArray("Statement").getJsonObject(0);

@@ -60,7 +60,8 @@ class TranscriberCrashIT {
       HttpClient http = HttpClient.newHttpClient();
       String consent = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
           + "/v1/consents")).header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"clientRef\":\"crash-1\",\"scope\":[\"record\"],"
+          .POST(HttpRequest.BodyPublishers.ofString("{\"clientRef\":\"crash-1\","
+              + "\"scope\":[\"record\",\"transcribe\",\"analyze\"],"
               + "\"formVersion\":\"v1\",\"capturedAt\":\"2026-11-01T09:00:00Z\"}")).build(),
           HttpResponse.BodyHandlers.ofString()).body()).getString("id");
       HttpResponse<String> uploaded = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port

@@ -1,5 +1,7 @@
 package io.sessionflow.transcriber;
 
+import io.sessionflow.common.consent.ConsentGate;
+import io.sessionflow.common.consent.ConsentStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +19,7 @@ import io.sessionflow.common.kafka.Subscription;
 import io.sessionflow.common.runtime.StageRuntime;
 import io.sessionflow.common.storage.ObjectKeys;
 import io.sessionflow.common.storage.StorageException;
+import io.sessionflow.common.storage.RecordingIndex;
 import io.sessionflow.common.storage.Tombstones;
 import io.sessionflow.transcriber.decode.AudioDecoder;
 import io.sessionflow.transcriber.whisper.WhisperEngine;
@@ -52,6 +55,7 @@ public final class TranscriberStage implements AutoCloseable {
   private final WhisperEngine engine;
   private final JobLedger ledger;
   private final Tombstones tombstones;
+  private final ConsentGate consent;
   private final ExecutorService workers;
   private final BlockingQueue<WhisperEngine.Slot> slots;
   private volatile boolean stopping;
@@ -66,7 +70,10 @@ public final class TranscriberStage implements AutoCloseable {
     this.config = config;
     this.engine = engine;
     this.ledger = new JobLedger(runtime.store(), config.process().pipeline().storage().bucket());
-    this.tombstones = new Tombstones(runtime.store(), config.process().pipeline().storage().bucket());
+    String bucket = config.process().pipeline().storage().bucket();
+    this.tombstones = new Tombstones(runtime.store(), bucket);
+    this.consent = new ConsentGate(new ConsentStore(runtime.store(), bucket), new RecordingIndex(runtime.store(),
+        bucket), runtime.events().publisher(), runtime.clock(), runtime.registry(), STAGE, Topic.RECORDING_STORED);
     // One thread more than slots: the job waiting for a slot starts decoding meanwhile.
     this.workers = Executors.newFixedThreadPool(config.slots() + 1, runnable -> {
       Thread thread = new Thread(runnable, "sessionflow-transcribe");
@@ -98,10 +105,12 @@ public final class TranscriberStage implements AutoCloseable {
   }
 
   /**
-   * receive → deleted? → claim → transcribe → store → deleted meanwhile? → publish; the offset
-   * commits after. A recording deleted on request at any point ends with nothing of this stage's
-   * left (its transcript and ledger are taken back) and is skipped, not dead-lettered; a record
-   * given up on takes back what it wrote too.
+   * receive → deleted? → consent covers transcription? → claim → transcribe → store → deleted
+   * meanwhile? → publish; the offset commits after. A recording whose consent is missing, revoked
+   * or without the {@code transcribe} scope ends FAILED saying so, with nothing written. A
+   * recording deleted on request at any point ends with nothing of this stage's left (its
+   * transcript and ledger are taken back) and is skipped, not dead-lettered; a record given up on
+   * takes back what it wrote too.
    */
   CompletionStage<Void> handle(ConsumedEvent consumed) {
     if (!(consumed.event() instanceof RecordingStoredEvent stored)) {
@@ -110,10 +119,11 @@ public final class TranscriberStage implements AutoCloseable {
     String id = stored.recordingId();
     JobLedger.Job[] before = {new JobLedger.Job(0, false)};
     return tombstones.isDeleted(id).thenCompose(deleted -> deleted ? skipDeleted(id, "before transcription")
-        : ledger.load(id).thenCompose(job -> {
-          before[0] = job;
-          return process(stored, job);
-        }))
+        : consent.admit(id, stored.practiceId(), stored.consentId(), "transcribe").thenCompose(admitted ->
+            !admitted ? CompletableFuture.<Void>completedFuture(null) : ledger.load(id).thenCompose(job -> {
+              before[0] = job;
+              return process(stored, job);
+            })))
         .exceptionallyCompose(error -> failed(consumed, id, before[0], Failures.unwrap(error)));
   }
 

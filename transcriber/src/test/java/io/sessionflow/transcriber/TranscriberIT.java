@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sessionflow.common.config.CryptoConfig;
+import io.sessionflow.common.consent.Consent;
+import io.sessionflow.common.consent.ConsentStore;
 import io.sessionflow.common.config.KafkaConfig;
 import io.sessionflow.common.config.PipelineConfig;
 import io.sessionflow.common.config.StorageConfig;
@@ -70,6 +72,7 @@ class TranscriberIT {
     engine = WhisperEngine.load(GgmlModelWriter.write(dir.resolve("model.bin"), ModelShape.SMALL, 3), whisper);
     TranscriberConfig config = new TranscriberConfig(new StageProcessConfig(pipeline, 0, "127.0.0.1"), whisper, 1,
         3);
+    consent("cons", List.of("record", "transcribe", "analyze"), false);
     stage = TranscriberStage.start(runtime, config, engine);
     replay = runtime.events().replay(Set.of(Topic.TRANSCRIPT_READY, Topic.RECORDING_FAILED), e -> {
       SEEN.add(e.event());
@@ -87,19 +90,24 @@ class TranscriberIT {
 
   /** What ingest does: the recording encrypted under a new key in raw/, then recording.stored. */
   static RecordingStoredEvent store(byte[] audio) {
-    String id = Ids.newId();
-    DataKey key = runtime.keys().create(id, RecordingKeys.Purpose.AUDIO).join();
-    runtime.keys().create(id, RecordingKeys.Purpose.DATA).join();
-    var upload = runtime.objects().begin(key, ObjectKeys.raw(id), ObjectKeys.RAW, StorageConfig.MIN_PART_SIZE)
-        .join();
-    upload.writePart(audio, audio.length, true).join();
-    upload.complete().join();
+    String id = storeOnly(audio);
     return announce(id, audio.length);
+  }
+
+  /** A consent of practice "prac", as ingest stores it. */
+  static void consent(String id, List<String> scope, boolean revoked) {
+    Instant at = Instant.now();
+    new ConsentStore(runtime.store(), "sessionflow").save(new Consent(id, "prac", "ther", "client-it", scope, "v1", at,
+        at, revoked ? at : null)).join();
   }
 
   /** Publishes recording.stored for {@code id}, as ingest does once the bytes are stored. */
   static RecordingStoredEvent announce(String id, long size) {
-    RecordingStoredEvent event = new RecordingStoredEvent(1, Instant.now(), id, "prac", "ther", "cons",
+    return announce(id, size, "cons");
+  }
+
+  static RecordingStoredEvent announce(String id, long size, String consentId) {
+    RecordingStoredEvent event = new RecordingStoredEvent(1, Instant.now(), id, "prac", "ther", consentId,
         ObjectKeys.raw(id), size, StorageConfig.MIN_PART_SIZE, "00", "audio/wav", "tus");
     runtime.events().publisher().publish(event).join();
     return event;
@@ -265,6 +273,45 @@ class TranscriberIT {
         .isFalse();
     assertThat(exists(JobLedger.key(id))).isFalse();
     assertThat(exists(RecordingKeys.objectKey(id, RecordingKeys.Purpose.DATA))).as("no fresh key").isFalse();
+  }
+
+  @Test
+  void aRecordingWhoseConsentDoesNotCoverTranscriptionEndsFailedSayingWhyWithNothingWritten() throws Exception {
+    consent("cons-record-only", List.of("record"), false);
+    consent("cons-revoked", List.of("record", "transcribe"), true);
+    byte[] audio = AudioFixtures.tone(AudioFixtures.FORMATS.get("wav-s16"), 16_000, 1, 2, 1);
+    String scopeId = storeOnly(audio);
+    String revokedId = storeOnly(audio);
+    String unknownId = storeOnly(audio);
+    announce(scopeId, audio.length, "cons-record-only");
+    announce(revokedId, audio.length, "cons-revoked");
+    announce(unknownId, audio.length, "cons-never-captured");
+    await().atMost(Duration.ofSeconds(120)).until(() -> count(RecordingFailedEvent.class, scopeId) == 1
+        && count(RecordingFailedEvent.class, revokedId) == 1 && count(RecordingFailedEvent.class, unknownId) == 1);
+    assertThat(failure(scopeId).stage()).isEqualTo(TranscriberStage.STAGE);
+    assertThat(failure(scopeId).reason()).startsWith("consent-scope").contains("'transcribe'");
+    assertThat(failure(revokedId).reason()).startsWith("consent-revoked");
+    assertThat(failure(unknownId).reason()).startsWith("consent-missing");
+    for (String id : List.of(scopeId, revokedId, unknownId)) {
+      assertThat(count(TranscriptReadyEvent.class, id)).isZero();
+      assertThat(exists(ObjectKeys.transcript(id))).isFalse();
+      assertThat(exists(JobLedger.key(id))).as("not even an attempt is counted").isFalse();
+      assertThat(failure(id).reason()).doesNotContain("client-it");
+    }
+    assertThat(runtime.registry().get("sessionflow.consent.refusals").tag("stage", "transcriber")
+        .tag("reason", "consent-scope").counter().count()).isGreaterThanOrEqualTo(1);
+  }
+
+  /** The encrypted audio of a new recording in raw/, not yet announced. */
+  static String storeOnly(byte[] audio) {
+    String id = Ids.newId();
+    DataKey key = runtime.keys().create(id, RecordingKeys.Purpose.AUDIO).join();
+    runtime.keys().create(id, RecordingKeys.Purpose.DATA).join();
+    var upload = runtime.objects().begin(key, ObjectKeys.raw(id), ObjectKeys.RAW, StorageConfig.MIN_PART_SIZE)
+        .join();
+    upload.writePart(audio, audio.length, true).join();
+    upload.complete().join();
+    return id;
   }
 
   @Test

@@ -60,6 +60,29 @@ public final class ConsentStore {
         ? CompletableFuture.completedFuture(Optional.empty()) : CompletableFuture.failedFuture(Failures.unwrap(e)));
   }
 
+  /**
+   * Why a stage may not do {@code purpose} (a scope: {@code transcribe}, {@code analyze}) with a
+   * recording made under that consent, or empty when it may. Read afresh each time: a revocation
+   * stops the next stage. A reason names the consent id and the scope, never the client.
+   */
+  public CompletableFuture<Optional<String>> refusal(String practiceId, String consentId, String purpose) {
+    if (consentId == null || !Ids.isValid(consentId)) {
+      return CompletableFuture.completedFuture(Optional.of("consent-missing: the recording has no consent on record"));
+    }
+    return find(practiceId, consentId).thenApply(found -> {
+      if (found.isEmpty()) {
+        return Optional.of("consent-missing: consent " + consentId + " no longer exists");
+      }
+      if (found.get().isRevoked()) {
+        return Optional.of("consent-revoked: consent " + consentId + " was revoked");
+      }
+      if (!found.get().allows(purpose)) {
+        return Optional.of("consent-scope: consent " + consentId + " does not include '" + purpose + "'");
+      }
+      return Optional.empty();
+    });
+  }
+
   /** Every consent of that practice, revoked ones included; read a few at a time. */
   public CompletableFuture<List<Consent>> practice(String practiceId) {
     if (!Ids.isValid(practiceId)) {

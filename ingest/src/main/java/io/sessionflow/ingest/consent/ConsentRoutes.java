@@ -99,7 +99,7 @@ public final class ConsentRoutes {
 
   private void read(RoutingContext ctx) {
     Caller caller = BearerAuthHandler.caller(ctx);
-    visible(ctx, caller).onSuccess(consent -> {
+    visible(ctx, caller, "consent.read").onSuccess(consent -> {
       audit.record(caller, "consent.read", "consent", consent.id(), "ok");
       ctx.response().putHeader("Content-Type", "application/json").end(toJson(consent).encode());
     });
@@ -107,7 +107,7 @@ public final class ConsentRoutes {
 
   private void revoke(RoutingContext ctx) {
     Caller caller = BearerAuthHandler.caller(ctx);
-    visible(ctx, caller).compose(consent -> {
+    visible(ctx, caller, "consent.revoke").compose(consent -> {
       if (consent.isRevoked()) {
         return Future.succeededFuture(consent);
       }
@@ -128,13 +128,20 @@ public final class ConsentRoutes {
     });
   }
 
-  /** The consent if the caller may see it; otherwise answers 404 itself and fails. */
-  private Future<Consent> visible(RoutingContext ctx, Caller caller) {
+  /**
+   * The consent if the caller may see it; otherwise answers 404 itself and fails. A colleague's
+   * consent answers like one that does not exist, and the attempt is audited as denied.
+   */
+  private Future<Consent> visible(RoutingContext ctx, Caller caller, String action) {
     String id = ctx.pathParam("id");
     return Future.fromCompletionStage(store.find(caller.practiceId(), id), ctx.vertx().getOrCreateContext())
         .compose(found -> {
-          if (found.isEmpty() || (caller.role() == Role.THERAPIST
-              && !found.get().therapistId().equals(caller.subject()))) {
+          boolean colleagues = found.isPresent() && caller.role() == Role.THERAPIST
+              && !found.get().therapistId().equals(caller.subject());
+          if (colleagues) {
+            audit.record(caller, action, "consent", id, "denied");
+          }
+          if (found.isEmpty() || colleagues) {
             new Problem(404, "Not Found", "No consent with that id in your practice.").send(ctx.response());
             return Future.failedFuture("not visible");
           }

@@ -57,7 +57,7 @@ public final class DeletionRoutes {
       return;
     }
     mayDeleteClient(caller, clientRef, ctx).compose(allowed -> allowed
-        ? request(ctx, caller, Scope.CLIENT, clientRef)
+        ? request(ctx, caller, Scope.CLIENT, clientRef, caller.role() == Role.THERAPIST ? caller.subject() : null)
         : Future.failedFuture(new NotVisible("No client with that reference is visible to you.")))
         .onSuccess(request -> {
           audit.record(caller, "client.delete", "deletion-request", request.requestId(), "requested");
@@ -73,7 +73,7 @@ public final class DeletionRoutes {
       return;
     }
     Future<DeletionRequestedEvent> requested = mayDeleteTherapist(caller, therapistId)
-        ? request(ctx, caller, Scope.THERAPIST, therapistId)
+        ? request(ctx, caller, Scope.THERAPIST, therapistId, null)
         : Future.failedFuture(new NotVisible("No therapist with that id is visible to you."));
     requested.onSuccess(request -> {
       audit.record(caller, "therapist.delete", "therapist", therapistId, "requested");
@@ -81,7 +81,11 @@ public final class DeletionRoutes {
     }).onFailure(error -> fail(ctx, error));
   }
 
-  /** A clinic admin may delete any client of the practice; a therapist only one they captured a consent of. */
+  /**
+   * A clinic admin may delete any client of the practice; a therapist only one they captured a
+   * consent of, and then only what is theirs: the request is limited to the consents that
+   * therapist captured (a colleague's consents of the same pseudonym, and their recordings, stay).
+   */
   private Future<Boolean> mayDeleteClient(Caller caller, String clientRef, RoutingContext ctx) {
     if (caller.role() == Role.CLINIC_ADMIN) {
       return Future.succeededFuture(true);
@@ -101,9 +105,10 @@ public final class DeletionRoutes {
   }
 
   /** The request is always for the caller's own practice, so nothing elsewhere can be reached. */
-  private Future<DeletionRequestedEvent> request(RoutingContext ctx, Caller caller, Scope scope, String subjectId) {
+  private Future<DeletionRequestedEvent> request(RoutingContext ctx, Caller caller, Scope scope, String subjectId,
+      String capturedBy) {
     DeletionRequestedEvent request = new DeletionRequestedEvent(PipelineEvent.CURRENT_SCHEMA_VERSION,
-        clock.instant(), Ids.newId(), scope, subjectId, caller.practiceId(), caller.subject());
+        clock.instant(), Ids.newId(), scope, subjectId, caller.practiceId(), caller.subject(), capturedBy);
     return Future.fromCompletionStage(events.publish(request), ctx.vertx().getOrCreateContext()).map(request);
   }
 

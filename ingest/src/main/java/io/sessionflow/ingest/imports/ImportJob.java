@@ -179,7 +179,8 @@ final class ImportJob {
     }
     if (!consents.containsKey(name)) {
       try {
-        Consent consent = uploads.requireConsent(caller, row.consentId()).toCompletionStage().toCompletableFuture()
+        Consent consent = uploads.requireImportConsent(caller, row.consentId()).toCompletionStage()
+            .toCompletableFuture()
             .join();
         if (!consent.clientRef().equals(row.clientRef())) {
           return "consent " + consent.id() + " belongs to another client than the manifest row names";

@@ -68,8 +68,8 @@ public final class RecordingRoutes {
   private void readDerived(RoutingContext ctx, String what) {
     Caller caller = BearerAuthHandler.caller(ctx);
     String id = ctx.pathParam("id");
-    owned(ctx, id).onSuccess(found -> readDerived(ctx, caller, id, what, found.filter(o -> visible(caller,
-        o.practiceId(), o.therapistId())).map(Owned::entry)))
+    owned(ctx, id).onSuccess(found -> readDerived(ctx, caller, id, what, found.filter(o -> visibleOrAudited(caller, id,
+        o, what + ".read")).map(Owned::entry)))
         .onFailure(error -> UploadErrors.respond(ctx, error));
   }
 
@@ -207,7 +207,7 @@ public final class RecordingRoutes {
     String id = ctx.pathParam("id");
     owned(ctx, id).onSuccess(found -> {
       if (found.isPresent()) {
-        if (!visible(caller, found.get().practiceId(), found.get().therapistId())) {
+        if (!visibleOrAudited(caller, id, found.get(), "recording.read")) {
           notFound(ctx);
           return;
         }
@@ -236,7 +236,8 @@ public final class RecordingRoutes {
     String id = ctx.pathParam("id");
     Optional<RecordingView.Entry> entry = view.find(id).filter(e -> e.practiceId() != null);
     Future<String> practice = entry.isPresent()
-        ? (visible(caller, entry.get().practiceId(), entry.get().therapistId())
+        ? (visibleOrAudited(caller, id, new Owned(entry.get(), entry.get().practiceId(),
+            entry.get().therapistId()), "recording.delete")
             ? Future.succeededFuture(entry.get().practiceId()) : Future.failedFuture("not visible"))
         : uploads.find(caller, id).map(UploadState::practiceId);
     practice.compose(practiceId -> {
@@ -254,6 +255,15 @@ public final class RecordingRoutes {
         UploadErrors.respond(ctx, error);
       }
     });
+  }
+
+  /** Whether the caller may see the recording; a recording that exists but is not theirs is audited as denied. */
+  private boolean visibleOrAudited(Caller caller, String id, Owned owned, String action) {
+    boolean visible = visible(caller, owned.practiceId(), owned.therapistId());
+    if (!visible) {
+      audit.record(caller, action, "recording", id, "denied");
+    }
+    return visible;
   }
 
   static boolean visible(Caller caller, String practiceId, String therapistId) {

@@ -149,8 +149,7 @@ public final class TusRoutes {
 
   private void head(RoutingContext ctx) {
     Caller caller = BearerAuthHandler.caller(ctx);
-    uploads.find(caller, ctx.pathParam("id"))
-        .compose(state -> uploads.metadata(state).map(metadata -> Map.entry(state, metadata)))
+    uploads.describe(caller, ctx.pathParam("id"))
         .onSuccess(found -> {
           HttpServerResponse response = ctx.response();
           tusHeaders(response);

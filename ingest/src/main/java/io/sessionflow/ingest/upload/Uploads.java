@@ -121,16 +121,31 @@ public final class Uploads {
     });
   }
 
-  /** The caller's consent, valid for recording; otherwise a FORBIDDEN saying why. */
+  /**
+   * The caller's own consent, valid for recording; otherwise a FORBIDDEN saying why. A consent is
+   * used by whoever captured it: a colleague's consent answers exactly like one that does not exist.
+   */
   public Future<Consent> requireConsent(Caller caller, String consentId) {
+    return requireConsent(caller, consentId, false);
+  }
+
+  /** As {@link #requireConsent(Caller, String)}, for an import: a clinic admin may use any consent of the practice. */
+  public Future<Consent> requireImportConsent(Caller caller, String consentId) {
+    return requireConsent(caller, consentId, true);
+  }
+
+  private Future<Consent> requireConsent(Caller caller, String consentId, boolean forImport) {
     if (consentId == null || consentId.isBlank()) {
       return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
           "a consentId is required: record the client's consent first (POST /v1/consents)"));
     }
     return on(consents.find(caller.practiceId(), consentId)).compose(found -> {
-      if (found.isEmpty()) {
-        return Future.failedFuture(new UploadException(UploadException.Kind.FORBIDDEN,
-            "consent " + safe(consentId) + " does not exist in your practice"));
+      boolean usable = found.isPresent() && (found.get().therapistId().equals(caller.subject())
+          || (forImport && caller.role() == Role.CLINIC_ADMIN));
+      if (!usable) {
+        return Future.failedFuture(new UploadException(UploadException.Kind.FORBIDDEN, "consent " + safe(consentId)
+            + (forImport ? " does not exist in your practice" : " does not exist in your practice or was captured "
+                + "by another therapist; record your client's consent first (POST /v1/consents)")));
       }
       Consent consent = found.get();
       if (consent.isRevoked()) {
@@ -150,6 +165,10 @@ public final class Uploads {
   /** The upload if the caller may see it; NOT_FOUND otherwise, GONE once expired. */
   public Future<UploadState> find(Caller caller, String id) {
     return live(id).compose(found -> {
+      if (found.isPresent() && !visibleTo(caller, found.get())) {
+        // Answered like an unknown id, but an attempt on someone else's upload is on the audit trail.
+        audit.record(caller, "upload.access", "recording", id, "denied");
+      }
       if (found.isEmpty() || !visibleTo(caller, found.get())) {
         return Future.failedFuture(new UploadException(UploadException.Kind.NOT_FOUND, "no such upload"));
       }
@@ -172,8 +191,38 @@ public final class Uploads {
         : on(tombstones.isDeleted(id)).map(deleted -> deleted ? java.util.Optional.<UploadState>empty() : found));
   }
 
+  /**
+   * The upload if the caller may write to it: only its uploader. A clinic admin sees a colleague's
+   * upload in progress (and may terminate it) but never appends to it or joins it into another.
+   */
+  public Future<UploadState> findWritable(Caller caller, String id) {
+    return find(caller, id).compose(state -> isUploader(caller, state) ? Future.succeededFuture(state)
+        : Future.failedFuture(new UploadException(UploadException.Kind.FORBIDDEN,
+            "only the therapist who created upload " + state.id() + " may write to it")));
+  }
+
+  public static boolean isUploader(Caller caller, UploadState state) {
+    return state.therapistId().equals(caller.subject()) && state.practiceId().equals(caller.practiceId());
+  }
+
+  /**
+   * What {@code HEAD} tells the caller: the upload and its metadata, the file name only to the
+   * uploader (it is PHI-prone; a clinic admin sees progress, not names). Every HEAD is audited:
+   * it decrypts what the client sent.
+   */
+  public Future<Map.Entry<UploadState, Map<String, String>>> describe(Caller caller, String id) {
+    return find(caller, id).compose(state -> metadata(state).map(metadata -> {
+      Map<String, String> shown = new java.util.LinkedHashMap<>(metadata);
+      if (!isUploader(caller, state)) {
+        shown.remove("filename");
+      }
+      audit.record(caller, "upload.head", "recording", state.id(), "ok");
+      return Map.entry(state, shown);
+    }));
+  }
+
   /** The Upload-Metadata the client gave at creation (consentId included), decrypted for the caller. */
-  public Future<Map<String, String>> metadata(UploadState state) {
+  private Future<Map<String, String>> metadata(UploadState state) {
     return on(keys.load(state.id(), Purpose.DATA).thenCompose(key -> store.loadMetadata(key, state.id()))
         .exceptionally(e -> {
           if (Failures.unwrap(e) instanceof io.sessionflow.common.storage.StorageException se && se.isNotFound()) {
@@ -214,7 +263,7 @@ public final class Uploads {
    */
   public Future<UploadState> append(Caller caller, String id, long offset, Long declaredLength,
       Checksum checksum, ReadStream<Buffer> body, Future<Void> requestEnded) {
-    return claim(caller, id).compose(claim -> find(caller, id)
+    return claim(caller, id, this::findWritable).compose(claim -> findWritable(caller, id)
         .compose(state -> checkAppend(state, offset, declaredLength))
         .compose(state -> withLock(id, () -> appendChecked(state, checksum, body, claim.ended(requestEnded))))
         .transform(result -> {
@@ -232,12 +281,13 @@ public final class Uploads {
    * must first be allowed to write it (only then may it interrupt the holder); the state is read
    * again after claiming in any case, since the holder may have moved it on.
    */
-  private Future<UploadClaims.Claim> claim(Caller caller, String id) {
+  private Future<UploadClaims.Claim> claim(Caller caller, String id,
+      java.util.function.BiFunction<Caller, String, Future<UploadState>> mayWrite) {
     UploadClaims.Claim free = claims.tryClaim(id);
     if (free != null) {
       return Future.succeededFuture(free);
     }
-    return find(caller, id).compose(allowed -> claims.claim(id, locked(), () -> {
+    return mayWrite.apply(caller, id).compose(allowed -> claims.claim(id, locked(), () -> {
       metrics.tookOver();
       LOG.info("upload {}: a newer request took over from one that was still open", id);
     }));
@@ -587,7 +637,7 @@ public final class Uploads {
     }
     Future<List<UploadState>> partials = Future.succeededFuture(List.of());
     for (String partialId : partialIds) {
-      partials = partials.compose(found -> find(caller, partialId).compose(partial -> {
+      partials = partials.compose(found -> findWritable(caller, partialId).compose(partial -> {
         if (partial.concat() != UploadState.Concat.PARTIAL || !partial.isComplete()) {
           return Future.failedFuture(new UploadException(UploadException.Kind.BAD_REQUEST,
               "upload " + partialId + " is not a completed partial upload"));
@@ -654,7 +704,7 @@ public final class Uploads {
    * purger deletes everything of it, with a receipt), and the request is the result.
    */
   public Future<java.util.Optional<DeletionRequestedEvent>> terminate(Caller caller, String id) {
-    return claim(caller, id).compose(claim -> find(caller, id)
+    return claim(caller, id, this::find).compose(claim -> find(caller, id)
         .compose(state -> state.isComplete() && state.concat() != UploadState.Concat.PARTIAL
             ? requestDeletion(caller, state).map(java.util.Optional::of)
             : withLock(id, () -> terminateQuietly(state)).map(ignored -> {

@@ -188,8 +188,7 @@ public final class DeletionRequests {
             : CompletableFuture.completedFuture(Map.of());
       }
       default -> {
-        consentRecords = consents(practice).thenApply(all -> all.stream().filter(c -> request.scope()
-            == Scope.CLIENT ? subject.equals(c.clientRef()) : subject.equals(c.therapistId())).toList());
+        consentRecords = consents(practice).thenApply(all -> all.stream().filter(c -> covers(request, c)).toList());
         recordings = consentRecords.thenCompose(records -> {
           Set<String> consentIds = Set.copyOf(records.stream().map(Owner::id).toList());
           return covered(practice, entry -> consentIds.contains(entry.consentId())
@@ -202,6 +201,20 @@ public final class DeletionRequests {
       List<String> consentKeys = consentRecords.join().stream().map(Owner::key).toList();
       return new Plan(request, recordings.join(), consentKeys, chainSize.join());
     });
+  }
+
+  /**
+   * The consent records a client or therapist request removes: a therapist's consents, or a
+   * client's; a therapist's request for a client ({@code capturedBy}) only the consents that
+   * therapist captured, so a colleague's consents of the same pseudonym and what was recorded
+   * under them are never touched.
+   */
+  private static boolean covers(DeletionRequestedEvent request, Owner consent) {
+    if (request.scope() == Scope.THERAPIST) {
+      return request.subjectId().equals(consent.therapistId());
+    }
+    return request.subjectId().equals(consent.clientRef())
+        && (request.capturedBy() == null || request.capturedBy().equals(consent.therapistId()));
   }
 
   /** One recording: its index entry through its owner pointer, else (indexed before pointers) a listing. */
