@@ -45,7 +45,7 @@ final class AuditorCommands {
     source.rejectUnknownFlags(SETTINGS, List.of("help"));
     try (Storage storage = Storage.open(source)) {
       Optional<List<AuditChainEntryEvent>> topic = storage.dataDir()
-          .map(dir -> KafkaLogReader.auditChain(dir.kafkaDir()));
+          .map(dir -> KafkaLogReader.auditChain(dir.path("kafka")));
       return AuditChainVerifier.run(storage.store(), storage.config().bucket(), topic, out);
     }
   }
@@ -66,7 +66,7 @@ final class AuditorCommands {
       ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.gaul.s3proxy.S3ProxyHandler"))
           .setLevel(ch.qos.logback.classic.Level.OFF);
       DataDir.S3Credentials credentials = dir.s3Credentials();
-      EmbeddedS3Server server = EmbeddedS3Server.start(dir.objectsDir(), credentials.accessKey(),
+      EmbeddedS3Server server = EmbeddedS3Server.start(dir.path("objects"), credentials.accessKey(),
           credentials.secretKey());
       try {
         StorageConfig config = StorageConfig.from(source.withFlags(Map.of("s3-endpoint",

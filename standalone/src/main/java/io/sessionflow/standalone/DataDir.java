@@ -13,10 +13,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Properties;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything standalone keeps, under one directory:
@@ -24,11 +30,20 @@ import java.util.Properties;
  *   sessionflow.lock   held while an instance runs (a second one refuses to start)
  *   instance.json      endpoints of the running instance (for tools; removed on clean exit)
  *   kafka/             the embedded broker's KRaft log directory
- *   objects/           the embedded S3 server's files (ciphertext only)
- *   secrets/           local KEK keyset, S3 credentials, token signing key (owner-only)
+ *   objects/           the embedded S3 server's files (audio, transcripts, analyses encrypted; see README)
+ *   secrets/           local KEK keyset, S3 and Kafka credentials, token signing key
  * </pre>
+ * The data dir and kafka/, objects/ and secrets/ are owner-only (0700), tightened on every start
+ * if something loosened them: Kafka and S3Proxy create their files with the process umask, which
+ * Java cannot set, so these directories are what keeps other local users out. Files Sessionflow
+ * writes itself here are created owner-only (0600).
  */
 public final class DataDir implements AutoCloseable {
+  static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+  static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+  private static final Logger LOG = LoggerFactory.getLogger(DataDir.class);
+  /** The one Kafka user of the embedded broker; every stage of this instance logs in as it. */
+  static final String KAFKA_USER = "sessionflow";
   private final Path root;
   private FileChannel lockChannel;
   private FileLock lock;
@@ -37,20 +52,44 @@ public final class DataDir implements AutoCloseable {
     this.root = root;
   }
 
-  /** Creates the directory layout if it is new. */
+  /**
+   * Creates the data dir and secrets/ if they are new, owner-only; an existing one is made owner-only.
+   * kafka/ and objects/ are made when the instance starts ({@link #kafkaDir()}, {@link #objectsDir()}).
+   */
   public static DataDir open(Path root) {
     Path absolute = root.toAbsolutePath().normalize();
     try {
-      Files.createDirectories(absolute);
-      Path secrets = absolute.resolve("secrets");
-      if (!Files.exists(secrets)) {
-        Files.createDirectory(secrets, PosixFilePermissions.asFileAttribute(
-            PosixFilePermissions.fromString("rwx------")));
+      if (absolute.getParent() != null) {
+        Files.createDirectories(absolute.getParent());
       }
+      ownerOnlyDirectory(absolute);
+      ownerOnlyDirectory(absolute.resolve("secrets"));
     } catch (IOException e) {
-      throw new StartupException("cannot create the data dir " + absolute + ": " + e.getMessage(), e);
+      throw new StartupException("cannot create the data dir " + absolute + " owner-only: " + e.getMessage(), e);
     }
     return new DataDir(absolute);
+  }
+
+  /** Creates {@code dir} with mode 0700, or takes group and other permissions off an existing one. */
+  static void ownerOnlyDirectory(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      try {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        // created meanwhile: tightened below like any existing one
+      }
+    }
+    // createDirectory's mode is filtered by the umask (0700 survives every umask); an existing
+    // directory may have been made by an older version or by hand.
+    Set<PosixFilePermission> current = Files.getPosixFilePermissions(dir);
+    if (!current.equals(OWNER_ONLY_DIR)) {
+      Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
+      LOG.warn("made {} owner-only (was {})", dir, PosixFilePermissions.toString(current));
+    }
+  }
+
+  private static FileAttribute<Set<PosixFilePermission>> ownerOnlyFile() {
+    return PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE);
   }
 
   /** A data dir a standalone instance has run on, for the auditor's read-only commands; never created. */
@@ -68,12 +107,28 @@ public final class DataDir implements AutoCloseable {
     return root;
   }
 
+  /** The broker's log directory, owner-only (created if new; read-only commands use {@link #path}). */
   public Path kafkaDir() {
-    return root.resolve("kafka");
+    return prepared(root.resolve("kafka"));
   }
 
+  /** The S3 server's files, owner-only (created if new). */
   public Path objectsDir() {
-    return root.resolve("objects");
+    return prepared(root.resolve("objects"));
+  }
+
+  /** A folder of the layout, as it is: for the auditor's read-only commands, which change nothing. */
+  public Path path(String name) {
+    return root.resolve(name);
+  }
+
+  private static Path prepared(Path dir) {
+    try {
+      ownerOnlyDirectory(dir);
+    } catch (IOException e) {
+      throw new StartupException("cannot create " + dir + " owner-only: " + e.getMessage(), e);
+    }
+    return dir;
   }
 
   public Path secretsDir() {
@@ -88,8 +143,8 @@ public final class DataDir implements AutoCloseable {
   public void lock() {
     Path lockFile = root.resolve("sessionflow.lock");
     try {
-      lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
+      lockChannel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE), ownerOnlyFile());
       try {
         lock = lockChannel.tryLock();
       } catch (OverlappingFileLockException e) {
@@ -117,20 +172,56 @@ public final class DataDir implements AutoCloseable {
 
   /** Credentials of the embedded S3 server, generated on first start. */
   public S3Credentials s3Credentials() {
-    Path file = secretsDir().resolve("s3-credentials.properties");
+    SecureRandom random = new SecureRandom();
+    Properties props = ownerOnlyProperties(secretsDir().resolve("s3-credentials.properties"),
+        "Credentials of the embedded S3 server", p -> {
+          byte[] secret = new byte[24];
+          random.nextBytes(secret);
+          byte[] access = new byte[8];
+          random.nextBytes(access);
+          p.setProperty("accessKey", "SF" + HexFormat.of().withUpperCase().formatHex(access));
+          p.setProperty("secretKey", HexFormat.of().formatHex(secret));
+        });
+    return new S3Credentials(props.getProperty("accessKey"), props.getProperty("secretKey"));
+  }
+
+  /** The SCRAM-SHA-512 user of the embedded Kafka broker, generated on first start. */
+  public KafkaCredentials kafkaCredentials() {
+    Properties props = ownerOnlyProperties(kafkaCredentialsFile(), "SCRAM-SHA-512 user of the embedded Kafka broker",
+        p -> {
+          byte[] secret = new byte[32];
+          new SecureRandom().nextBytes(secret);
+          p.setProperty("username", KAFKA_USER);
+          p.setProperty("password", HexFormat.of().formatHex(secret));
+        });
+    String username = props.getProperty("username", "");
+    String password = props.getProperty("password", "");
+    if (username.isBlank() || password.isBlank()) {
+      throw new StartupException(kafkaCredentialsFile() + " lacks username or password: restore it from a backup, "
+          + "or delete it to have new credentials generated at the next start");
+    }
+    return new KafkaCredentials(username, password);
+  }
+
+  public Path kafkaCredentialsFile() {
+    return secretsDir().resolve("kafka-credentials.properties");
+  }
+
+  /** Reads a properties file of secrets/, or generates it (mode 0600 from its creation on). */
+  private static Properties ownerOnlyProperties(Path file, String comment, Consumer<Properties> generate) {
     Properties props = new Properties();
     try {
       if (!Files.exists(file)) {
-        SecureRandom random = new SecureRandom();
-        byte[] secret = new byte[24];
-        random.nextBytes(secret);
-        byte[] access = new byte[8];
-        random.nextBytes(access);
-        props.setProperty("accessKey", "SF" + HexFormat.of().withUpperCase().formatHex(access));
-        props.setProperty("secretKey", HexFormat.of().formatHex(secret));
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (var out = Files.newOutputStream(file)) {
-          props.store(out, "Credentials of the embedded S3 server");
+        generate.accept(props);
+        Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".new");
+        try {
+          try (var out = Files.newOutputStream(temp)) {
+            props.store(out, comment);
+          }
+          // Whole or not at all: a crash mid-write must not leave a half file read as credentials.
+          Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+          Files.deleteIfExists(temp);
         }
       } else {
         try (var in = Files.newInputStream(file)) {
@@ -140,11 +231,14 @@ public final class DataDir implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or write " + file, e);
     }
-    return new S3Credentials(props.getProperty("accessKey"), props.getProperty("secretKey"));
+    return props;
   }
 
   public void writeInstance(JsonObject info) {
     try {
+      if (!Files.exists(instanceFile())) {
+        Files.createFile(instanceFile(), ownerOnlyFile());
+      }
       Files.writeString(instanceFile(), info.encodePrettily(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + instanceFile(), e);
@@ -167,5 +261,13 @@ public final class DataDir implements AutoCloseable {
 
   /** Access key pair of the embedded S3 server. */
   public record S3Credentials(String accessKey, String secretKey) {
+  }
+
+  /** SASL user of the embedded Kafka broker. */
+  public record KafkaCredentials(String username, String password) {
+    @Override
+    public String toString() {
+      return "KafkaCredentials[username=" + username + "]";
+    }
   }
 }

@@ -80,23 +80,34 @@ public final class StandaloneServer implements AutoCloseable {
     DataDir.S3Credentials credentials = dir.s3Credentials();
     s3 = EmbeddedS3Server.start(dir.objectsDir(), credentials.accessKey(), credentials.secretKey());
     toClose.push(s3);
-    kafka = EmbeddedKafkaBroker.start(dir.kafkaDir());
+    DataDir.KafkaCredentials kafkaUser = dir.kafkaCredentials();
+    kafka = EmbeddedKafkaBroker.startAuthenticated(dir.kafkaDir(),
+        new EmbeddedKafkaBroker.ScramUser(kafkaUser.username(), kafkaUser.password()));
     toClose.push(kafka);
     LocalTokenIssuer issuer = LocalTokenIssuer.loadOrCreate(dir.secretsDir(), clock);
 
     // The embedded services are this instance's own: they win over any environment variable.
+    Map<String, String> own = new java.util.HashMap<>(Map.of(
+        "s3-endpoint", s3.endpoint().toString(),
+        "s3-access-key", credentials.accessKey(),
+        "s3-secret-key", credentials.secretKey(),
+        "s3-path-style", "true",
+        "kek-uri", dir.kekFile().toString(),
+        "jwt-jwks-url", issuer.jwksFile().toString(),
+        "jwt-issuer", LocalTokenIssuer.ISSUER,
+        "jwt-audience", LocalTokenIssuer.AUDIENCE));
+    // Every Kafka client of every stage (consumers, replays, producers, the admin) logs in as the
+    // broker's one SCRAM user; a KAFKA_* security variable in the environment cannot turn that off.
+    own.putAll(Map.of(
+        "kafka-bootstrap-servers", kafka.bootstrapServers(),
+        "kafka-security-protocol", kafka.clientSecurity().protocol(),
+        "kafka-sasl-mechanism", kafka.clientSecurity().saslMechanism(),
+        "kafka-sasl-username", kafka.clientSecurity().username(),
+        "kafka-sasl-password", kafka.clientSecurity().password(),
+        "kafka-trusted-ca", ""));
     ConfigSource effective = source
         .withDefaults(Map.of("kafka-partitions", "3", "kafka-replication-factor", "1", "bind-host", "127.0.0.1"))
-        .withFlags(Map.of(
-            "kafka-bootstrap-servers", kafka.bootstrapServers(),
-            "s3-endpoint", s3.endpoint().toString(),
-            "s3-access-key", credentials.accessKey(),
-            "s3-secret-key", credentials.secretKey(),
-            "s3-path-style", "true",
-            "kek-uri", dir.kekFile().toString(),
-            "jwt-jwks-url", issuer.jwksFile().toString(),
-            "jwt-issuer", LocalTokenIssuer.ISSUER,
-            "jwt-audience", LocalTokenIssuer.AUDIENCE));
+        .withFlags(own);
     config = IngestConfig.from(effective);
     StageRuntime runtime = StageRuntime.start(config.pipeline(), "standalone", clock, Duration.ofSeconds(60));
     toClose.push(runtime);
@@ -118,6 +129,9 @@ public final class StandaloneServer implements AutoCloseable {
         .put("pid", ProcessHandle.current().pid())
         .put("http", baseUrl())
         .put("kafkaBootstrapServers", kafka.bootstrapServers())
+        .put("kafkaSecurityProtocol", kafka.clientSecurity().protocol())
+        .put("kafkaSaslMechanism", kafka.clientSecurity().saslMechanism())
+        .put("kafkaCredentials", dir.kafkaCredentialsFile().toString())
         .put("s3Endpoint", s3.endpoint().toString())
         .put("bucket", config.pipeline().storage().bucket()));
   }
@@ -143,7 +157,8 @@ public final class StandaloneServer implements AutoCloseable {
     return String.join(System.lineSeparator(),
         "Sessionflow is running. Data dir: " + dataDir.root(),
         "  API, health, metrics  " + baseUrl() + "   (ready: " + baseUrl() + "/health/ready)",
-        "  Kafka (embedded)      " + kafka.bootstrapServers() + "   (KRaft, logs in " + dataDir.kafkaDir() + ")",
+        "  Kafka (embedded)      " + kafka.bootstrapServers() + "   (KRaft, SASL/SCRAM-SHA-512 as user "
+            + kafka.clientSecurity().username() + ", password in " + dataDir.kafkaCredentialsFile() + ")",
         "  S3 API (embedded)     " + s3.endpoint() + "   (bucket " + config.pipeline().storage().bucket()
             + ", files in " + dataDir.objectsDir() + ")",
         "  Stages                ingest (uploads and reads), transcriber, analyzer, purger",

@@ -9,8 +9,23 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * consent, a tus-js-client upload, transcript, analysis, the audio purged with a receipt, both
  * auditor commands passing, and afterwards not one window of the audio, the transcript's text or
  * the file name in plaintext anywhere in the data dir or the logs (nor the client's pseudonym in
- * the logs).
+ * the logs). On the same running instance: its Kafka broker serves no client without the data dir's
+ * SCRAM credential, and the data dir is closed to other local users.
  */
 class EndToEndIT {
   private static final Path TUS_CLIENT = Path.of("..", "ingest", "src", "test", "js");
@@ -84,6 +100,8 @@ class EndToEndIT {
       assertThat(purge.exit()).as(purge.stdout() + purge.stderr()).isZero();
       await().atMost(Duration.ofSeconds(30)).until(() -> StandaloneProcess.run(logs, "verify-audit", "--data-dir",
           dataDir.toString()).exit() == 0);
+      theBrokerServesOnlyTheInstancesOwnUser(dataDir, id);
+      theDataDirIsOwnerOnly(dataDir);
       assertThat(serve.terminate()).isIn(0, 143);
     }
 
@@ -101,5 +119,86 @@ class EndToEndIT {
       }
     }
     assertThat(logged).as("the logs were captured and name the recording by id").contains(id);
+  }
+
+  /**
+   * A local process without the SCRAM credential of the data dir (none, or a wrong password) can
+   * neither forge a deletion request nor read the audit topic, which the instance's own user reads.
+   */
+  private static void theBrokerServesOnlyTheInstancesOwnUser(Path dataDir, String id) throws Exception {
+    Map<String, Object> own = StandaloneProcess.kafkaConfig(dataDir, "e2e-owner").clientProperties();
+    Map<String, Object> anonymous = Map.of("bootstrap.servers", own.get("bootstrap.servers"));
+    Map<String, Object> wrong = new HashMap<>(own);
+    wrong.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        + "username=\"sessionflow\" password=\"guessed-password-0123456789\";");
+    TopicPartition audit = new TopicPartition("sessionflow.audit", 0);
+    assertThat(read(own, audit)).as("the instance's own user reads the audit topic").isNotEmpty();
+    for (Map<String, Object> stranger : List.of(anonymous, wrong)) {
+      String who = stranger == anonymous ? "a client without credentials" : "a client with a wrong password";
+      assertThat(read(stranger, audit)).as(who + " reads nothing").isEmpty();
+      Map<String, Object> producer = new HashMap<>(stranger);
+      producer.put("max.block.ms", 5_000);
+      producer.put("delivery.timeout.ms", 5_000);
+      producer.put("request.timeout.ms", 4_000);
+      try (KafkaProducer<byte[], byte[]> forger = new KafkaProducer<>(producer, new ByteArraySerializer(),
+          new ByteArraySerializer())) {
+        byte[] forged = ("{\"v\":1,\"recordingId\":\"" + id + "\",\"requestedBy\":\"forger\"}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> forger.send(new ProducerRecord<>(
+            "sessionflow.deletion.requested", id.getBytes(java.nio.charset.StandardCharsets.UTF_8), forged))
+            .get(15, TimeUnit.SECONDS)))
+            .as(who + " cannot produce").isNotNull()
+            .satisfies(e -> assertThat(e instanceof ExecutionException ? e.getCause() : e)
+                .isInstanceOfAny(org.apache.kafka.common.errors.TimeoutException.class,
+                    org.apache.kafka.common.errors.AuthenticationException.class));
+      }
+    }
+  }
+
+  /** Records of one partition from its start, as far as {@code props} gets within a few seconds. */
+  private static List<ConsumerRecord<byte[], byte[]>> read(Map<String, Object> props, TopicPartition partition) {
+    Map<String, Object> consumer = new HashMap<>(props);
+    consumer.put("enable.auto.commit", false);
+    consumer.put("auto.offset.reset", "earliest");
+    consumer.put("request.timeout.ms", 4_000);
+    consumer.put("default.api.timeout.ms", 5_000);
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(consumer, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      reader.assign(List.of(partition));
+      reader.seekToBeginning(List.of(partition));
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (records.isEmpty() && System.nanoTime() < until) {
+        reader.poll(Duration.ofMillis(500)).forEach(records::add);
+      }
+    } catch (org.apache.kafka.common.errors.AuthenticationException
+        | org.apache.kafka.common.errors.TimeoutException e) {
+      // refused: nothing read
+    }
+    return records;
+  }
+
+  /**
+   * The data dir and kafka/, objects/, secrets/ are 0700: other local users cannot list or open
+   * anything under them, whatever mode Kafka and S3Proxy give their files (the process umask's).
+   * The files Sessionflow writes itself are 0600 from their creation on.
+   */
+  private static void theDataDirIsOwnerOnly(Path dataDir) throws Exception {
+    Set<PosixFilePermission> ownerOnlyDir = PosixFilePermissions.fromString("rwx------");
+    for (Path dir : List.of(dataDir, dataDir.resolve("kafka"), dataDir.resolve("objects"),
+        dataDir.resolve("secrets"))) {
+      assertThat(Files.getPosixFilePermissions(dir)).as(dir.toString()).isEqualTo(ownerOnlyDir);
+    }
+    List<Path> own = new ArrayList<>(List.of(dataDir.resolve("instance.json"), dataDir.resolve("sessionflow.lock")));
+    try (Stream<Path> secrets = Files.walk(dataDir.resolve("secrets"))) {
+      secrets.filter(Files::isRegularFile).forEach(own::add);
+    }
+    assertThat(own).extracting(p -> p.getFileName().toString()).contains("kafka-credentials.properties",
+        "s3-credentials.properties", "kek.json");
+    for (Path file : own) {
+      assertThat(Files.getPosixFilePermissions(file)).as(file.toString())
+          .doesNotContain(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+              PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+    }
   }
 }

@@ -36,16 +36,24 @@ class StageJarIT {
         credentials.load(in);
       }
       int opsPort = FreePorts.find();
-      Map<String, String> env = Map.of(
-          "KAFKA_BOOTSTRAP_SERVERS", instance.getString("kafkaBootstrapServers"),
-          "KAFKA_REPLICATION_FACTOR", "1",
-          "S3_ENDPOINT", instance.getString("s3Endpoint"),
-          "S3_PATH_STYLE", "true",
-          "S3_ACCESS_KEY", credentials.getProperty("accessKey"),
-          "S3_SECRET_KEY", credentials.getProperty("secretKey"),
-          "KEK_URI", dataDir.resolve("secrets/kek.json").toString(),
-          "OPS_PORT", Integer.toString(opsPort),
-          "BIND_HOST", "127.0.0.1");
+      java.util.Properties kafkaUser = new java.util.Properties();
+      try (var in = Files.newInputStream(dataDir.resolve("secrets/kafka-credentials.properties"))) {
+        kafkaUser.load(in);
+      }
+      Map<String, String> env = Map.ofEntries(
+          Map.entry("KAFKA_BOOTSTRAP_SERVERS", instance.getString("kafkaBootstrapServers")),
+          Map.entry("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
+          Map.entry("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+          Map.entry("KAFKA_SASL_USERNAME", kafkaUser.getProperty("username")),
+          Map.entry("KAFKA_SASL_PASSWORD", kafkaUser.getProperty("password")),
+          Map.entry("KAFKA_REPLICATION_FACTOR", "1"),
+          Map.entry("S3_ENDPOINT", instance.getString("s3Endpoint")),
+          Map.entry("S3_PATH_STYLE", "true"),
+          Map.entry("S3_ACCESS_KEY", credentials.getProperty("accessKey")),
+          Map.entry("S3_SECRET_KEY", credentials.getProperty("secretKey")),
+          Map.entry("KEK_URI", dataDir.resolve("secrets/kek.json").toString()),
+          Map.entry("OPS_PORT", Integer.toString(opsPort)),
+          Map.entry("BIND_HOST", "127.0.0.1"));
       Process purger = stage("purger", env, work.resolve("purger.log"));
       try {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {

@@ -3,7 +3,6 @@ package io.sessionflow.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sessionflow.common.config.KafkaConfig;
 import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.event.RecordingStoredEvent;
 import io.sessionflow.common.event.Topic;
@@ -166,9 +165,8 @@ final class StandaloneClient {
 
   /** Every event of the topics, from the start, from the instance's broker. */
   private static void replay(Path dataDir, Set<Topic> topics, Consumer<PipelineEvent> each) throws Exception {
-    JsonObject instance = StandaloneProcess.instance(dataDir);
-    try (EventStream events = EventStreams.kafka(new KafkaConfig(instance.getString("kafkaBootstrapServers"), 1,
-        (short) 1, "replay-it"), new SimpleMeterRegistry(), Clock.systemUTC())) {
+    try (EventStream events = EventStreams.kafka(StandaloneProcess.kafkaConfig(dataDir, "replay-it"),
+        new SimpleMeterRegistry(), Clock.systemUTC())) {
       EventStream.Replay replay = events.replay(topics, e -> {
         each.accept(e.event());
         return CompletableFuture.completedFuture(null);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sessionflow.common.config.KafkaConfig;
 import io.sessionflow.common.embedded.FreePorts;
 import io.sessionflow.common.event.AuditEvent;
 import io.sessionflow.common.event.Topic;
@@ -133,8 +132,7 @@ class StandaloneIT {
   }
 
   private static EventStream eventsOf(Path dataDir) throws Exception {
-    JsonObject instance = StandaloneProcess.instance(dataDir);
-    return EventStreams.kafka(new KafkaConfig(instance.getString("kafkaBootstrapServers"), 1, (short) 1, "it"),
-        new SimpleMeterRegistry(), Clock.systemUTC());
+    return EventStreams.kafka(StandaloneProcess.kafkaConfig(dataDir, "it"), new SimpleMeterRegistry(),
+        Clock.systemUTC());
   }
 }

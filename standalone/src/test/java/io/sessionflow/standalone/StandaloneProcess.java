@@ -201,6 +201,22 @@ final class StandaloneProcess implements AutoCloseable {
     return out.toByteArray();
   }
 
+  /**
+   * How a test reaches the running instance's broker: its SASL/SCRAM user, with the password from
+   * the data dir's secrets (as any tool of the data dir's owner would).
+   */
+  static io.sessionflow.common.config.KafkaConfig kafkaConfig(Path dataDir, String clientId) throws IOException {
+    JsonObject instance = instance(dataDir);
+    java.util.Properties credentials = new java.util.Properties();
+    try (var in = Files.newInputStream(Path.of(instance.getString("kafkaCredentials")))) {
+      credentials.load(in);
+    }
+    return new io.sessionflow.common.config.KafkaConfig(instance.getString("kafkaBootstrapServers"), 1, (short) 1,
+        clientId, new io.sessionflow.common.config.KafkaSecurity(instance.getString("kafkaSecurityProtocol"),
+            instance.getString("kafkaSaslMechanism"), credentials.getProperty("username"),
+            credentials.getProperty("password"), java.util.Optional.empty()));
+  }
+
   static JsonObject instance(Path dataDir) throws IOException {
     return new JsonObject(Files.readString(dataDir.resolve("instance.json"), StandardCharsets.UTF_8));
   }

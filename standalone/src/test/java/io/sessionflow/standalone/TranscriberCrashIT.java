@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sessionflow.common.config.KafkaConfig;
 import io.sessionflow.common.embedded.FreePorts;
 import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.event.Topic;
@@ -98,9 +97,8 @@ class TranscriberCrashIT {
         assertThat(ledger).isEqualTo("2 published");
       }
       List<PipelineEvent> ready = new CopyOnWriteArrayList<>();
-      JsonObject instance = StandaloneProcess.instance(dataDir);
-      try (EventStream events = EventStreams.kafka(new KafkaConfig(instance.getString("kafkaBootstrapServers"), 1,
-          (short) 1, "it"), new SimpleMeterRegistry(), Clock.systemUTC())) {
+      try (EventStream events = EventStreams.kafka(StandaloneProcess.kafkaConfig(dataDir, "it"),
+          new SimpleMeterRegistry(), Clock.systemUTC())) {
         EventStream.Replay replay = events.replay(Set.of(Topic.TRANSCRIPT_READY), e -> {
           if (e.event() instanceof TranscriptReadyEvent t && t.recordingId().equals(id)) {
             ready.add(t);
