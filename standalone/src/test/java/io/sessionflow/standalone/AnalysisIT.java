@@ -38,6 +38,9 @@ class AnalysisIT {
           token, StandaloneProcess.wav(4, 7));
       assertThat(uploaded.statusCode()).isEqualTo(201);
       String id = new JsonObject(uploaded.body()).getString("id");
+      // Each stage reads the consent: without 'transcribe' nothing is transcribed, without 'analyze' nothing analysed.
+      String recordOnly = upload(port, token, "[\"record\"]");
+      String noAnalysis = upload(port, token, "[\"record\",\"transcribe\"]");
 
       await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).until(() -> "ANALYZED".equals(
           new JsonObject(StandaloneProcess.get(port, "/v1/recordings/" + id, token).body()).getString("status")));
@@ -72,8 +75,40 @@ class AnalysisIT {
       HttpResponse<String> transcript = StandaloneProcess.send(port, "GET", "/v1/recordings/" + id
           + "/transcript", token, null);
       assertThat(new JsonObject(transcript.body()).getBoolean("pseudonymised")).isTrue();
+
+      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).until(() -> "FAILED".equals(
+          status(port, token, recordOnly).getString("status")) && "FAILED".equals(status(port, token, noAnalysis)
+          .getString("status")) && "PURGED".equals(status(port, token, noAnalysis).getString("audio")));
+      JsonObject notTranscribed = status(port, token, recordOnly);
+      assertThat(notTranscribed.getJsonObject("failure").getString("stage")).isEqualTo("transcriber");
+      assertThat(notTranscribed.getJsonObject("failure").getString("reason")).startsWith("consent-scope")
+          .contains("'transcribe'");
+      assertThat(StandaloneProcess.send(port, "GET", "/v1/recordings/" + recordOnly + "/transcript", token, null)
+          .statusCode()).isEqualTo(404);
+      JsonObject notAnalysed = status(port, token, noAnalysis);
+      assertThat(notAnalysed.getJsonObject("failure").getString("stage")).isEqualTo("analyzer");
+      assertThat(notAnalysed.getJsonObject("failure").getString("reason")).startsWith("consent-scope")
+          .contains("'analyze'");
+      assertThat(StandaloneProcess.send(port, "GET", "/v1/recordings/" + noAnalysis + "/transcript", token, null)
+          .statusCode()).isEqualTo(200);
+      assertThat(StandaloneProcess.send(port, "GET", "/v1/recordings/" + noAnalysis + "/analysis", token, null)
+          .statusCode()).isEqualTo(404);
       assertThat(serve.terminate()).isIn(0, 143);
     }
+  }
+
+  private static String upload(int port, String token, String scope) throws Exception {
+    String consent = new JsonObject(StandaloneProcess.send(port, "POST", "/v1/consents", token,
+        ("{\"clientRef\":\"client-an\",\"scope\":" + scope + ",\"formVersion\":\"v1\","
+            + "\"capturedAt\":\"2026-11-01T09:00:00Z\"}").getBytes(StandardCharsets.UTF_8)).body()).getString("id");
+    HttpResponse<String> uploaded = StandaloneProcess.send(port, "POST", "/v1/recordings?consentId=" + consent,
+        token, StandaloneProcess.wav(2, 8));
+    assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
+    return new JsonObject(uploaded.body()).getString("id");
+  }
+
+  private static JsonObject status(int port, String token, String id) throws Exception {
+    return new JsonObject(StandaloneProcess.get(port, "/v1/recordings/" + id, token).body());
   }
 
   @Test
