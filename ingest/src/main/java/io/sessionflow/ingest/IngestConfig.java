@@ -7,29 +7,67 @@ import io.sessionflow.common.runtime.StageProcessConfig;
 import io.sessionflow.ingest.auth.AuthConfig;
 import io.sessionflow.ingest.imports.ImportLimits;
 import io.sessionflow.ingest.upload.UploadSettings;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The ingest's settings, read once at start-up.
  *
- * @param pipeline Kafka, storage and KEK
- * @param port     port of the public API (health and metrics are served on it too)
- * @param bindHost address to bind to
- * @param auth     how bearer tokens are verified
- * @param uploads  upload limits, expiry and memory budget
- * @param imports  archive import limits
+ * @param pipeline           Kafka, storage and KEK
+ * @param port               port of the public API (and /health/*; /metrics there needs an ops token)
+ * @param opsPort            port of /health/* and an unauthenticated /metrics, for the cluster only
+ * @param bindHost           address to bind to
+ * @param auth               how bearer tokens are verified
+ * @param corsAllowedOrigins exact origins browser apps may call the API from; empty: none
+ * @param uploads            upload limits, expiry and memory budget
+ * @param imports            archive import limits
  */
-public record IngestConfig(PipelineConfig pipeline, int port, String bindHost, AuthConfig auth,
-    UploadSettings uploads, ImportLimits imports) {
+public record IngestConfig(PipelineConfig pipeline, int port, int opsPort, String bindHost, AuthConfig auth,
+    List<String> corsAllowedOrigins, UploadSettings uploads, ImportLimits imports) {
 
   public static final Setting<Integer> PORT = Setting.port("port", "HTTP_PORT", 8080,
-      "Port of the public API, /health/*, /metrics and /dashboard");
+      "Port of the public API, /health/*, /dashboard and /metrics (there with an ops token only)");
+  public static final Setting<List<String>> CORS_ALLOWED_ORIGINS = Setting.string("cors-allowed-origins",
+      "CORS_ALLOWED_ORIGINS", "", "Comma-separated exact origins (https://app.example.com) browser apps may call "
+          + "/v1 and /files from; empty: no cross-origin access").map(IngestConfig::parseOrigins);
 
   public static final List<Setting<?>> SETTINGS = PipelineConfig.concat(PipelineConfig.SETTINGS,
-      List.of(PORT, StageProcessConfig.BIND_HOST), AuthConfig.SETTINGS, UploadSettings.SETTINGS, ImportLimits.SETTINGS);
+      List.of(PORT, StageProcessConfig.OPS_PORT, StageProcessConfig.BIND_HOST, CORS_ALLOWED_ORIGINS),
+      AuthConfig.SETTINGS, UploadSettings.SETTINGS, ImportLimits.SETTINGS);
+
+  public IngestConfig {
+    corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
+  }
+
+  /** The ops port at its default and no CORS origins. */
+  public IngestConfig(PipelineConfig pipeline, int port, String bindHost, AuthConfig auth, UploadSettings uploads,
+      ImportLimits imports) {
+    this(pipeline, port, Integer.parseInt(StageProcessConfig.OPS_PORT.defaultValue()), bindHost, auth, List.of(),
+        uploads, imports);
+  }
 
   public static IngestConfig from(ConfigSource source) {
-    return new IngestConfig(PipelineConfig.from(source), source.get(PORT), source.get(StageProcessConfig.BIND_HOST),
-        AuthConfig.from(source), UploadSettings.from(source), ImportLimits.from(source));
+    return new IngestConfig(PipelineConfig.from(source), source.get(PORT), source.get(StageProcessConfig.OPS_PORT),
+        source.get(StageProcessConfig.BIND_HOST), AuthConfig.from(source), source.get(CORS_ALLOWED_ORIGINS),
+        UploadSettings.from(source), ImportLimits.from(source));
+  }
+
+  /** Exact origins only: scheme, host and optional port; never {@code null} or a wildcard. */
+  static List<String> parseOrigins(String raw) {
+    List<String> origins = new ArrayList<>();
+    for (String part : raw.split(",")) {
+      String origin = part.trim().toLowerCase(Locale.ROOT);
+      if (origin.isEmpty()) {
+        continue;
+      }
+      if (!origin.matches("https?://[a-z0-9.-]+(:[0-9]{1,5})?") && !origin.matches("https?://\\[[0-9a-f:.]+\\]"
+          + "(:[0-9]{1,5})?")) {
+        throw new IllegalArgumentException("expected exact origins such as https://app.example.com, separated by "
+            + "commas (no path, no wildcard, never null); got '" + part.trim() + "'");
+      }
+      origins.add(origin);
+    }
+    return List.copyOf(origins);
   }
 }

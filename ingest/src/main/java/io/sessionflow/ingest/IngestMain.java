@@ -19,7 +19,8 @@ public final class IngestMain {
       StageRuntime runtime = StageRuntime.start(config.pipeline(), "ingest", Clock.systemUTC(),
           Duration.ofSeconds(60));
       IngestServer ingest = IngestServer.start(runtime, config, verifier).awaitReady(Duration.ofSeconds(60));
-      OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port(), config.uploads().idleTimeout());
+      ingest.listen(config.bindHost(), config.port(), config.uploads().idleTimeout());
+      OpsServer.listen(runtime, ingest.opsRouter(), config.bindHost(), config.opsPort());
       return runtime;
     });
   }

@@ -3,6 +3,7 @@ package io.sessionflow.ingest;
 import io.sessionflow.common.failure.Failures;
 import io.sessionflow.common.ops.OpsRoutes;
 import io.sessionflow.common.ops.Problem;
+import io.sessionflow.common.runtime.OpsServer;
 import io.sessionflow.common.runtime.StageRuntime;
 import io.sessionflow.ingest.audit.AuditLog;
 import io.sessionflow.ingest.auth.BearerAuthHandler;
@@ -11,6 +12,9 @@ import io.sessionflow.ingest.auth.Role;
 import io.sessionflow.ingest.consent.ConsentRoutes;
 import io.sessionflow.common.consent.ConsentStore;
 import io.sessionflow.ingest.deletion.DeletionRoutes;
+import io.sessionflow.ingest.http.CorsPolicy;
+import io.sessionflow.ingest.http.RequestHygiene;
+import io.sessionflow.ingest.http.StrictHttpServer;
 import io.sessionflow.ingest.imports.ImportRoutes;
 import io.sessionflow.ingest.ops.DashboardRoutes;
 import io.sessionflow.ingest.recording.RecordingRoutes;
@@ -20,12 +24,11 @@ import io.sessionflow.ingest.upload.CompletionPublisher;
 import io.sessionflow.ingest.upload.MemoryBudget;
 import io.sessionflow.ingest.upload.UploadStore;
 import io.sessionflow.ingest.upload.Uploads;
-import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.CorsHandler;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -33,8 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ingest stage: the public router and what stands behind it (uploads, consents, the status
- * view, the completion hand-off). Health and metrics first, then CORS, then everything under
- * {@code /v1} and {@code /files} behind bearer auth.
+ * view, the completion hand-off). Request hygiene first (dot segments, framing, headers), then
+ * health, metrics for the ops role, CORS from the allow-list, then everything under {@code /v1}
+ * and {@code /files} behind bearer auth.
  */
 public final class IngestServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestServer.class);
@@ -61,17 +65,17 @@ public final class IngestServer implements AutoCloseable {
 
     router = Router.router(runtime.vertx());
     countResponses(router, runtime.registry());
-    OpsRoutes.mount(router, runtime.health(), runtime.registry(), started::get);
-    router.route().handler(CorsHandler.create()
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.HEAD,
-            HttpMethod.DELETE, HttpMethod.OPTIONS))
-        .allowedHeaders(TusRoutes.ALLOWED_HEADERS).exposedHeaders(TusRoutes.EXPOSED_HEADERS)
-        .maxAgeSeconds(86_400));
+    router.route().handler(RequestHygiene::handle);
+    OpsRoutes.mountHealth(router, runtime.health(), started::get);
+    BearerAuthHandler auth = new BearerAuthHandler(verifier, audit);
+    // Unauthenticated metrics are on the ops port only; here they need an ops token.
+    router.get("/metrics").handler(auth).handler(IngestServer::opsOnly).handler(OpsRoutes.metrics(runtime.registry()));
+    router.route().handler(CorsPolicy.handler(config.corsAllowedOrigins(), TusRoutes.ALLOWED_HEADERS,
+        TusRoutes.EXPOSED_HEADERS));
     TusRoutes tus = new TusRoutes(uploads);
     tus.mountPublic(router);
     DashboardRoutes dashboard = new DashboardRoutes(runtime.registry(), view, runtime.clock());
     dashboard.mountPublic(router);
-    BearerAuthHandler auth = new BearerAuthHandler(verifier);
     router.route("/v1/*").handler(auth);
     router.route("/files*").handler(auth);
     router.get("/v1/me").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
@@ -158,6 +162,21 @@ public final class IngestServer implements AutoCloseable {
     return router;
   }
 
+  /** The ops port's router: health and unauthenticated metrics, for the cluster (never routed publicly). */
+  public Router opsRouter() {
+    return OpsServer.router(runtime, started::get);
+  }
+
+  /**
+   * Serves the public router on {@code host:port} with the connection-level rules of
+   * {@link StrictHttpServer}, closing connections idle for {@code idleTimeout}.
+   */
+  public HttpServer listen(String host, int port, Duration idleTimeout) {
+    HttpServerOptions options = StrictHttpServer.options(idleTimeout);
+    return OpsServer.listen(runtime, router, host, port, options, server -> StrictHttpServer.install(server,
+        options));
+  }
+
   public Uploads uploads() {
     return uploads;
   }
@@ -187,6 +206,14 @@ public final class IngestServer implements AutoCloseable {
     ctx.response().putHeader("Retry-After", "60");
     new Problem(507, "Insufficient Storage", shortage.get() + " Nothing was stored; send it again once space "
         + "is freed.").reject(ctx.request());
+  }
+
+  private static void opsOnly(io.vertx.ext.web.RoutingContext ctx) {
+    if (BearerAuthHandler.caller(ctx).role() != Role.OPS) {
+      new Problem(403, "Forbidden", "Metrics are for the ops role; ask for an ops token.").reject(ctx.request());
+      return;
+    }
+    ctx.next();
   }
 
   private static void clinicalOnly(io.vertx.ext.web.RoutingContext ctx) {

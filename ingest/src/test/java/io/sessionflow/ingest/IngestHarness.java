@@ -9,7 +9,6 @@ import io.sessionflow.common.crypto.KeyEncryptionKeys;
 import io.sessionflow.common.embedded.EmbeddedKafkaBroker;
 import io.sessionflow.common.embedded.EmbeddedS3Server;
 import io.sessionflow.common.embedded.FreePorts;
-import io.sessionflow.common.runtime.OpsServer;
 import io.sessionflow.common.runtime.StageRuntime;
 import io.sessionflow.ingest.auth.AuthConfig;
 import io.sessionflow.ingest.auth.JwtVerifier;
@@ -97,13 +96,14 @@ public final class IngestHarness implements AutoCloseable {
             "it-secret-0123456789", true, StorageConfig.MIN_PART_SIZE),
         new CryptoConfig(KeyEncryptionKeys.createLocalIfMissing(dir.resolve("secrets/kek.json")).toString()));
     UploadSettings uploads = UploadSettings.from(ConfigSource.of(overrides, Map.of()));
-    IngestConfig config = new IngestConfig(pipeline, 0, "127.0.0.1",
-        new AuthConfig(issuer.jwksFile().toString(), LocalTokenIssuer.ISSUER, LocalTokenIssuer.AUDIENCE), uploads,
-        ImportLimits.from(ConfigSource.of(overrides, Map.of())));
+    ConfigSource source = ConfigSource.of(overrides, Map.of());
+    IngestConfig config = new IngestConfig(pipeline, 0, 0, "127.0.0.1",
+        new AuthConfig(issuer.jwksFile().toString(), LocalTokenIssuer.ISSUER, LocalTokenIssuer.AUDIENCE,
+            source.get(AuthConfig.MAX_TOKEN_LIFETIME)), source.get(IngestConfig.CORS_ALLOWED_ORIGINS), uploads,
+        ImportLimits.from(source));
     runtime = StageRuntime.start(pipeline, "ingest-it", clock, Duration.ofSeconds(60));
     ingest = IngestServer.start(runtime, config, JwtVerifier.from(config.auth())).awaitReady(Duration.ofSeconds(60));
-    port = OpsServer.listen(runtime, ingest.router(), "127.0.0.1", port == 0 ? FreePorts.find() : port,
-        uploads.idleTimeout()).actualPort();
+    port = ingest.listen("127.0.0.1", port == 0 ? FreePorts.find() : port, uploads.idleTimeout()).actualPort();
   }
 
   /** Stops the ingest (HTTP, view, clients) and starts a fresh one on the same Kafka, storage and port. */
@@ -114,6 +114,10 @@ public final class IngestHarness implements AutoCloseable {
 
   public StageRuntime runtime() {
     return runtime;
+  }
+
+  public IngestServer ingest() {
+    return ingest;
   }
 
   public String base() {

@@ -12,6 +12,7 @@ import io.sessionflow.common.config.SettingsHelp;
 import io.sessionflow.common.event.EventCodec;
 import io.sessionflow.common.runtime.StartupException;
 import io.sessionflow.ingest.IngestConfig;
+import io.sessionflow.ingest.auth.AuthConfig;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
 import io.sessionflow.ingest.auth.Role;
 import io.sessionflow.purger.PurgerConfig;
@@ -40,7 +41,7 @@ public final class SessionflowCli {
   private static final Setting<String> ROLE = Setting.string("role", "SESSIONFLOW_TOKEN_ROLE", "therapist",
       "Role: therapist, clinic-admin or ops");
   private static final Setting<String> PRACTICE = Setting.string("practice", "SESSIONFLOW_TOKEN_PRACTICE",
-      "practice-1", "Practice id of a therapist or clinic admin");
+      "", "Practice id of a therapist or clinic admin (required for those roles)");
   private static final Setting<Duration> TTL = Setting.duration("ttl", "SESSIONFLOW_TOKEN_TTL", "8h",
       "How long the token is valid");
 
@@ -121,14 +122,25 @@ public final class SessionflowCli {
   }
 
   private static int token(ConfigSource source, PrintStream out) {
-    source.rejectUnknownFlags(List.of(DATA_DIR, SUBJECT, ROLE, PRACTICE, TTL), List.of("help"));
+    source.rejectUnknownFlags(List.of(DATA_DIR, SUBJECT, ROLE, PRACTICE, TTL, AuthConfig.MAX_TOKEN_LIFETIME),
+        List.of("help"));
     Role role = Role.fromClaim(source.get(ROLE)).orElseThrow(() -> new ConfigException(
-        "Invalid setting --role: expected therapist, clinic-admin or ops"));
+        "Invalid setting --role: expected exactly therapist, clinic-admin or ops"));
     String subject = source.get(SUBJECT);
-    String practice = role == Role.OPS ? null : source.get(PRACTICE);
+    String practice = role == Role.OPS ? null : source.get(PRACTICE).trim();
+    if (practice != null && practice.isEmpty()) {
+      throw new ConfigException("Missing setting --practice (env SESSIONFLOW_TOKEN_PRACTICE): a " + role.claim()
+          + " token must name the practice its subject belongs to, e.g. --practice practice-1");
+    }
+    Duration ttl = source.get(TTL);
+    Duration max = source.get(AuthConfig.MAX_TOKEN_LIFETIME);
+    if (ttl.compareTo(max) > 0 || ttl.isNegative() || ttl.isZero()) {
+      throw new ConfigException("Invalid setting --ttl: " + ttl.toMinutes() + " min is not accepted; the "
+          + "instance refuses tokens valid for longer than --jwt-max-token-lifetime (env JWT_MAX_TOKEN_LIFETIME, "
+          + max.toMinutes() + " min)");
+    }
     DataDir dataDir = DataDir.open(Path.of(source.get(DATA_DIR)));
     LocalTokenIssuer issuer = LocalTokenIssuer.loadOrCreate(dataDir.secretsDir(), Clock.systemUTC());
-    Duration ttl = source.get(TTL);
     try {
       out.println(issuer.issue(subject, role, practice, ttl));
     } catch (IllegalArgumentException e) {
@@ -170,6 +182,7 @@ public final class SessionflowCli {
         "          --data-dir DIR (default ./sessionflow-data)  --port 8080",
         "  token   print a bearer token the instance on --data-dir accepts",
         "          --data-dir DIR --subject ID [--role therapist|clinic-admin|ops] [--practice ID] [--ttl 8h]",
+        "          (--practice is required for therapist and clinic-admin; --ttl at most 24h)",
         "  analyze --transcript FILE.json [--note-format DAP|BIRP|GIRP|SOAP]",
         "          print the analysis JSON of a transcript file (the analyzer stage's own code)",
         "  verify-purge  check that no raw audio or key is held without a live reason; exit 0 pass, 3 fail",

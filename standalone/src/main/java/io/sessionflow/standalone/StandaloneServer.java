@@ -5,7 +5,6 @@ import io.sessionflow.analyzer.AnalyzerStage;
 import io.sessionflow.common.config.ConfigSource;
 import io.sessionflow.common.embedded.EmbeddedKafkaBroker;
 import io.sessionflow.common.embedded.EmbeddedS3Server;
-import io.sessionflow.common.runtime.OpsServer;
 import io.sessionflow.common.runtime.StageRuntime;
 import io.sessionflow.common.runtime.StartupException;
 import io.sessionflow.ingest.IngestConfig;
@@ -122,8 +121,7 @@ public final class StandaloneServer implements AutoCloseable {
     TranscriberStage.start(runtime, transcriberConfig, engine);
     AnalyzerStage.start(runtime, AnalyzerConfig.from(effective));
     PurgerStage.start(runtime, PurgerConfig.from(effective));
-    http = OpsServer.listen(runtime, ingest.router(), config.bindHost(), config.port(),
-        config.uploads().idleTimeout());
+    http = ingest.listen(config.bindHost(), config.port(), config.uploads().idleTimeout());
     started.set(true);
     dir.writeInstance(new JsonObject()
         .put("pid", ProcessHandle.current().pid())
@@ -156,7 +154,8 @@ public final class StandaloneServer implements AutoCloseable {
   public String banner() {
     return String.join(System.lineSeparator(),
         "Sessionflow is running. Data dir: " + dataDir.root(),
-        "  API, health, metrics  " + baseUrl() + "   (ready: " + baseUrl() + "/health/ready)",
+        "  API, health, metrics  " + baseUrl() + "   (ready: " + baseUrl() + "/health/ready; /metrics needs an "
+            + "ops token)",
         "  Kafka (embedded)      " + kafka.bootstrapServers() + "   (KRaft, SASL/SCRAM-SHA-512 as user "
             + kafka.clientSecurity().username() + ", password in " + dataDir.kafkaCredentialsFile() + ")",
         "  S3 API (embedded)     " + s3.endpoint() + "   (bucket " + config.pipeline().storage().bucket()

@@ -59,11 +59,11 @@ class DashboardIT {
       assertThat(data.getDouble("uploadBytesTotal")).isGreaterThan(100_000);
       assertThat(data.getJsonObject("recordings").getJsonObject("audio").getLong("PURGED")).isEqualTo(1);
       assertThat(snapshot.body()).doesNotContain(id).doesNotContain("client-dash").doesNotContain("ther-dash");
-      assertThat(StandaloneProcess.get(port, "/metrics", null).body())
+      assertThat(StandaloneProcess.get(port, "/metrics", ops).body())
           .containsPattern("sessionflow_http_responses_total\\{[^}]*status_class=\"4xx\"[^}]*} [1-9]")
           .contains("sessionflow_audit_chain_broken{component=\"standalone\"} 0.0");
       assertThat(monitoringMetrics()).as("every metric the alerts and the Grafana dashboard use is exported")
-          .allSatisfy(name -> assertThat(StandaloneProcess.get(port, "/metrics", null).body()).contains(name));
+          .allSatisfy(name -> assertThat(StandaloneProcess.get(port, "/metrics", ops).body()).contains(name));
       String page = StandaloneProcess.get(port, "/dashboard", null).body();
       assertThat(page).contains("uPlot").doesNotContain(id);
 

@@ -786,7 +786,8 @@ class DeletionInterleavingIT {
       try {
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> {
           try {
-            String metrics = api.request("GET", "/metrics", null, Map.of(), null).body();
+            String metrics = api.request("GET", "/metrics", StandaloneProcess.opsToken(dataDir), Map.of(), null)
+                .body();
             return gauge(metrics, "sessionflow_transcription_slots_busy") == 0
                 && gauge(metrics, "sessionflow_transcription_lag_records") == 0;
           } catch (UncheckedIOException e) {

@@ -180,6 +180,23 @@ class KubernetesManifestsIT {
   }
 
   @Test
+  void prometheusScrapesTheIngestOnItsOpsPortNotItsApiPort() {
+    for (String overlay : OVERLAYS) {
+      JsonObject deployment = all(overlay, "Deployment").stream().filter(d -> component(d).equals("ingest"))
+          .findFirst().orElseThrow();
+      int opsPort = Integer.parseInt(variables(overlay, deployment).getOrDefault("OPS_PORT", "8081"));
+      assertThat(container(deployment).getJsonArray("ports").stream().map(JsonObject.class::cast)
+          .filter(p -> "ops".equals(p.getString("name"))).map(p -> p.getInteger("containerPort")))
+          .as(overlay + " ingest serves unauthenticated /metrics on OPS_PORT").containsExactly(opsPort);
+      JsonObject monitor = all(overlay, "ServiceMonitor").stream()
+          .filter(m -> m.getJsonObject("metadata").getString("name").equals("sessionflow-ingest")).findFirst()
+          .orElseThrow();
+      assertThat(monitor.getJsonObject("spec").getJsonArray("endpoints").stream().map(JsonObject.class::cast)
+          .map(e -> e.getString("port"))).as(overlay).containsExactly("ops");
+    }
+  }
+
+  @Test
   void eachStageHasItsOwnKafkaUserWithItsConsumerGroup() {
     Map<String, String> groups = Map.of("transcriber", TranscriberStage.GROUP, "analyzer", AnalyzerStage.GROUP,
         "purger", PurgerStage.GROUP);

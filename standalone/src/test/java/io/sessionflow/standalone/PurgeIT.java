@@ -88,7 +88,7 @@ class PurgeIT {
           .contains("raw-version", "audio-key");
       assertThat(body.getString("transcriptDurableAt")).isNotBlank();
 
-      String metrics = StandaloneProcess.get(port, "/metrics", null).body();
+      String metrics = StandaloneProcess.metrics(port, dataDir);
       assertThat(metrics).contains("sessionflow_purge_delay_seconds_count").contains("sessionflow_raw_audio_bytes")
           .contains("sessionflow_raw_audio_oldest_age_seconds").contains("sessionflow_purges_total{");
       assertThat(metrics).containsPattern("sessionflow_purge_delay_seconds_count(\\{[^}]*\\})? 5(\\.0)?\\b");

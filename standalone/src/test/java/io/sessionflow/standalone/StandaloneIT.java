@@ -45,7 +45,7 @@ class StandaloneIT {
       HttpResponse<String> ready = StandaloneProcess.get(port, "/health/ready", null);
       assertThat(new JsonObject(ready.body()).getJsonObject("checks").getMap())
           .containsEntry("kafka", "UP").containsEntry("object-store", "UP");
-      assertThat(StandaloneProcess.get(port, "/metrics", null).body()).contains("jvm_memory_used_bytes");
+      assertThat(StandaloneProcess.metrics(port, dataDir)).contains("jvm_memory_used_bytes");
 
       StandaloneProcess.Result token = StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir",
           dataDir.toString(), "--subject", "therapist-7", "--role", "therapist", "--practice", "practice-3");

@@ -85,6 +85,20 @@ final class StandaloneProcess implements AutoCloseable {
     return get(port, path, token).statusCode();
   }
 
+  /**
+   * An ops token for the instance on {@code dataDir}, signed in-process with its key (no process
+   * start): {@code /metrics} on the API port needs one.
+   */
+  static String opsToken(Path dataDir) {
+    return io.sessionflow.ingest.auth.LocalTokenIssuer.loadOrCreate(dataDir.resolve("secrets"),
+        java.time.Clock.systemUTC()).issue("ops-it", io.sessionflow.ingest.auth.Role.OPS, null, Duration.ofHours(1));
+  }
+
+  /** {@code GET /metrics} on the API port, with an ops token. */
+  static String metrics(int port, Path dataDir) {
+    return get(port, "/metrics", opsToken(dataDir)).body();
+  }
+
   static HttpResponse<String> get(int port, String path, String token) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(5));

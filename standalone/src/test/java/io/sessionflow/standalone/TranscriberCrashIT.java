@@ -55,7 +55,7 @@ class TranscriberCrashIT {
         "--port", Integer.toString(port))) {
       first.awaitReady(port, Duration.ofSeconds(90));
       token = StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(), "--subject",
-          "ther-crash").stdout().trim();
+          "ther-crash", "--practice", "practice-crash").stdout().trim();
       HttpClient http = HttpClient.newHttpClient();
       String consent = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
           + "/v1/consents")).header("Authorization", "Bearer " + token).header("Content-Type", "application/json")

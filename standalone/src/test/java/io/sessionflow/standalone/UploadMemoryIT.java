@@ -50,7 +50,7 @@ class UploadMemoryIT {
         "--upload-memory-budget", "96MiB")) {
       serve.awaitReady(port, Duration.ofSeconds(60));
       String token = StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(),
-          "--subject", "ther-mem").stdout().trim();
+          "--subject", "ther-mem", "--practice", "practice-mem").stdout().trim();
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       String consent = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
           + "/v1/consents")).header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
@@ -62,7 +62,7 @@ class UploadMemoryIT {
       AtomicLong livePeak = new AtomicLong();
       ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
       sampler.scheduleAtFixedRate(() -> {
-        String sample = StandaloneProcess.get(port, "/metrics", null).body();
+        String sample = StandaloneProcess.metrics(port, dataDir);
         heapPeak.accumulateAndGet(heapUsed(sample), Math::max);
         livePeak.accumulateAndGet((long) gauge(sample, "jvm_gc_live_data_size_bytes"), Math::max);
       }, 0, 100, TimeUnit.MILLISECONDS);
@@ -83,7 +83,7 @@ class UploadMemoryIT {
       List<String> results = uploads.stream().map(CompletableFuture::join).toList();
       double seconds = (System.nanoTime() - started) / 1e9;
       sampler.shutdownNow();
-      String metrics = StandaloneProcess.get(port, "/metrics", null).body();
+      String metrics = StandaloneProcess.metrics(port, dataDir);
       long bufferPeak = (long) gauge(metrics, "sessionflow_upload_buffer_peak_bytes");
       metrics.lines().filter(l -> l.startsWith("sessionflow_upload_buffer")).forEach(System.out::println);
       System.out.printf("UploadMemoryIT: %d uploads x %d MiB at once in %.1f s (%.1f MB/s); upload buffers peak %d MiB "

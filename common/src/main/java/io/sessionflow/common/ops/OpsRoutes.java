@@ -2,6 +2,7 @@ package io.sessionflow.common.ops;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -18,6 +19,12 @@ public final class OpsRoutes {
   }
 
   public static void mount(Router router, Health health, PrometheusMeterRegistry registry, BooleanSupplier started) {
+    mountHealth(router, health, started);
+    router.get("/metrics").handler(metrics(registry));
+  }
+
+  /** {@code /health/live} and {@code /health/ready} only: what may be public on any port. */
+  public static void mountHealth(Router router, Health health, BooleanSupplier started) {
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(ctx -> Future.fromCompletionStage(health.check(),
         ctx.vertx().getOrCreateContext()).onComplete(result -> {
@@ -30,9 +37,12 @@ public final class OpsRoutes {
           body.put("checks", detail);
           json(ctx, ready ? 200 : 503, body);
         }));
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(registry.scrape()));
+  }
+
+  /** The Prometheus scrape, for a route the caller guards as it needs. */
+  public static Handler<RoutingContext> metrics(PrometheusMeterRegistry registry) {
+    return ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(registry.scrape());
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {

@@ -9,6 +9,7 @@ import java.net.BindException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The HTTP server of a stage without a public API (transcriber, analyzer, purger): health and
@@ -37,13 +38,27 @@ public final class OpsServer {
    * its request holds (an upload's memory and lock) forever.
    */
   public static HttpServer listen(StageRuntime runtime, Router router, String host, int port, Duration idleTimeout) {
+    return listen(runtime, router, host, port, options(idleTimeout), server -> { });
+  }
+
+  /** Server options closing a connection idle for {@code idleTimeout} (zero: never). */
+  public static HttpServerOptions options(Duration idleTimeout) {
+    return new HttpServerOptions().setIdleTimeout((int) idleTimeout.toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * As {@link #listen(StageRuntime, Router, String, int, Duration)} with the given options, letting
+   * {@code setup} add connection-level handlers to the server before it listens.
+   */
+  public static HttpServer listen(StageRuntime runtime, Router router, String host, int port,
+      HttpServerOptions options, Consumer<HttpServer> setup) {
     try {
-      HttpServerOptions options = new HttpServerOptions().setIdleTimeout((int) idleTimeout.toMillis())
-          .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
-      HttpServer server = runtime.vertx().createHttpServer(options).requestHandler(router).listen(port, host)
-          .await(30, TimeUnit.SECONDS);
-      runtime.onClose(() -> server.close().await(10, TimeUnit.SECONDS));
-      return server;
+      HttpServer server = runtime.vertx().createHttpServer(options).requestHandler(router);
+      setup.accept(server);
+      HttpServer listening = server.listen(port, host).await(30, TimeUnit.SECONDS);
+      runtime.onClose(() -> listening.close().await(10, TimeUnit.SECONDS));
+      return listening;
     } catch (Exception e) {
       if (rootCause(e) instanceof BindException) {
         throw new StartupException("Port " + port + " on " + host

@@ -1,6 +1,5 @@
 package io.sessionflow.ingest.auth;
 
-import java.util.Locale;
 import java.util.Optional;
 
 /** What a caller may do: a therapist their own recordings, a clinic admin their practice's, ops no PHI at all. */
@@ -23,9 +22,9 @@ public enum Role {
     if (value == null) {
       return Optional.empty();
     }
-    String wanted = value.toLowerCase(Locale.ROOT);
+    // Exact match only: "Therapist" is not a role an identity provider was configured to issue.
     for (Role role : values()) {
-      if (role.claim.equals(wanted)) {
+      if (role.claim.equals(value)) {
         return Optional.of(role);
       }
     }

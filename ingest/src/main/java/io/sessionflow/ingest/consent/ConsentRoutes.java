@@ -139,7 +139,7 @@ public final class ConsentRoutes {
           boolean colleagues = found.isPresent() && caller.role() == Role.THERAPIST
               && !found.get().therapistId().equals(caller.subject());
           if (colleagues) {
-            audit.record(caller, action, "consent", id, "denied");
+            audit.denied(caller, action, "consent", id, "not-yours");
           }
           if (found.isEmpty() || colleagues) {
             new Problem(404, "Not Found", "No consent with that id in your practice.").send(ctx.response());

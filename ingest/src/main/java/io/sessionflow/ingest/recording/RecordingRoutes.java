@@ -261,7 +261,7 @@ public final class RecordingRoutes {
   private boolean visibleOrAudited(Caller caller, String id, Owned owned, String action) {
     boolean visible = visible(caller, owned.practiceId(), owned.therapistId());
     if (!visible) {
-      audit.record(caller, action, "recording", id, "denied");
+      audit.denied(caller, action, "recording", id, "not-yours");
     }
     return visible;
   }

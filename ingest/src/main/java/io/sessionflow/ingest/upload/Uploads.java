@@ -167,7 +167,7 @@ public final class Uploads {
     return live(id).compose(found -> {
       if (found.isPresent() && !visibleTo(caller, found.get())) {
         // Answered like an unknown id, but an attempt on someone else's upload is on the audit trail.
-        audit.record(caller, "upload.access", "recording", id, "denied");
+        audit.denied(caller, "upload.access", "recording", id, "not-yours");
       }
       if (found.isEmpty() || !visibleTo(caller, found.get())) {
         return Future.failedFuture(new UploadException(UploadException.Kind.NOT_FOUND, "no such upload"));

@@ -36,7 +36,7 @@ class TusProtocolIT {
 
   @BeforeAll
   static void start() {
-    harness = new IngestHarness(Map.of("upload-max-size", "64MiB"));
+    harness = new IngestHarness(Map.of("upload-max-size", "64MiB", "cors-allowed-origins", "https://app.example"));
     therapist = harness.token("ther-a", Role.THERAPIST, "prac-1");
     consentId = consent(therapist, "[\"record\",\"transcribe\"]");
   }
@@ -184,7 +184,8 @@ class TusProtocolIT {
     assertThat(patch(therapist, location, 0, Arrays.copyOf(audio, 1500)).statusCode()).isEqualTo(413);
     assertThat(offset(head(therapist, location))).isZero();
     assertThat(head(therapist, "/files/0123456789abcdef").statusCode()).isEqualTo(404);
-    assertThat(head(therapist, "/files/..%2F..%2Fkeys").statusCode()).isEqualTo(404);
+    // Refused before routing (encoded slashes and dot segments), see HttpHygieneIT.
+    assertThat(head(therapist, "/files/..%2F..%2Fkeys").statusCode()).isEqualTo(400);
     assertThat(create(therapist, null, metadata(consentId)).statusCode()).isEqualTo(400);
     HttpResponse<String> tooBig = create(therapist, 65L << 20, metadata(consentId));
     assertThat(tooBig.statusCode()).isEqualTo(413);
