@@ -6,6 +6,7 @@ import io.sessionflow.common.config.Setting;
 import io.sessionflow.common.runtime.StageProcessConfig;
 import io.sessionflow.ingest.auth.AuthConfig;
 import io.sessionflow.ingest.imports.ImportLimits;
+import io.sessionflow.ingest.limits.LimitSettings;
 import io.sessionflow.ingest.upload.UploadSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +23,10 @@ import java.util.Locale;
  * @param corsAllowedOrigins exact origins browser apps may call the API from; empty: none
  * @param uploads            upload limits, expiry and memory budget
  * @param imports            archive import limits
+ * @param limits             rate limits, quotas and fair shares of upload memory, per user and practice
  */
 public record IngestConfig(PipelineConfig pipeline, int port, int opsPort, String bindHost, AuthConfig auth,
-    List<String> corsAllowedOrigins, UploadSettings uploads, ImportLimits imports) {
+    List<String> corsAllowedOrigins, UploadSettings uploads, ImportLimits imports, LimitSettings limits) {
 
   public static final Setting<Integer> PORT = Setting.port("port", "HTTP_PORT", 8080,
       "Port of the public API, /health/*, /dashboard and /metrics (there with an ops token only)");
@@ -34,23 +36,23 @@ public record IngestConfig(PipelineConfig pipeline, int port, int opsPort, Strin
 
   public static final List<Setting<?>> SETTINGS = PipelineConfig.concat(PipelineConfig.SETTINGS,
       List.of(PORT, StageProcessConfig.OPS_PORT, StageProcessConfig.BIND_HOST, CORS_ALLOWED_ORIGINS),
-      AuthConfig.SETTINGS, UploadSettings.SETTINGS, ImportLimits.SETTINGS);
+      AuthConfig.SETTINGS, UploadSettings.SETTINGS, ImportLimits.SETTINGS, LimitSettings.SETTINGS);
 
   public IngestConfig {
     corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
   }
 
-  /** The ops port at its default and no CORS origins. */
+  /** The ops port at its default, no CORS origins and every limit at its default. */
   public IngestConfig(PipelineConfig pipeline, int port, String bindHost, AuthConfig auth, UploadSettings uploads,
       ImportLimits imports) {
     this(pipeline, port, Integer.parseInt(StageProcessConfig.OPS_PORT.defaultValue()), bindHost, auth, List.of(),
-        uploads, imports);
+        uploads, imports, LimitSettings.defaults());
   }
 
   public static IngestConfig from(ConfigSource source) {
     return new IngestConfig(PipelineConfig.from(source), source.get(PORT), source.get(StageProcessConfig.OPS_PORT),
         source.get(StageProcessConfig.BIND_HOST), AuthConfig.from(source), source.get(CORS_ALLOWED_ORIGINS),
-        UploadSettings.from(source), ImportLimits.from(source));
+        UploadSettings.from(source), ImportLimits.from(source), LimitSettings.from(source));
   }
 
   /** Exact origins only: scheme, host and optional port; never {@code null} or a wildcard. */

@@ -16,6 +16,8 @@ import io.sessionflow.ingest.http.CorsPolicy;
 import io.sessionflow.ingest.http.RequestHygiene;
 import io.sessionflow.ingest.http.StrictHttpServer;
 import io.sessionflow.ingest.imports.ImportRoutes;
+import io.sessionflow.ingest.limits.IngestLimiter;
+import io.sessionflow.ingest.limits.LimitRoutes;
 import io.sessionflow.ingest.ops.DashboardRoutes;
 import io.sessionflow.ingest.recording.RecordingRoutes;
 import io.sessionflow.ingest.recording.RecordingView;
@@ -24,6 +26,7 @@ import io.sessionflow.ingest.upload.CompletionPublisher;
 import io.sessionflow.ingest.upload.MemoryBudget;
 import io.sessionflow.ingest.upload.UploadStore;
 import io.sessionflow.ingest.upload.Uploads;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -57,11 +60,15 @@ public final class IngestServer implements AutoCloseable {
     AuditLog audit = new AuditLog(runtime.events().publisher(), runtime.clock(), runtime.vertx());
     ConsentStore consents = new ConsentStore(runtime.store(), bucket);
     this.publisher = new CompletionPublisher(runtime.events().publisher(), store, runtime.clock(), runtime.vertx());
-    MemoryBudget budget = new MemoryBudget(config.uploads().memoryBudget(), runtime.registry());
+    MemoryBudget budget = new MemoryBudget(config.uploads().memoryBudget(), config.limits().memory(),
+        runtime.registry());
     this.uploads = new Uploads(runtime.vertx(), runtime.blocking(), store, runtime.keys(), consents, budget,
         config.uploads(), config.pipeline().storage().partSize(), runtime.clock(), publisher, audit,
         runtime.registry());
     this.view = new RecordingView();
+    IngestLimiter limiter = new IngestLimiter(config.limits(), runtime.clock(), config.uploads().expiry(),
+        runtime.registry());
+    uploads.onFinished(limiter::release);
 
     router = Router.router(runtime.vertx());
     countResponses(router, runtime.registry());
@@ -89,6 +96,9 @@ public final class IngestServer implements AutoCloseable {
       router.post(path).handler(ctx -> refuseWhenFull(ctx, capacity));
     }
     router.patch("/files/*").handler(ctx -> refuseWhenFull(ctx, capacity));
+    new LimitRoutes(limiter, id -> Future.fromCompletionStage(store.load(id), runtime.vertx().getOrCreateContext())
+        .map(found -> found.isEmpty() || found.get().isComplete()
+            || runtime.clock().instant().isAfter(found.get().expiresAt()))).mount(router);
     tus.mount(router);
     new ConsentRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
     new RecordingRoutes(uploads, view, runtime.events().publisher(), audit, runtime.clock(), runtime.keys(),

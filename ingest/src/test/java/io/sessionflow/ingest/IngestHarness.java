@@ -15,6 +15,7 @@ import io.sessionflow.ingest.auth.JwtVerifier;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
 import io.sessionflow.ingest.auth.Role;
 import io.sessionflow.ingest.imports.ImportLimits;
+import io.sessionflow.ingest.limits.LimitSettings;
 import io.sessionflow.ingest.upload.UploadSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,6 +49,12 @@ public final class IngestHarness implements AutoCloseable {
   /** Between the ingest and object storage, or null. */
   public final FaultProxy s3Proxy;
   public final MovableClock clock = new MovableClock();
+  /** Rate limits and quotas out of the way unless a test sets them (memory shares keep their defaults). */
+  private static final Map<String, String> UNLIMITED = Map.of("limit-user-uploads", "100000",
+      "limit-practice-uploads", "1000000", "limit-user-upload-bytes", "1024TiB",
+      "limit-practice-upload-bytes", "1024TiB",
+      "limit-user-uploads-per-minute", "1000000", "limit-practice-uploads-per-minute", "10000000",
+      "limit-user-consents-per-minute", "1000000", "limit-practice-consents-per-minute", "10000000");
   public final LocalTokenIssuer issuer;
   private final Map<String, String> overrides;
   private StageRuntime runtime;
@@ -100,7 +107,7 @@ public final class IngestHarness implements AutoCloseable {
     IngestConfig config = new IngestConfig(pipeline, 0, 0, "127.0.0.1",
         new AuthConfig(issuer.jwksFile().toString(), LocalTokenIssuer.ISSUER, LocalTokenIssuer.AUDIENCE,
             source.get(AuthConfig.MAX_TOKEN_LIFETIME)), source.get(IngestConfig.CORS_ALLOWED_ORIGINS), uploads,
-        ImportLimits.from(source));
+        ImportLimits.from(source), LimitSettings.from(source.withDefaults(UNLIMITED)));
     runtime = StageRuntime.start(pipeline, "ingest-it", clock, Duration.ofSeconds(60));
     ingest = IngestServer.start(runtime, config, JwtVerifier.from(config.auth())).awaitReady(Duration.ofSeconds(60));
     port = ingest.listen("127.0.0.1", port == 0 ? FreePorts.find() : port, uploads.idleTimeout()).actualPort();

@@ -47,7 +47,7 @@ class UploadMemoryIT {
     long budget = 96L << 20;
     try (StandaloneProcess serve = StandaloneProcess.startWithHeap(work.resolve("logs"), "384m", "serve",
         "--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--s3-part-size", "5MiB",
-        "--upload-memory-budget", "96MiB")) {
+        "--upload-memory-budget", "96MiB", "--limit-user-uploads", "64")) {
       serve.awaitReady(port, Duration.ofSeconds(60));
       String token = StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(),
           "--subject", "ther-mem", "--practice", "practice-mem").stdout().trim();

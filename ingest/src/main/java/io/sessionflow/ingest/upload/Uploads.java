@@ -58,6 +58,7 @@ public final class Uploads {
   private final UploadLock lock;
   private final RecordingIndex index;
   private final io.sessionflow.common.storage.Tombstones tombstones;
+  private volatile java.util.function.Consumer<String> onFinished = id -> { };
 
   public Uploads(Vertx vertx, Executor blocking, UploadStore store, RecordingKeys keys, ConsentStore consents,
       MemoryBudget budget, UploadSettings settings, long partSize, Clock clock, CompletionPublisher publisher,
@@ -82,6 +83,11 @@ public final class Uploads {
 
   public UploadSettings settings() {
     return settings;
+  }
+
+  /** Told the id of every upload that completed or was deleted (terminated, expired, rolled back). */
+  public void onFinished(java.util.function.Consumer<String> listener) {
+    this.onFinished = listener;
   }
 
   // ---- create ----------------------------------------------------------------------------------
@@ -359,7 +365,8 @@ public final class Uploads {
   private Future<UploadState> withWriter(UploadState state, long limit, Checksum checksum, WriterWork work) {
     Context context = vertx.getOrCreateContext();
     long bufferBytes = state.partSize() + PartLayout.ciphertextSize(state.partSize());
-    return budget.acquire(bufferBytes).compose(lease -> on(keys.load(state.id(), Purpose.AUDIO))
+    return budget.acquire(state.practiceId(), state.therapistId(), bufferBytes)
+        .compose(lease -> on(keys.load(state.id(), Purpose.AUDIO))
         .compose(key -> on(store.loadTail(key, state)).compose(tail -> {
           EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()), "raw",
               state.partSize(), state.multipartUploadId(), state.parts());
@@ -462,6 +469,7 @@ public final class Uploads {
           return on(store.save(done)).onSuccess(saved -> dropStaleTails(done)).map(done);
         })
         .onSuccess(done -> {
+          onFinished.accept(done.id());
           metrics.completed(done);
           LOG.info("upload {} complete: {} bytes, {} parts, {}", done.id(), done.length(), done.parts().size(),
               done.mediaType());
@@ -566,7 +574,8 @@ public final class Uploads {
     // Not indexed yet: an archive entry has no consent until the manifest is read, and no deletion
     // scope but the recording's own could find it before then; it is indexed when it is announced.
     store.create(state).join();
-    try (MemoryBudget.Lease lease = budget.acquire(partSize).toCompletionStage().toCompletableFuture().join()) {
+    try (MemoryBudget.Lease lease = budget.acquire(caller.practiceId(), caller.subject(), partSize)
+        .toCompletionStage().toCompletableFuture().join()) {
       byte[] buffer = new byte[(int) partSize];
       MessageDigest sha256 = sha256();
       byte[] head = null;
@@ -728,7 +737,8 @@ public final class Uploads {
         .compose(ignored -> on(keys.destroy(state.id(), Purpose.AUDIO)))
         .compose(ignored -> on(keys.destroy(state.id(), Purpose.DATA)))
         .compose(ignored -> on(store.deleteUploadObjects(state.id())))
-        .compose(ignored -> on(index.delete(indexEntry(state))));
+        .compose(ignored -> on(index.delete(indexEntry(state))))
+        .andThen(done -> onFinished.accept(state.id()));
   }
 
   /** The upload's index entry: under its consent, or pending while it has none. */
