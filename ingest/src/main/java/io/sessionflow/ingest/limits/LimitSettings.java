@@ -27,10 +27,10 @@ public record LimitSettings(int userUploads, int practiceUploads, long userUploa
     int practiceConsentsPerMinute, MemoryBudget.Shares memory) {
 
   public static final Setting<Integer> USER_UPLOADS = Setting.integer("limit-user-uploads", "LIMIT_USER_UPLOADS",
-      4, 1, 100_000, "Uploads in progress one user may have at once (tus uploads created and not finished, "
+      32, 1, 100_000, "Uploads in progress one user may have at once (tus uploads created and not finished, "
           + "plus streaming uploads); beyond it 429");
   public static final Setting<Integer> PRACTICE_UPLOADS = Setting.integer("limit-practice-uploads",
-      "LIMIT_PRACTICE_UPLOADS", 64, 1, 1_000_000, "Uploads in progress one practice may have at once; beyond it 429");
+      "LIMIT_PRACTICE_UPLOADS", 256, 1, 1_000_000, "Uploads in progress one practice may have at once; beyond it 429");
   public static final Setting<Long> USER_UPLOAD_BYTES = Setting.bytes("limit-user-upload-bytes",
       "LIMIT_USER_UPLOAD_BYTES", "16GiB", 1, 1L << 50,
       "Total declared size (Upload-Length) of one user's uploads in progress; beyond it 429");
@@ -38,9 +38,9 @@ public record LimitSettings(int userUploads, int practiceUploads, long userUploa
       "LIMIT_PRACTICE_UPLOAD_BYTES", "64GiB", 1, 1L << 50,
       "Total declared size (Upload-Length) of one practice's uploads in progress; beyond it 429");
   public static final Setting<Integer> USER_CREATIONS = Setting.integer("limit-user-uploads-per-minute",
-      "LIMIT_USER_UPLOADS_PER_MINUTE", 60, 1, 1_000_000, "Uploads one user may start per minute; beyond it 429");
+      "LIMIT_USER_UPLOADS_PER_MINUTE", 120, 1, 1_000_000, "Uploads one user may start per minute; beyond it 429");
   public static final Setting<Integer> PRACTICE_CREATIONS = Setting.integer("limit-practice-uploads-per-minute",
-      "LIMIT_PRACTICE_UPLOADS_PER_MINUTE", 600, 1, 10_000_000,
+      "LIMIT_PRACTICE_UPLOADS_PER_MINUTE", 1200, 1, 10_000_000,
       "Uploads one practice may start per minute; beyond it 429");
   public static final Setting<Integer> USER_CONSENTS = Setting.integer("limit-user-consents-per-minute",
       "LIMIT_USER_CONSENTS_PER_MINUTE", 30, 1, 1_000_000, "Consents one user may record per minute; beyond it 429");
