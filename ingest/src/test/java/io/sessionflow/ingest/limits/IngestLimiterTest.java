@@ -203,8 +203,8 @@ class IngestLimiterTest {
   @Test
   void settingsHaveSaneDefaultsAndABadShareStopsStartUp() {
     LimitSettings defaults = LimitSettings.defaults();
-    assertThat(defaults.userUploads()).isEqualTo(4);
-    assertThat(defaults.practiceUploads()).isEqualTo(64);
+    assertThat(defaults.userUploads()).isEqualTo(32);
+    assertThat(defaults.practiceUploads()).isEqualTo(256);
     assertThat(defaults.practiceUploadBytes()).isEqualTo(64L << 30);
     assertThat(defaults.userConsentsPerMinute()).isEqualTo(30);
     assertThat(defaults.practiceConsentsPerMinute()).isEqualTo(300);
