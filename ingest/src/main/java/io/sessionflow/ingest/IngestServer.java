@@ -59,12 +59,14 @@ public final class IngestServer implements AutoCloseable {
     UploadStore store = new UploadStore(runtime.store(), bucket, runtime.objects());
     AuditLog audit = new AuditLog(runtime.events().publisher(), runtime.clock(), runtime.vertx());
     ConsentStore consents = new ConsentStore(runtime.store(), bucket);
-    this.publisher = new CompletionPublisher(runtime.events().publisher(), store, runtime.clock(), runtime.vertx());
+    this.publisher = new CompletionPublisher(runtime.events().publisher(), store, consents, runtime.clock(),
+        runtime.vertx());
     MemoryBudget budget = new MemoryBudget(config.uploads().memoryBudget(), config.limits().memory(),
         runtime.registry());
     this.uploads = new Uploads(runtime.vertx(), runtime.blocking(), store, runtime.keys(), consents, budget,
         config.uploads(), config.pipeline().storage().partSize(), runtime.clock(), publisher, audit,
         runtime.registry());
+    publisher.discardRefusedWith(uploads::discard);
     this.view = new RecordingView();
     IngestLimiter limiter = new IngestLimiter(config.limits(), runtime.clock(), config.uploads().expiry(),
         runtime.registry());
@@ -106,7 +108,8 @@ public final class IngestServer implements AutoCloseable {
     router.route("/v1/clients*").handler(IngestServer::clinicalOnly);
     router.route("/v1/therapists*").handler(IngestServer::clinicalOnly);
     new DeletionRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
-    ImportRoutes imports = new ImportRoutes(uploads, config.imports(), audit, runtime.clock());
+    ImportRoutes imports = new ImportRoutes(uploads, config.imports(), audit, runtime.clock(),
+        runtime.registry());
     imports.mount(router);
     runtime.onClose(imports);
     router.route().last().handler(ctx -> new Problem(404, "Not Found",

@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  * The auditor's {@code verify-purge}: walks the whole raw area (every version, delete marker,
  * multipart upload and upload leftover) and every key, prints each recording that still holds
  * something with the reason it may, and fails on anything without one or past the maximum
- * retention. The rule is the purger's own ({@link RawAudioInventory}), read-only here.
+ * retention. Archive entries stored without a consent are listed apart, by id with their age, and
+ * fail once past {@link RawAudioInventory#IMPORT_CONSENT_GRACE}. The rule is the purger's own
+ * ({@link RawAudioInventory}), read-only here.
  */
 public final class PurgeVerifier {
   /** Exit status when something is held without a live reason. */
@@ -48,6 +50,16 @@ public final class PurgeVerifier {
     for (RawAudioInventory.Finding finding : scan.findings()) {
       out.println((finding.allowed() ? "ok    " : "FAIL  ") + "recording " + finding.recordingId() + ": "
           + finding.holds() + " - " + finding.reason());
+    }
+    List<RawAudioInventory.Finding> imports = scan.consentlessImports();
+    out.println("checked: " + imports.size() + " import entr" + (imports.size() == 1 ? "y" : "ies")
+        + " stored without a consent (an archive's manifest may give one for "
+        + RawAudioInventory.human(RawAudioInventory.IMPORT_CONSENT_GRACE) + ")");
+    for (RawAudioInventory.Finding entry : imports) {
+      out.println((entry.allowed() ? "ok    " : "FAIL  ") + "import entry " + entry.recordingId() + " without a "
+          + "consent: age " + RawAudioInventory.human(entry.awaitingConsent().orElseThrow().withNanos(0))
+          + (entry.allowed() ? ", within the grace" : ", past the grace of "
+              + RawAudioInventory.human(RawAudioInventory.IMPORT_CONSENT_GRACE)));
     }
     out.println("checked: " + deleted.deletedRecordings() + " recording(s) deleted on request, for anything left "
         + "under any prefix (raw, uploads, keys, transcripts, analyses, index, owners, purges)");

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -46,17 +47,19 @@ final class ImportJob {
   private final Uploads uploads;
   private final ImportLimits limits;
   private final ImportStatus status;
+  private final Clock clock;
   private final Set<String> seen = new HashSet<>();
   private final List<Pending> pending = new ArrayList<>();
   private final Map<String, Consent> consents = new HashMap<>();
   private Map<String, ManifestRow> manifest;
   private long expanded;
 
-  ImportJob(Caller caller, Uploads uploads, ImportLimits limits, ImportStatus status) {
+  ImportJob(Caller caller, Uploads uploads, ImportLimits limits, ImportStatus status, Clock clock) {
     this.caller = caller;
     this.uploads = uploads;
     this.limits = limits;
     this.status = status;
+    this.clock = clock;
   }
 
   void run(RequestInputStream raw) {
@@ -75,16 +78,25 @@ final class ImportJob {
         data.transferTo(java.io.OutputStream.nullOutputStream());
       }
       settlePending();
-      status.finish();
+      status.finish(clock.instant());
     } catch (Aborted e) {
-      status.fail(e.getMessage());
+      status.fail(e.getMessage(), clock.instant());
     } catch (IOException | RuntimeException e) {
-      LOG.warn("import {} stopped: {}", status.id(), Failures.reason(e));
-      status.fail("the archive is corrupt or truncated; entries stored before the damage are kept");
+      RequestInputStream.IdleTimeout idle = idleTimeout(e);
+      if (idle != null) {
+        LOG.info("import {} stopped: its client sent nothing for {}s", status.id(), idle.after().toSeconds());
+        status.failStalled("the client sent nothing for " + idle.after().toSeconds() + "s, so the import was stopped; "
+            + "entries stored before are kept: send the rest in a new archive", clock.instant());
+      } else {
+        LOG.warn("import {} stopped: {}", status.id(), Failures.reason(e));
+        status.fail("the archive is corrupt or truncated; entries stored before the damage are kept",
+            clock.instant());
+      }
     } finally {
       for (Pending p : pending) {
         uploads.discard(p.state()).exceptionally(ignored -> null).join();
-        status.revoke(p.state().id(), "the import stopped before this entry's consent could be checked");
+        status.revoke(p.index(), p.shown(), p.state().id(), p.state().length(),
+            "the import stopped before this entry's consent could be checked");
       }
       pending.clear();
       LOG.info("import {} finished: {}", status.id(), status.state());
@@ -153,7 +165,9 @@ final class ImportJob {
     if (consent != null) {
       uploads.announce(state, consent.id(), caller).join();
     } else {
-      pending.add(new Pending(state, name));
+      // Its state (source import, no consent) is the durable trace: should this process die before
+      // the manifest comes, the purger's sweep purges it after ImportLimits.PENDING_GRACE.
+      pending.add(new Pending(index, shown, name, state));
     }
   }
 
@@ -162,13 +176,46 @@ final class ImportJob {
     for (Pending p : List.copyOf(pending)) {
       String problem = manifest == null ? "the archive has no manifest.csv naming a consent" : consentProblem(p.name());
       if (problem == null) {
+        problem = stillPending(p.state());
+      }
+      if (problem == null) {
         uploads.announce(p.state(), consents.get(p.name()).id(), caller).join();
       } else {
-        uploads.discard(p.state()).join();
-        status.revoke(p.state().id(), problem);
+        uploads.discard(p.state()).exceptionally(ignored -> null).join();
+        status.revoke(p.index(), p.shown(), p.state().id(), p.state().length(), problem);
       }
       pending.remove(p);
     }
+  }
+
+  /**
+   * Null when an entry stored before the manifest may still be announced: it waited less than half
+   * the grace after which the purger removes consent-less import entries, and it is still there.
+   */
+  private String stillPending(UploadState state) {
+    java.time.Duration waited = java.time.Duration.between(state.createdAt(), clock.instant());
+    if (waited.compareTo(ImportLimits.PENDING_GRACE.dividedBy(2)) > 0) {
+      return "manifest.csv came " + waited.toMinutes() + " minutes after this entry, more than the "
+          + ImportLimits.PENDING_GRACE.dividedBy(2).toHours() + " hours an entry may wait for it; put manifest.csv "
+          + "first in the archive";
+    }
+    try {
+      uploads.find(caller, state.id()).toCompletionStage().toCompletableFuture().join();
+      return null;
+    } catch (RuntimeException e) {
+      return Failures.unwrap(e) instanceof UploadException ue && ue.kind() == UploadException.Kind.NOT_FOUND
+          ? "this entry was removed while it waited for manifest.csv; put manifest.csv first in the archive"
+          : "the entry could not be checked; import it again";
+    }
+  }
+
+  private static RequestInputStream.IdleTimeout idleTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof RequestInputStream.IdleTimeout idle) {
+        return idle;
+      }
+    }
+    return null;
   }
 
   /** Null when the manifest names a valid recording consent for this entry; otherwise why not. */
@@ -235,7 +282,7 @@ final class ImportJob {
   record ManifestRow(String clientRef, String consentId, String recordedAt) {
   }
 
-  private record Pending(UploadState state, String name) {
+  private record Pending(int index, String shown, String name, UploadState state) {
   }
 
   /** The whole import stops, with a reason the admin can act on. */

@@ -21,6 +21,7 @@ final class RequestInputStream extends BlockInputStream {
   private final LinkedBlockingDeque<Buffer> queue = new LinkedBlockingDeque<>();
   private final AtomicLong queued = new AtomicLong();
   private final long highWater;
+  private final java.time.Duration idleTimeout;
   private final ReadStream<Buffer> body;
   private final Context context;
   private volatile boolean paused;
@@ -30,8 +31,10 @@ final class RequestInputStream extends BlockInputStream {
   private boolean ended;
   private long read;
 
-  RequestInputStream(ReadStream<Buffer> body, Future<Void> ended, Context context, long highWater) {
+  RequestInputStream(ReadStream<Buffer> body, Future<Void> ended, Context context, long highWater,
+      java.time.Duration idleTimeout) {
     this.body = body;
+    this.idleTimeout = idleTimeout;
     this.context = context;
     this.highWater = highWater;
     body.handler(chunk -> {
@@ -66,9 +69,9 @@ final class RequestInputStream extends BlockInputStream {
         return -1;
       }
       try {
-        Buffer next = queue.poll(5, TimeUnit.MINUTES);
+        Buffer next = queue.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
         if (next == null) {
-          throw new IOException("the client sent nothing for 5 minutes");
+          throw new IdleTimeout(idleTimeout);
         }
         if (next == END) {
           ended = true;
@@ -93,5 +96,20 @@ final class RequestInputStream extends BlockInputStream {
     position += n;
     read += n;
     return n;
+  }
+
+  /** The client sent nothing for the idle timeout. */
+  static final class IdleTimeout extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final java.time.Duration after;
+
+    IdleTimeout(java.time.Duration after) {
+      super("the client sent nothing for " + after.toSeconds() + "s");
+      this.after = after;
+    }
+
+    java.time.Duration after() {
+      return after;
+    }
   }
 }

@@ -3,6 +3,8 @@ package io.sessionflow.ingest.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sessionflow.common.consent.Consent;
+import io.sessionflow.common.consent.ConsentStore;
 import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.event.RecordingStoredEvent;
 import io.sessionflow.common.kafka.EventPublisher;
@@ -18,9 +20,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** A completed recording is announced exactly once, even when Kafka is down at that moment or the process restarts. */
+/**
+ * A completed recording is announced exactly once, even when Kafka is down at that moment or the process restarts,
+ * and never without a consent that is valid at that moment.
+ */
 class CompletionPublisherTest {
   /** Where {@link #completed} recordings are indexed, less the recording id. */
   private static final String INDEX_KEY_PREFIX = "index/prac/ther/cons/";
@@ -28,6 +36,43 @@ class CompletionPublisherTest {
   private final InMemoryObjectStore objects = new InMemoryObjectStore();
   private final UploadStore store = new UploadStore(objects, "b", null);
   private final FlakyKafka kafka = new FlakyKafka(objects);
+
+  private final ConsentStore consents = new ConsentStore(objects, "b");
+  /** Recordings handed to the discarder, in order; the fake discarder deletes their state. */
+  private final List<String> discarded = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void consent() {
+    consents.save(consent("cons", "prac", List.of("record", "transcribe", "analyze"))).join();
+  }
+
+  private CompletionPublisher publisher(EventPublisher events) {
+    CompletionPublisher publisher = new CompletionPublisher(events, store, consents, Clock.systemUTC(), vertx);
+    publisher.discardRefusedWith(state -> {
+      discarded.add(state.id());
+      return objects.delete("b", UploadStore.stateKey(state.id()));
+    });
+    return publisher;
+  }
+
+  static Consent consent(String id, String practice, List<String> scope) {
+    Instant at = Instant.parse("2026-10-01T09:00:00Z");
+    return new Consent(id, practice, "ther", "client-1", scope, "v1", at, at, null);
+  }
+
+  static UploadState withConsent(UploadState base, String consentId) {
+    return new UploadState(base.version(), base.id(), base.practiceId(), base.therapistId(), consentId,
+        base.length(), base.offset(), base.partSize(), base.multipartUploadId(), base.parts(), base.tailLength(),
+        base.createdAt(), base.expiresAt(), base.concat(), base.status(), base.sha256(), base.mediaType(), false,
+        base.source());
+  }
+
+  /** An archive entry stored before its manifest, at {@code created}: no consent yet. */
+  static UploadState imported(String id, Instant created) {
+    return new UploadState(1, id, "prac", "ther", null, 10L, 10, 5L << 20, "mpu", List.of(), 0, created,
+        created.plus(Duration.ofHours(24)), UploadState.Concat.NONE, UploadState.Status.COMPLETED, "ab",
+        "audio/wav", false, "import");
+  }
 
   @AfterEach
   void close() throws Exception {
@@ -43,7 +88,7 @@ class CompletionPublisherTest {
 
   @Test
   void aCompletionMadeWhileKafkaIsDownIsAnnouncedWhenItIsBack() {
-    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    CompletionPublisher publisher = publisher(kafka);
     UploadState state = completed("rec1");
     store.save(state).join();
     kafka.down.set(true);
@@ -62,7 +107,7 @@ class CompletionPublisherTest {
 
   @Test
   void theRecordingIsIndexedBeforeItIsAnnounced() {
-    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    CompletionPublisher publisher = publisher(kafka);
     UploadState state = completed("rec2");
     store.save(state).join();
     publisher.publish(state).join();
@@ -74,24 +119,75 @@ class CompletionPublisherTest {
   }
 
   @Test
-  void aRecordingWithoutAConsentIsIndexedAsPendingNeverUnderAConsent() {
-    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
-    UploadState base = completed("rec4");
-    UploadState noConsent = new UploadState(base.version(), base.id(), base.practiceId(), base.therapistId(), null,
-        base.length(), base.offset(), base.partSize(), base.multipartUploadId(), base.parts(), base.tailLength(),
-        base.createdAt(), base.expiresAt(), base.concat(), base.status(), base.sha256(), base.mediaType(), false,
-        base.source());
+  void aRecordingWithoutAConsentIsNeverAnnouncedAndIsDiscarded() {
+    CompletionPublisher publisher = publisher(kafka);
+    UploadState noConsent = withConsent(completed("rec4"), null);
     store.save(noConsent).join();
     publisher.publish(noConsent).join();
+    assertThat(kafka.attempts.get()).isZero();
+    assertThat(discarded).containsExactly("rec4");
+    assertThat(new RecordingIndex(objects, "b").practice("prac").join()).isEmpty();
+    assertThat(publisher.awaitingRetry()).isZero();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"missing", "revoked", "no-record-scope", "other-practice"})
+  void aRecordingWhoseConsentIsNotValidNowIsNeverAnnouncedAndIsDiscarded(String how) {
+    Instant now = Instant.now();
+    switch (how) {
+      case "revoked" -> consents.save(consent("bad", "prac", List.of("record")).revoked(now)).join();
+      case "no-record-scope" -> consents.save(consent("bad", "prac", List.of("transcribe", "analyze"))).join();
+      case "other-practice" -> consents.save(consent("bad", "prac-2", List.of("record"))).join();
+      default -> { }
+    }
+    CompletionPublisher publisher = publisher(kafka);
+    UploadState state = withConsent(completed("rec7"), "bad");
+    store.save(state).join();
+    publisher.publish(state).join();
+    assertThat(kafka.attempts.get()).isZero();
+    assertThat(discarded).containsExactly("rec7");
+  }
+
+  @Test
+  void aConsentThatCannotBeReadIsRetriedNeverSkippedNorDiscarded() {
+    CompletionPublisher publisher = publisher(kafka);
+    UploadState state = completed("rec8");
+    store.save(state).join();
+    String key = ConsentStore.key("prac", "cons");
+    byte[] good = objects.get("b", key).join();
+    objects.put("b", key, "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8), java.util.Map.of()).join();
+    assertThat(publisher.publish(state)).failsWithin(Duration.ofSeconds(5));
+    assertThat(kafka.attempts.get()).isZero();
+    assertThat(discarded).isEmpty();
+    assertThat(publisher.awaitingRetry()).isEqualTo(1);
+    objects.put("b", key, good, java.util.Map.of()).join();
+    await().atMost(Duration.ofSeconds(10)).until(() -> store.load("rec8").join().orElseThrow().published());
     assertThat(kafka.published).hasSize(1);
-    assertThat(new RecordingIndex(objects, "b").practice("prac").join())
-        .containsExactly(RecordingIndex.Entry.of("prac", "ther", null, "rec4"))
-        .allMatch(RecordingIndex.Entry::pending);
+  }
+
+  @Test
+  void afterARestartAnEntryWithoutConsentIsRemovedOnceOldAndLeftWhileItsImportMayStillCheckIt() {
+    Instant now = Instant.now();
+    UploadState old = imported("old", now.minus(CompletionPublisher.PENDING_GRACE).minusSeconds(60));
+    UploadState young = imported("young", now.minus(Duration.ofMinutes(5)));
+    UploadState tusNoConsent = withConsent(completed("tusnocons"), null);
+    UploadState revoked = withConsent(completed("revoked"), "gone");
+    consents.save(consent("gone", "prac", List.of("record")).revoked(now)).join();
+    for (UploadState state : List.of(old, young, tusNoConsent, revoked, completed("lost"))) {
+      store.save(state).join();
+    }
+    CompletionPublisher publisher = publisher(kafka);
+    publisher.recover(id -> false).join();
+    await().atMost(Duration.ofSeconds(5)).until(() -> store.load("lost").join().orElseThrow().published());
+    await().atMost(Duration.ofSeconds(5)).until(() -> discarded.size() == 3);
+    assertThat(discarded).containsExactlyInAnyOrder("old", "tusnocons", "revoked");
+    assertThat(kafka.published).extracting(e -> ((RecordingStoredEvent) e).recordingId()).containsExactly("lost");
+    assertThat(store.load("young").join()).isPresent();
   }
 
   @Test
   void aRecordingDeletedBeforeItIsAnnouncedIsNotAnnouncedAndWhatAnnouncingWroteIsTakenBack() {
-    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    CompletionPublisher publisher = publisher(kafka);
     UploadState state = completed("rec5");
     store.save(state).join();
     new RecordingIndex(objects, "b").record(Uploads.indexEntry(state)).join();
@@ -113,14 +209,14 @@ class CompletionPublisherTest {
       objects.objects.keySet().removeIf(key -> key.contains("rec6") && !key.startsWith("b/tombstones/"));
       return CompletableFuture.completedFuture(null);
     };
-    CompletionPublisher publisher = new CompletionPublisher(deletingKafka, store, Clock.systemUTC(), vertx);
+    CompletionPublisher publisher = publisher(deletingKafka);
     publisher.publish(state).join();
     assertThat(objects.objects.keySet()).noneMatch(key -> key.contains("rec6") && !key.startsWith("b/tombstones/"));
   }
 
   @Test
   void aRecordingWhoseIndexEntryCannotBeWrittenIsNotAnnouncedUntilItIs() {
-    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    CompletionPublisher publisher = publisher(kafka);
     UploadState state = completed("rec3");
     store.save(state).join();
     objects.unreachablePrefix = RecordingIndex.PREFIX;
@@ -140,7 +236,7 @@ class CompletionPublisherTest {
     store.save(completed("announced")).join();
     store.save(completed("lost")).join();
     store.save(completed("done").markPublished()).join();
-    CompletionPublisher publisher = new CompletionPublisher(kafka, store, Clock.systemUTC(), vertx);
+    CompletionPublisher publisher = publisher(kafka);
     assertThat(publisher.recover(id -> id.equals("announced")).join()).isEqualTo(1);
     await().atMost(Duration.ofSeconds(5)).until(() -> store.load("lost").join().orElseThrow().published());
     assertThat(store.load("announced").join().orElseThrow().published()).isTrue();

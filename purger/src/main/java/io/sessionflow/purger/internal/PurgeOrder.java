@@ -7,7 +7,7 @@ import java.util.List;
  * What to purge and why.
  *
  * @param reason              {@code transcribed}, {@code retention}, {@code expired-upload}, {@code orphan},
- *                            {@code deletion-request}
+ *                            {@code deletion-request}, {@code unconsented-import}
  * @param deleteDerived       also delete the transcript, analysis, data key and index entries (a deletion
  *                            request); otherwise only the raw audio, its leftovers and its audio key go
  * @param indexKeys           the recording's index entries to delete with it
@@ -20,6 +20,8 @@ public record PurgeOrder(String recordingId, String reason, String requestId, St
   public static final String EXPIRED_UPLOAD = "expired-upload";
   public static final String ORPHAN = "orphan";
   public static final String DELETION_REQUEST = "deletion-request";
+  /** An archive entry whose manifest never gave it a consent within the grace. */
+  public static final String UNCONSENTED_IMPORT = "unconsented-import";
 
   public PurgeOrder {
     indexKeys = List.copyOf(indexKeys);

@@ -35,6 +35,13 @@ import java.util.stream.Stream;
 public final class RawAudioInventory {
   /** How long a key or multipart upload may exist before its upload state does (an upload being created). */
   public static final Duration CREATION_GRACE = Duration.ofMinutes(15);
+  /**
+   * How long an archive entry stored before its archive's manifest ({@code source=import}, no
+   * consent yet) may wait for it: the ingest's import only announces entries that waited less
+   * than half of it (ImportLimits.PENDING_GRACE, the same value), so past it nothing can give the
+   * entry a consent any more — its import died with its process, or the manifest never came.
+   */
+  public static final Duration IMPORT_CONSENT_GRACE = Duration.ofHours(6);
   private static final ObjectMapper JSON = EventCodec.mapper();
   private static final String RAW = "raw/";
   private static final String UPLOADS = "uploads/";
@@ -62,7 +69,12 @@ public final class RawAudioInventory {
 
   /** A recording's findings: allowed with a reason, or due a purge. */
   public record Finding(String recordingId, String holds, long bytes, Instant oldest, String reason,
-      Optional<PurgeOrder> purge) {
+      Optional<PurgeOrder> purge, Optional<Duration> awaitingConsent) {
+    public Finding(String recordingId, String holds, long bytes, Instant oldest, String reason,
+        Optional<PurgeOrder> purge) {
+      this(recordingId, holds, bytes, oldest, reason, purge, Optional.empty());
+    }
+
     public boolean allowed() {
       return purge.isEmpty();
     }
@@ -73,6 +85,11 @@ public final class RawAudioInventory {
       int audioKeys, int dataKeys, long bytes, Instant oldest) {
     public List<Finding> violations() {
       return findings.stream().filter(f -> !f.allowed()).toList();
+    }
+
+    /** Archive entries stored without a consent (waiting for their manifest, or past the grace). */
+    public List<Finding> consentlessImports() {
+      return findings.stream().filter(f -> f.awaitingConsent().isPresent()).toList();
     }
   }
 
@@ -269,6 +286,9 @@ public final class RawAudioInventory {
   private Finding byUploadState(String id, Holdings held, Instant now, JsonNode state) {
     Instant created = instant(state.path("createdAt")).orElse(held.oldest());
     Instant deadline = created.plus(maxRetention);
+    if (isConsentlessImport(state)) {
+      return consentlessImport(id, held, now, created == null ? now : created);
+    }
     if ("RECEIVING".equals(state.path("status").asText())) {
       Optional<Instant> expires = instant(state.path("expiresAt"));
       if (expires.isPresent() && now.isAfter(expires.get())) {
@@ -291,6 +311,34 @@ public final class RawAudioInventory {
     }
     return allowed(id, held.describe(), held.oldest(), "awaiting transcription: stored " + created
         + ", purged by " + deadline + " at the latest");
+  }
+
+  /** An archive entry stored before its manifest: source import, no consent id. */
+  private static boolean isConsentlessImport(JsonNode state) {
+    JsonNode consent = state.path("consentId");
+    return "import".equals(state.path("source").asText(null))
+        && (!consent.isTextual() || consent.asText().isBlank());
+  }
+
+  /**
+   * An archive entry with no consent: fine while its import may still read the manifest, a purge
+   * once {@link #IMPORT_CONSENT_GRACE} has passed. It was never indexed nor announced (the ingest
+   * announces only under a valid consent), so its audio, keys and state are all that exist.
+   */
+  private Finding consentlessImport(String id, Holdings held, Instant now, Instant created) {
+    Duration age = Duration.between(created, now);
+    String status = "import entry without a consent, stored " + created + " (age " + human(age.withNanos(0)) + ")";
+    if (age.compareTo(IMPORT_CONSENT_GRACE) > 0) {
+      Finding finding = purge(id, held, status + ": its manifest never gave it one within the grace of "
+          + human(IMPORT_CONSENT_GRACE), PurgeOrder.neverTranscribed(id, PurgeOrder.UNCONSENTED_IMPORT));
+      return withAge(finding, age);
+    }
+    return withAge(allowed(id, held.describe(), held.oldest(), status + ", awaiting its manifest; purged after "
+        + created.plus(IMPORT_CONSENT_GRACE) + " unless the import gives it a consent first"), age);
+  }
+
+  private static Finding withAge(Finding f, Duration age) {
+    return new Finding(f.recordingId(), f.holds(), f.bytes(), f.oldest(), f.reason(), f.purge(), Optional.of(age));
   }
 
   private static List<String> uploadIndexKeys(String id, JsonNode state) {
