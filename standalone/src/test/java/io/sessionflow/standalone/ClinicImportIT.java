@@ -49,8 +49,12 @@ class ClinicImportIT {
     int port = FreePorts.find();
     StandaloneClient api = new StandaloneClient(port, dataDir, work.resolve("logs"));
     Path model = GgmlModelWriter.write(work.resolve("model.bin"), ModelShape.SMALL, 1);
+    // The manifest comes last here, so the 202 waits until all 200 entries are checked and announced, with no
+    // byte moving on the connection; on a loaded machine that outlasts the default 60-s idle timeout (README,
+    // Importing archives: put the manifest first, or allow the import's tail in the idle timeouts).
     try (StandaloneProcess serve = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
-        "--port", Integer.toString(port), "--transcriber-slots", "2", "--model", model.toString())) {
+        "--port", Integer.toString(port), "--transcriber-slots", "2", "--model", model.toString(),
+        "--http-idle-timeout", "5m")) {
       serve.awaitReady(port, Duration.ofSeconds(90));
       String therapist = api.token("ther-batch", "therapist", "practice-batch");
       String admin = api.token("admin-batch", "clinic-admin", "practice-batch");

@@ -230,7 +230,8 @@ class ImportResilienceIT {
           throw new java.io.UncheckedIOException(e);
         }
       }, 0, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
-      await().atMost(Duration.ofSeconds(30)).until(() -> harness.send(harness.request("/metrics", null).GET())
+      String ops = harness.token("ops-1", io.sessionflow.ingest.auth.Role.OPS, null);
+      await().atMost(Duration.ofSeconds(30)).until(() -> harness.send(harness.request("/metrics", ops).GET())
           .body().lines().anyMatch(l -> l.matches("sessionflow_imports_active(\\{.*})? 2\\.0")));
 
       // A third import of the same practice is refused at once, and says when to come back.
