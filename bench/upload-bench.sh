@@ -71,7 +71,7 @@ MULTI=(--streams "$STREAMS" --size $((MULTI_MB << 20)))
   scenario "1 stream x ${SINGLE_MB} MiB" "${SINGLE[@]}"
   scenario "$STREAMS streams x ${MULTI_MB} MiB" "${MULTI[@]}"
 } > "$OUT/upload.csv"
-BUFFER_PEAK=$(curl -sf "$BASE/metrics" | awk '/^sessionflow_upload_buffer_peak_bytes/ {printf "%d", $2/1048576}')
+BUFFER_PEAK=$(curl -sf -H "Authorization: Bearer $(token bench-ops ops)" "$BASE/metrics" | awk '/^sessionflow_upload_buffer_peak_bytes/ {printf "%d", $2/1048576}')
 {
   echo "# Upload throughput"
   echo
