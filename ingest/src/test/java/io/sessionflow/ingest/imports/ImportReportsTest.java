@@ -2,19 +2,17 @@ package io.sessionflow.ingest.imports;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sessionflow.ingest.SteppedClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 /** Import reports are bounded: in time, in number per practice and in all, and in what each one holds. */
 class ImportReportsTest {
-  final FakeClock clock = new FakeClock(Instant.parse("2026-11-20T10:00:00Z"));
+  final SteppedClock clock = new SteppedClock(Instant.parse("2026-11-20T10:00:00Z"));
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   private ImportStatus report(String id, String practice) {
@@ -164,33 +162,5 @@ class ImportReportsTest {
     assertThat(slots.inUse()).isEqualTo(1);
     assertThat(slots.acquire("p1").slot()).isNotNull();
     assertThat(slots.acquire("p3").refusal()).isNotNull();
-  }
-
-  /** A clock the test moves. */
-  static final class FakeClock extends Clock {
-    private volatile Instant now;
-
-    FakeClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

@@ -3,17 +3,15 @@ package io.sessionflow.ingest.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sessionflow.ingest.SteppedClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sessionflow.common.config.ConfigException;
 import io.sessionflow.common.config.ConfigSource;
 import io.sessionflow.ingest.auth.Caller;
 import io.sessionflow.ingest.auth.Role;
 import io.sessionflow.ingest.upload.MemoryBudget;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +21,7 @@ class IngestLimiterTest {
   private static final Caller ANNA = new Caller("ther-anna", Role.THERAPIST, "prac-1");
   private static final Caller BEN = new Caller("ther-ben", Role.THERAPIST, "prac-1");
   private static final Caller CARA = new Caller("ther-cara", Role.THERAPIST, "prac-2");
-  private final FakeClock clock = new FakeClock();
+  private final SteppedClock clock = new SteppedClock(Instant.parse("2026-11-01T09:00:00Z"));
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   /** 2 uploads and 100 bytes per user, 3 and 150 per practice, 5 starts a minute, consents 2 and 3 a minute. */
@@ -226,29 +224,5 @@ class IngestLimiterTest {
     assertThat(LimitRoutes.createdUpload(201, vertxHeaders.set("Upload-Defer-Length", "1"))).isEqualTo("abc");
     assertThat(LimitRoutes.createdUpload(201, vertxHeaders.set("Upload-Concat", "final"))).isNull();
     assertThat(LimitRoutes.createdUpload(400, vertxHeaders.remove("Upload-Concat"))).isNull();
-  }
-
-  /** A clock the test moves. */
-  private static final class FakeClock extends Clock {
-    private Instant now = Instant.parse("2026-11-01T09:00:00Z");
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }
