@@ -19,8 +19,8 @@ run() { # name, serve options...: one JSON line
   local noisy quiet
   noisy=$(token_for noisy-therapist noisy-practice); quiet=$(token_for quiet-therapist quiet-practice)
   node bench/node/fairness.mjs --base "$BASE" --noisy-token "$noisy" --noisy-consent "$(consent "$noisy" n-1 '["record"]')" \
-    --quiet-token "$quiet" --quiet-consent "$(consent "$quiet" q-1 '["record"]')" --streams "$STREAMS" \
-    --size $((QUIET_MB << 20)) --rounds "$ROUNDS" --cap "$CAP" | sed "s/^{/{\"config\":\"$name\",/"
+    --quiet-token "$quiet" --quiet-consent "$(consent "$quiet" q-1 '["record"]')" --ops-token "$(token bench-ops ops)" \
+    --streams "$STREAMS" --size $((QUIET_MB << 20)) --rounds "$ROUNDS" --cap "$CAP" | sed "s/^{/{\"config\":\"$name\",/"
   kill "$SF_PID"; wait "$SF_PID" 2>/dev/null || true; SF_PID=
 }
 FAIR=$(run fair)

@@ -14,7 +14,8 @@ TOKEN=$(token soak-therapist)
 ADMIN=$(token soak-admin clinic-admin)
 CONSENT=$(consent "$TOKEN" soak-client-1 '["record","transcribe","analyze"]')
 RESULT=$(node bench/node/soak.mjs --base "$BASE" --pid "$SF_PID" --token "$TOKEN" --admin-token "$ADMIN" \
-  --consent "$CONSENT" --client-ref soak-client-1 --minutes "$MINUTES" --every "$EVERY" --csv "$OUT/soak.csv")
+  --ops-token "$(token soak-ops ops)" --consent "$CONSENT" --client-ref soak-client-1 --minutes "$MINUTES" \
+  --every "$EVERY" --csv "$OUT/soak.csv")
 echo "$RESULT" > "$OUT/soak.json"
 python3 - "$RESULT" "$MINUTES" "$EVERY" "$(cpu_model)" "$(nproc)" > "$OUT/soak.md" <<'PY'
 import json, sys

@@ -2,10 +2,10 @@
 // nothing) while a quiet practice uploads SIZE bytes with tus (create + one PATCH). Prints one JSON line:
 // the quiet upload's seconds alone and while the noisy streams hold their memory (capped at --cap seconds).
 // Usage: node fairness.mjs --base URL --noisy-token JWT --noisy-consent ID --quiet-token JWT
-//          --quiet-consent ID --streams N --size BYTES [--rounds 3] [--cap 90]
+//          --quiet-consent ID --ops-token JWT --streams N --size BYTES [--rounds 3] [--cap 90]
 import { randomFillSync } from 'node:crypto';
 import http from 'node:http';
-import { options } from './util.mjs';
+import { metricsText, options } from './util.mjs';
 
 const args = options();
 const streams = Number(args.streams || 16);
@@ -42,7 +42,7 @@ async function quietUpload() {
 }
 
 async function metric(name) {
-  const text = await (await fetch(`${args.base}/metrics`)).text();
+  const text = await metricsText(args.base, args['ops-token']);
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }

@@ -118,7 +118,7 @@ const mix = [
   () => post(10),
 ];
 
-const metrics = () => jvmHeapUsed(`${opt.base}/metrics`);
+const metrics = () => jvmHeapUsed(opt.base, opt['ops-token']);
 
 /** Live objects by class after a full collection (`jcmd GC.class_histogram`): name -> bytes. */
 function classHistogram() {

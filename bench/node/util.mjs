@@ -30,9 +30,16 @@ export function wav(secs, seed) {
   return buf;
 }
 
+/** The text of a Sessionflow /metrics page (on the public port it needs an ops token). */
+export async function metricsText(base, opsToken) {
+  const response = await fetch(`${base}/metrics`, { headers: opsToken ? { Authorization: `Bearer ${opsToken}` } : {} });
+  if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}; pass an ops token`);
+  return response.text();
+}
+
 /** Heap in use of a Sessionflow JVM, in bytes: the sum of its heap pools on /metrics. */
-export async function jvmHeapUsed(metricsUrl) {
-  const text = await (await fetch(metricsUrl)).text();
+export async function jvmHeapUsed(base, opsToken) {
+  const text = await metricsText(base, opsToken);
   return text.split('\n').filter((l) => l.startsWith('jvm_memory_used_bytes{') && l.includes('area="heap"'))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }

@@ -49,12 +49,10 @@ class ClinicImportIT {
     int port = FreePorts.find();
     StandaloneClient api = new StandaloneClient(port, dataDir, work.resolve("logs"));
     Path model = GgmlModelWriter.write(work.resolve("model.bin"), ModelShape.SMALL, 1);
-    // The manifest comes last here, so the 202 waits until all 200 entries are checked and announced, with no
-    // byte moving on the connection; on a loaded machine that outlasts the default 60-s idle timeout (README,
-    // Importing archives: put the manifest first, or allow the import's tail in the idle timeouts).
+    // The manifest comes last here: the 202 comes once the archive is read, and the report says when all 200
+    // entries that waited for it have been checked and announced.
     try (StandaloneProcess serve = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
-        "--port", Integer.toString(port), "--transcriber-slots", "2", "--model", model.toString(),
-        "--http-idle-timeout", "5m")) {
+        "--port", Integer.toString(port), "--transcriber-slots", "2", "--model", model.toString())) {
       serve.awaitReady(port, Duration.ofSeconds(90));
       String therapist = api.token("ther-batch", "therapist", "practice-batch");
       String admin = api.token("admin-batch", "clinic-admin", "practice-batch");
@@ -84,7 +82,10 @@ class ClinicImportIT {
 
       HttpResponse<String> imported = api.send("POST", "/v1/imports", admin, zip(entries));
       assertThat(imported.statusCode()).as(imported.body()).isEqualTo(202);
-      JsonObject report = StandaloneClient.json(imported);
+      String importId = StandaloneClient.json(imported).getString("id");
+      JsonObject report = await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).until(
+          () -> StandaloneClient.json(api.send("GET", "/v1/imports/" + importId, admin, null)),
+          r -> !"RUNNING".equals(r.getString("status")));
       assertThat(report.getString("status")).isEqualTo("COMPLETED");
       Map<String, String> recordingOf = new HashMap<>();
       for (Object e : report.getJsonArray("entries")) {

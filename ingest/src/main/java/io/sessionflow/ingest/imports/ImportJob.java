@@ -7,6 +7,7 @@ import io.sessionflow.ingest.upload.AudioSniffer;
 import io.sessionflow.ingest.upload.UploadException;
 import io.sessionflow.ingest.upload.UploadState;
 import io.sessionflow.ingest.upload.Uploads;
+import io.vertx.core.json.JsonObject;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.ArchiveEntry;
 import org.apache.commons.compress.archivers.ArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -48,13 +50,21 @@ final class ImportJob {
   private final ImportLimits limits;
   private final ImportStatus status;
   private final Clock clock;
+  private final Consumer<JsonObject> bodyRead;
   private final Set<String> seen = new HashSet<>();
   private final List<Pending> pending = new ArrayList<>();
   private final Map<String, Consent> consents = new HashMap<>();
   private Map<String, ManifestRow> manifest;
   private long expanded;
 
-  ImportJob(Caller caller, Uploads uploads, ImportLimits limits, ImportStatus status, Clock clock) {
+  /**
+   * @param bodyRead told, with a snapshot of the report, when the whole archive has been read but
+   *     entries that came before {@code manifest.csv} are still to be checked and announced: the
+   *     client is answered then rather than after a silent tail of that work.
+   */
+  ImportJob(Caller caller, Uploads uploads, ImportLimits limits, ImportStatus status, Clock clock,
+      Consumer<JsonObject> bodyRead) {
+    this.bodyRead = bodyRead;
     this.caller = caller;
     this.uploads = uploads;
     this.limits = limits;
@@ -76,6 +86,10 @@ final class ImportJob {
         // Whatever an entry did not use is read through the limits too: skipping a rejected entry
         // still inflates it, and a bomb must not hide in an entry we said no to.
         data.transferTo(java.io.OutputStream.nullOutputStream());
+      }
+      if (manifest != null && !pending.isEmpty()) {
+        status.awaitingCheck(pending.size());
+        bodyRead.accept(status.toJson());
       }
       settlePending();
       status.finish(clock.instant());
@@ -185,6 +199,7 @@ final class ImportJob {
         status.revoke(p.index(), p.shown(), p.state().id(), p.state().length(), problem);
       }
       pending.remove(p);
+      status.awaitingCheck(pending.size());
     }
   }
 

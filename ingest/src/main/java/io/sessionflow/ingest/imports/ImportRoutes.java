@@ -81,7 +81,8 @@ public final class ImportRoutes implements AutoCloseable {
     try {
       workers.execute(() -> {
         try {
-          new ImportJob(caller, uploads, limits, status, clock).run(body);
+          new ImportJob(caller, uploads, limits, status, clock,
+              early -> context.runOnContext(v -> accepted(ctx, status.id(), early))).run(body);
         } finally {
           // Freed before the answer: a client that sends its next archive on this answer finds the slot free.
           grant.slot().close();
@@ -112,8 +113,15 @@ public final class ImportRoutes implements AutoCloseable {
       }
       return;
     }
+    accepted(ctx, status.id(), status.toJson());
+  }
+
+  private static void accepted(RoutingContext ctx, String id, io.vertx.core.json.JsonObject report) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
     ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
-        .putHeader("Location", "/v1/imports/" + status.id()).end(status.toJson().encode());
+        .putHeader("Location", "/v1/imports/" + id).end(report.encode());
   }
 
   private void read(RoutingContext ctx) {

@@ -46,6 +46,7 @@ final class ImportStatus {
   private String error;
   private Integer expectedEntries;
   private long bytes;
+  private int awaitingCheck;
   private Instant finishedAt;
   private boolean stalled;
 
@@ -101,6 +102,11 @@ final class ImportStatus {
     expectedEntries = count;
   }
 
+  /** Entries stored before manifest.csv whose consent is still to be checked once the archive has been read. */
+  synchronized void awaitingCheck(int count) {
+    awaitingCheck = count;
+  }
+
   synchronized void finish(Instant at) {
     if (state == State.RUNNING) {
       state = State.COMPLETED;
@@ -152,7 +158,8 @@ final class ImportStatus {
         .put("progress", new JsonObject().put("entriesDone", storedCount + refusedCount)
             .put("entriesTotal", expectedEntries).put("stored", storedCount).put("rejected", refusedCount)
             .put("bytes", bytes).put("notListed", new JsonObject().put("stored", storedNotListed)
-                .put("rejected", refusedNotListed)))
+                .put("rejected", refusedNotListed))
+            .put("awaitingConsentCheck", awaitingCheck))
         .put("entries", entries);
     if (finishedAt != null) {
       json.put("finishedAt", finishedAt.toString());

@@ -1,6 +1,7 @@
 package io.sessionflow.ingest.imports;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sessionflow.ingest.IngestHarness;
 import io.sessionflow.ingest.auth.Role;
@@ -10,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,13 +74,21 @@ class ImportIT {
     throw new AssertionError("no entry " + name + " in " + status.encodePrettily());
   }
 
+  /** The import's report once it has ended. */
+  static JsonObject finished(String id) {
+    return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> new JsonObject(
+        harness.send(harness.request("/v1/imports/" + id, admin).GET()).body()), r -> !"RUNNING".equals(
+        r.getString("status")));
+  }
+
   @Test
   void aGoodArchiveIsStoredAndBadEntriesAreRejectedWithAReasonWhileTheRestContinue() throws Exception {
     byte[] first = IngestHarness.audio(6_000_000, 31);
     byte[] second = IngestHarness.audio(300_000, 32);
     Map<String, byte[]> entries = new LinkedHashMap<>();
-    // Audio before the manifest: stored first, checked once the manifest arrives.
+    // Audio before the manifest: stored first, checked and announced once the whole archive has been read.
     entries.put("2026/session-1.wav", first);
+    entries.put("early-unlisted.wav", second);
     entries.put("manifest.csv", manifest("2026/session-1.wav,client-a," + consentA + ",2026-10-02",
         "session-2.wav,client-b," + consentB + ",2026-10-03", "notes.wav,client-b," + consentB + ",2026-10-03",
         "wrong-client.wav,client-a," + consentB + ",2026-10-03", "unknown.wav,client-a,nosuchconsent,2026-10-03",
@@ -92,10 +102,18 @@ class ImportIT {
     entries.put("too-big.wav", IngestHarness.audio(9_000_000, 33));
     HttpResponse<String> response = post(admin, zip(entries));
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-    JsonObject status = new JsonObject(response.body());
+    JsonObject accepted = new JsonObject(response.body());
+    // Answered once the body was read, while the two entries that came before the manifest wait for their check.
+    assertThat(accepted.getString("status")).isEqualTo("RUNNING");
+    assertThat(accepted.getJsonObject("progress").getInteger("awaitingConsentCheck")).isEqualTo(2);
+    assertThat(response.headers().firstValue("Location")).contains("/v1/imports/" + accepted.getString("id"));
+    JsonObject status = finished(accepted.getString("id"));
     assertThat(status.getString("status")).isEqualTo("COMPLETED");
+    assertThat(status.getJsonObject("progress").getInteger("awaitingConsentCheck")).isZero();
     assertThat(status.getJsonObject("progress").getInteger("entriesTotal")).isEqualTo(6);
     assertThat(status.getJsonObject("progress").getLong("stored")).isEqualTo(2);
+    assertThat(entry(status, "early-unlisted.wav").getString("reason")).contains("no manifest.csv row");
+    assertThat(entry(status, "early-unlisted.wav").getString("recordingId")).isNull();
 
     String firstId = entry(status, "2026/session-1.wav").getString("recordingId");
     assertThat(harness.stored(firstId)).isEqualTo(first);
