@@ -14,6 +14,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 REPORT = ROOT / "bench" / "report"
 SECTIONS = ["upload", "encryption", "transcriber", "e2e", "soak"]
+# Included when their bench has run (bench/report.sh runs them too).
+OPTIONAL = ["fairness"]
 
 
 def rows(name):
@@ -101,7 +103,7 @@ def main():
              "What the figures mean and leave out: [README, Benchmarks](../../README.md#benchmarks).", "",
              "## Summary", "", "| area | figure | value | unit |", "| --- | --- | --- | --- |"]
     lines += [f"| {a} | {f} | {v} | {u} |" for a, f, v, u in table]
-    for section in SECTIONS:
+    for section in SECTIONS + [o for o in OPTIONAL if (OUT / f"{o}.md").exists()]:
         text = (OUT / f"{section}.md").read_text().strip().splitlines()
         lines += ["", "#" + text[0]] + [("#" + l if l.startswith("#") else l) for l in text[1:]]
     (REPORT / "REPORT.md").write_text("\n".join(lines) + "\n")
