@@ -68,7 +68,8 @@ public final class LanguageModel implements AutoCloseable {
       float[] previous = i == 0 ? null : encoded.get(i - 1).embedding();
       boolean byOther = i > 0 && (turns.get(i).speaker() == null || !turns.get(i).speaker().equals(
           turns.get(i - 1).speaker()));
-      float[] x = Features.utterance(encoded.get(i).embedding(), previous, byOther, texts.get(i));
+      float[] x = Features.utterance(encoded.get(i).embedding(), encoded.get(i).maxPooled(), previous, byOther,
+          texts.get(i));
       readings.add(new Reading(x, risk.scores(x), technique.scores(x), role.scores(x)[0]));
     }
     return readings;

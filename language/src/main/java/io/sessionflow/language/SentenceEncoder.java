@@ -90,11 +90,14 @@ public final class SentenceEncoder implements AutoCloseable {
   /**
    * One text encoded.
    *
-   * @param embedding the sentence embedding, unit length
+   * @param embedding the sentence embedding (mean of the token states), unit length
+   * @param maxPooled the largest value of each dimension over the token states, unit length: keeps a
+   *     single strong word ("overdose") that the mean dilutes
    * @param tokens the text's tokens the model saw (at most {@link #MAX_TOKENS} - 2)
    * @param states each token's contextual state, {@code states[t]} for {@code tokens.get(t)}
    */
-  public record Encoded(float[] embedding, List<WordPieceTokenizer.Token> tokens, float[][] states) {
+  public record Encoded(float[] embedding, float[] maxPooled, List<WordPieceTokenizer.Token> tokens,
+      float[][] states) {
   }
 
   /** Encodes each text; the result is in the order of {@code texts}. */
@@ -141,16 +144,18 @@ public final class SentenceEncoder implements AutoCloseable {
           List<WordPieceTokenizer.Token> own = tokens.get(batch[b]);
           int length = own.size() + 2;
           float[] mean = new float[DIMENSIONS];
+          float[] max = hidden[b][0].clone();
           for (int t = 0; t < length; t++) {
             for (int d = 0; d < DIMENSIONS; d++) {
               mean[d] += hidden[b][t][d];
+              max[d] = Math.max(max[d], hidden[b][t][d]);
             }
           }
           float[][] states = new float[own.size()][];
           for (int t = 0; t < own.size(); t++) {
             states[t] = hidden[b][t + 1];
           }
-          out[batch[b]] = new Encoded(Vectors.unit(mean), own, states);
+          out[batch[b]] = new Encoded(Vectors.unit(mean), Vectors.unit(max), own, states);
         }
       }
     } catch (OrtException e) {

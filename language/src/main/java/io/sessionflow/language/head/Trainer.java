@@ -10,14 +10,19 @@ import java.util.SplittableRandom;
  */
 public final class Trainer {
   /** Settings of one training run. */
+  /**
+   * Settings of one training run. {@code contextDropout} zeroes the features {@code [contextFrom,
+   * contextTo)} (the turn before) of that share of the examples, so that a head cannot lean on the
+   * context alone: a disclosure must be recognised in its own words.
+   */
   public record Settings(int hidden, int epochs, double learningRate, double weightDecay, double inputDropout,
-      int batch, long seed) {
+      int batch, long seed, int contextFrom, int contextTo, double contextDropout) {
     public static Settings defaults() {
-      return new Settings(96, 40, 1e-3, 1e-4, 0.1, 32, 16L);
+      return new Settings(96, 20, 1e-3, 1e-4, 0.1, 32, 16L, 0, 0, 0);
     }
 
-    public Settings withSeed(long seed) {
-      return new Settings(hidden, epochs, learningRate, weightDecay, inputDropout, batch, seed);
+    public Settings withContext(int from, int to, double rate) {
+      return new Settings(hidden, epochs, learningRate, weightDecay, inputDropout, batch, seed, from, to, rate);
     }
   }
 
@@ -77,8 +82,10 @@ public final class Trainer {
         double totalWeight = 0;
         for (int n = from; n < to; n++) {
           Example e = examples.get(order[n]);
+          boolean dropContext = s.contextDropout() > 0 && random.nextDouble() < s.contextDropout();
           for (int i = 0; i < d; i++) {
-            x[i] = s.inputDropout() > 0 && random.nextDouble() < s.inputDropout() ? 0f
+            x[i] = (s.inputDropout() > 0 && random.nextDouble() < s.inputDropout())
+                || (dropContext && i >= s.contextFrom() && i < s.contextTo()) ? 0f
                 : (float) (e.x()[i] / (1 - s.inputDropout()));
           }
           for (int j = 0; j < h; j++) {

@@ -82,7 +82,9 @@ public final class TrainHeads {
         Integer.getInteger("train.epochs", d.epochs()), Double.parseDouble(System.getProperty("train.rate",
         String.valueOf(d.learningRate()))), Double.parseDouble(System.getProperty("train.decay",
         String.valueOf(d.weightDecay()))), Double.parseDouble(System.getProperty("train.dropout",
-        String.valueOf(d.inputDropout()))), d.batch(), d.seed());
+        String.valueOf(d.inputDropout()))), d.batch(), d.seed(), 0, 0, 0)
+        .withContext(Features.CONTEXT_FROM, Features.CONTEXT_TO,
+            Double.parseDouble(System.getProperty("train.contextDropout", "0.5")));
     log.println(settings);
     Map<String, Head> heads = new LinkedHashMap<>();
     Map<String, Double> thresholds = new LinkedHashMap<>();
@@ -93,6 +95,12 @@ public final class TrainHeads {
     Head risk = Trainer.train("risk", Head.Output.SIGMOID, Label.CATEGORIES, riskExamples(train), settings);
     heads.put("risk", risk);
     log.println("\nrisk (validation split, per category; threshold chosen for F1 there):");
+    if (Boolean.getBoolean("train.fit")) {
+      log.println("  (fit on the training split itself)");
+      for (int c = 0; c < Label.CATEGORIES.size(); c++) {
+        chooseThreshold(risk, train, c, log);
+      }
+    }
     for (int c = 0; c < Label.CATEGORIES.size(); c++) {
       double best = chooseThreshold(risk, check, c, log);
       thresholds.put("risk/" + Label.CATEGORIES.get(c), best);
@@ -167,7 +175,7 @@ public final class TrainHeads {
   }
 
   private void encodeAll(List<Item> items, java.io.PrintStream log) throws IOException {
-    Path cache = Path.of(System.getProperty("train.cache", "language/target/train-embeddings.bin"));
+    Path cache = Path.of(System.getProperty("train.cache", "language/target/train-embeddings-v2.bin"));
     Map<String, float[]> cached = readCache(cache);
     List<String> texts = new ArrayList<>();
     java.util.Set<String> seen = new java.util.HashSet<>();
@@ -212,7 +220,9 @@ public final class TrainHeads {
     int at = 0;
     for (List<SentenceEncoder.Encoded> part : parts) {
       for (SentenceEncoder.Encoded e : part) {
-        embeddings.put(texts.get(at++), e.embedding());
+        float[] both = java.util.Arrays.copyOf(e.embedding(), 2 * SentenceEncoder.DIMENSIONS);
+        System.arraycopy(e.maxPooled(), 0, both, SentenceEncoder.DIMENSIONS, SentenceEncoder.DIMENSIONS);
+        embeddings.put(texts.get(at++), both);
       }
     }
     if (at != texts.size()) {
@@ -237,7 +247,7 @@ public final class TrainHeads {
       for (int k = 0; k < n; k++) {
         int length = in.readInt();
         String text = new String(in.readNBytes(length), StandardCharsets.UTF_8);
-        float[] v = new float[SentenceEncoder.DIMENSIONS];
+        float[] v = new float[2 * SentenceEncoder.DIMENSIONS];
         for (int d = 0; d < v.length; d++) {
           v[d] = in.readFloat();
         }
@@ -264,8 +274,11 @@ public final class TrainHeads {
   }
 
   float[] features(Item i) {
-    return Features.utterance(embeddings.get(i.text()), i.previous() == null ? null : embeddings.get(i.previous()),
-        i.previousByOther(), i.text());
+    float[] own = embeddings.get(i.text());
+    float[] previous = i.previous() == null ? null : embeddings.get(i.previous());
+    return Features.utterance(java.util.Arrays.copyOf(own, SentenceEncoder.DIMENSIONS), java.util.Arrays
+        .copyOfRange(own, SentenceEncoder.DIMENSIONS, 2 * SentenceEncoder.DIMENSIONS), previous == null ? null
+        : java.util.Arrays.copyOf(previous, SentenceEncoder.DIMENSIONS), i.previousByOther(), i.text());
   }
 
   private List<Trainer.Example> riskExamples(List<Item> items) {
@@ -342,6 +355,16 @@ public final class TrainHeads {
       tp += flagged && truth[n] ? 1 : 0;
       fp += flagged && !truth[n] ? 1 : 0;
       fn += !flagged && truth[n] ? 1 : 0;
+    }
+    if (category.equals(System.getProperty("train.debug"))) {
+      for (int n = 0; n < scores.length; n++) {
+        boolean flagged = scores[n] >= best;
+        if (flagged != truth[n]) {
+          log.printf(Locale.ROOT, "    %s %.2f %s | %s%n", flagged ? "FP" : "FN", scores[n],
+              check.get(n).utterance().label().flags().isEmpty() ? String.valueOf(check.get(n).utterance().label()
+              .decoy()) : check.get(n).utterance().label().flags().toString(), check.get(n).text());
+        }
+      }
     }
     Map<String, Integer> falseFrom = new java.util.TreeMap<>();
     for (int n = 0; n < scores.length; n++) {
