@@ -62,17 +62,4 @@ class SentenceEncoderTest {
     float[] alone = encoder.encode(List.of(a)).get(0).embedding();
     assertThat(Vectors.dot(both.get(0).embedding(), alone)).isGreaterThan(0.99999);
   }
-
-  @Test
-  void printsItsSpeedOnOneCore() {
-    List<String> texts = new java.util.ArrayList<>();
-    for (int i = 0; i < 900; i++) {
-      texts.add("So what I'm hearing is that the week " + i + " was hard, and you felt that nobody at work "
-          + "noticed how much you were carrying.");
-    }
-    encoder.encode(texts.subList(0, 64));
-    long start = System.nanoTime();
-    encoder.encode(texts);
-    System.out.printf("900 utterances encoded in %.2f s on one thread%n", (System.nanoTime() - start) / 1e9);
-  }
 }
