@@ -81,8 +81,12 @@ public final class ImportRoutes implements AutoCloseable {
     try {
       workers.execute(() -> {
         try {
-          new ImportJob(caller, uploads, limits, status, clock,
-              early -> context.runOnContext(v -> accepted(ctx, status.id(), early))).run(body);
+          new ImportJob(caller, uploads, limits, status, clock, early -> {
+            // The body is read: the practice's slot is free for its next archive while this one's
+            // waiting entries are checked (a bounded amount of work, on this thread).
+            grant.slot().close();
+            context.runOnContext(v -> accepted(ctx, status.id(), early));
+          }).run(body);
         } finally {
           // Freed before the answer: a client that sends its next archive on this answer finds the slot free.
           grant.slot().close();
