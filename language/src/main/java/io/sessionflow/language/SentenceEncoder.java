@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -29,7 +28,6 @@ public final class SentenceEncoder implements AutoCloseable {
   public static final int MAX_TOKENS = 128;
   static final String MODEL = "/all-minilm-l6-v2-q.onnx";
   static final String TOKENIZER = "/all-minilm-l6-v2-q-tokenizer.json";
-  private static final int BATCH = 1;
 
   private final OrtEnvironment env;
   private final OrtSession session;
@@ -46,7 +44,7 @@ public final class SentenceEncoder implements AutoCloseable {
   /**
    * Loads the model from the class path.
    *
-   * @param threads the threads one text batch may use (1 keeps the analyzer to one core)
+   * @param threads the threads one text may use (1 keeps the analyzer to one core)
    */
   public static SentenceEncoder load(int threads) {
     byte[] model = resource(MODEL);
@@ -102,61 +100,43 @@ public final class SentenceEncoder implements AutoCloseable {
 
   /** Encodes each text; the result is in the order of {@code texts}. */
   public List<Encoded> encode(List<String> texts) {
-    List<List<WordPieceTokenizer.Token>> tokens = new ArrayList<>(texts.size());
+    List<Encoded> out = new ArrayList<>(texts.size());
     for (String text : texts) {
-      List<WordPieceTokenizer.Token> all = tokenizer.tokenize(text);
-      tokens.add(all.size() > MAX_TOKENS - 2 ? List.copyOf(all.subList(0, MAX_TOKENS - 2)) : all);
+      out.add(encode(text));
     }
-    Integer[] order = new Integer[texts.size()];
-    Arrays.setAll(order, i -> i);
-    Arrays.sort(order, Comparator.comparingInt(i -> tokens.get(i).size()));
-    Encoded[] out = new Encoded[texts.size()];
-    for (int from = 0; from < order.length; from += BATCH) {
-      int to = Math.min(order.length, from + BATCH);
-      run(Arrays.copyOfRange(order, from, to), tokens, out);
-    }
-    return Arrays.asList(out);
+    return out;
   }
 
-  private void run(Integer[] batch, List<List<WordPieceTokenizer.Token>> tokens, Encoded[] out) {
-    int width = 0;
-    for (int i : batch) {
-      width = Math.max(width, tokens.get(i).size() + 2);
-    }
-    long[][] ids = new long[batch.length][width];
-    long[][] mask = new long[batch.length][width];
-    for (int b = 0; b < batch.length; b++) {
-      int[] row = tokenizer.ids(tokens.get(batch[b]), MAX_TOKENS);
-      for (int t = 0; t < row.length; t++) {
-        ids[b][t] = row[t];
-        mask[b][t] = 1;
-      }
+  /** Encodes one text (cut to {@link #MAX_TOKENS} tokens). */
+  public Encoded encode(String text) {
+    List<WordPieceTokenizer.Token> all = tokenizer.tokenize(text);
+    List<WordPieceTokenizer.Token> own = all.size() > MAX_TOKENS - 2 ? List.copyOf(all.subList(0, MAX_TOKENS - 2))
+        : all;
+    int[] row = tokenizer.ids(own, MAX_TOKENS);
+    long[][] ids = new long[1][row.length];
+    long[][] mask = new long[1][row.length];
+    for (int t = 0; t < row.length; t++) {
+      ids[0][t] = row[t];
+      mask[0][t] = 1;
     }
     try (OnnxTensor idTensor = OnnxTensor.createTensor(env, ids);
         OnnxTensor maskTensor = OnnxTensor.createTensor(env, mask);
-        OnnxTensor typeTensor = OnnxTensor.createTensor(env, new long[batch.length][width])) {
+        OnnxTensor typeTensor = OnnxTensor.createTensor(env, new long[1][row.length])) {
       Map<String, OnnxTensor> inputs = typeIds
           ? Map.of("input_ids", idTensor, "attention_mask", maskTensor, "token_type_ids", typeTensor)
           : Map.of("input_ids", idTensor, "attention_mask", maskTensor);
       try (OrtSession.Result result = session.run(inputs)) {
-        float[][][] hidden = (float[][][]) result.get(0).getValue();
-        for (int b = 0; b < batch.length; b++) {
-          List<WordPieceTokenizer.Token> own = tokens.get(batch[b]);
-          int length = own.size() + 2;
-          float[] mean = new float[DIMENSIONS];
-          float[] max = hidden[b][0].clone();
-          for (int t = 0; t < length; t++) {
-            for (int d = 0; d < DIMENSIONS; d++) {
-              mean[d] += hidden[b][t][d];
-              max[d] = Math.max(max[d], hidden[b][t][d]);
-            }
+        float[][] hidden = ((float[][][]) result.get(0).getValue())[0];
+        float[] mean = new float[DIMENSIONS];
+        float[] max = hidden[0].clone();
+        for (float[] state : hidden) {
+          for (int d = 0; d < DIMENSIONS; d++) {
+            mean[d] += state[d];
+            max[d] = Math.max(max[d], state[d]);
           }
-          float[][] states = new float[own.size()][];
-          for (int t = 0; t < own.size(); t++) {
-            states[t] = hidden[b][t + 1];
-          }
-          out[batch[b]] = new Encoded(Vectors.unit(mean), Vectors.unit(max), own, states);
         }
+        float[][] states = Arrays.copyOfRange(hidden, 1, own.size() + 1);
+        return new Encoded(Vectors.unit(mean), Vectors.unit(max), own, states);
       }
     } catch (OrtException e) {
       throw new IllegalStateException("the sentence encoder failed: " + e.getMessage(), e);

@@ -280,12 +280,9 @@ public final class RiskDetector {
   private record Rule(RiskCategory category, boolean selfReported, Pattern pattern, Pattern requires) {
   }
 
-  /**
-   * One indicator: where it is, how severe, whether it is about the past, the model's score (1 for a
-   * rule) and what decided it ({@code model} or {@code rule}).
-   */
+  /** One indicator: where it is, how sure the wording is, and whether it is about the past. */
   public record Finding(RiskCategory category, String severity, int segmentId, double start, String quote,
-      boolean past, double score, String basis) {
+      boolean past) {
   }
 
   private static Rule rule(RiskCategory category, boolean selfReported, String regex) {
@@ -313,7 +310,7 @@ public final class RiskDetector {
             && f.category() == hit.category());
         if (!duplicate) {
           findings.add(new Finding(hit.category(), hit.severity(), segment.id(), segment.start(),
-              quote(hit.sentence()), hit.past(), 1.0, "rule"));
+              quote(hit.sentence()), hit.past()));
         }
       }
     }
@@ -393,7 +390,7 @@ public final class RiskDetector {
     return text.toLowerCase(Locale.ROOT).replace('’', '\'').replaceAll("\\s+", " ");
   }
 
-  static String quote(String sentence) {
+  private static String quote(String sentence) {
     return sentence.length() <= 240 ? sentence : sentence.substring(0, 237) + "...";
   }
 }

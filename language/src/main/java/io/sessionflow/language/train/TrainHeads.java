@@ -32,7 +32,12 @@ import java.util.stream.Stream;
  * once more in speech-recogniser style (lowercase, no punctuation). A fixed 15 % of the utterances
  * (by a hash of their text) is held back to choose the risk thresholds and to print validation
  * figures; the heads are trained on the rest. Deterministic: same data, same weights.
- * Usage: {@code TrainHeads DATA_DIR OUT_FILE}.
+ * Usage: {@code TrainHeads DATA_DIR OUT_FILE}. For experiments on the validation split, system
+ * properties override the settings ({@code train.hidden}, {@code train.epochs}, {@code train.rate},
+ * {@code train.decay}, {@code train.dropout}, {@code train.contextDropout}), {@code train.riskOnly}
+ * stops after the risk head, {@code train.fit} also prints its fit on the training part, and
+ * {@code train.debug=CATEGORY} prints that category's validation errors. Embeddings of the (synthetic)
+ * training texts are cached in {@code train.cache} (under {@code language/target}).
  */
 public final class TrainHeads {
   static final int VALIDATION_PERCENT = 15;
