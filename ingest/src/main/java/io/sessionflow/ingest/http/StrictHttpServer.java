@@ -65,6 +65,6 @@ public final class StrictHttpServer {
     request.response().putHeader("Connection", "close").putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Cache-Control", "no-store");
     new Problem(status, status == 414 ? "URI Too Long" : status == 431 ? "Request Header Fields Too Large"
-        : "Bad Request", detail).send(request.response()).onComplete(done -> request.connection().close());
+        : "Bad Request", detail).send(request.response()).onComplete(done -> Problem.closeAfterLinger(request));
   }
 }
