@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sessionflow.common.event.AudioPurgedEvent;
 import io.sessionflow.common.event.DeletionRequestedEvent;
 import io.sessionflow.common.event.DeletionRequestedEvent.Scope;
+import io.sessionflow.common.storage.ObjectInfo;
+import io.sessionflow.common.storage.ObjectStore;
 import io.sessionflow.common.storage.RecordingIndex;
 import io.sessionflow.purger.internal.DeletionRequests;
 import io.sessionflow.purger.internal.DeletionWatch;
@@ -15,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -123,6 +126,29 @@ class DeletionRequestsTest {
     assertThat(anythingLeft("b1")).isTrue();
     assertThat(store.listKeys(BUCKET, "consents/").join())
         .containsExactly("consents/p1/c2.json", "consents/p1/c3.json");
+  }
+
+  @Test
+  void anUploadIndexedUnderTheClientsConsentAfterThePlanWasMadeIsDeletedToo() {
+    // The race: ingest checked consent c1 just before the request deleted it, and indexed its new
+    // upload a3 only after the request had listed the index and stored its plan.
+    ObjectStore racing = new DelegatingStore(store) {
+      @Override
+      public CompletableFuture<ObjectInfo> put(String bucket, String key, byte[] body, Map<String, String> metadata) {
+        if (key.equals("purges/requests/req7.json")) {
+          recording("a3", "t1", "c1");
+        }
+        return super.put(bucket, key, body, metadata);
+      }
+    };
+    new DeletionRequests(racing, BUCKET, purge, chain, clock, "purger@test")
+        .handle(request("req7", Scope.CLIENT, "client-ana")).join();
+    assertThat(deleted()).containsExactly("a1", "a2", "a3", "d1", "d2");
+    assertThat(anythingLeft("a3")).isFalse();
+    assertThat(store.listKeys(BUCKET, "tombstones/").join()).contains("tombstones/a3");
+    String receipt = new String(store.get(BUCKET, DeletionRequests.receiptKey("req7")).join(),
+        StandardCharsets.UTF_8);
+    assertThat(receipt).contains("\"recordingId\":\"a3\"");
   }
 
   @Test

@@ -94,9 +94,49 @@ public final class DeletionRequests {
   }
 
   private CompletableFuture<Void> execute(Plan plan) {
-    List<Covered> covered = new ArrayList<>();
+    List<Covered> covered = java.util.Collections.synchronizedList(new ArrayList<>());
+    CompletableFuture<Void> all = purgeEach(plan, plan.recordings(), covered);
+    for (String consentKey : plan.consentKeys()) {
+      all = all.thenCompose(ignored -> deleteAllVersions(consentKey));
+    }
+    return all.thenCompose(ignored -> sweepAgain(plan, covered, SWEEPS))
+        .thenCompose(ignored -> appendReceipt(plan, covered));
+  }
+
+  /** How often a request's index is listed again after its plan is done, at most. */
+  private static final int SWEEPS = 3;
+
+  /**
+   * Lists the request's index entries again once its plan is done and its consent records are
+   * gone, and deletes what is new: an upload created under a consent of the request after the
+   * plan was made (its consent was checked just before the consent record went), or an entry a
+   * listing missed while other deletions removed their neighbours. Repeats until a listing finds
+   * nothing new; a recording request has nothing to list again.
+   */
+  private CompletableFuture<Void> sweepAgain(Plan plan, List<Covered> covered, int sweepsLeft) {
+    if (plan.request().scope() == Scope.RECORDING || sweepsLeft == 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Set<String> done = Set.copyOf(plan.recordings().keySet());
+    return covered(plan.request().practiceId(), matcher(plan.request(), consentIds(plan))).thenCompose(found -> {
+      Map<String, List<String>> fresh = new LinkedHashMap<>(found);
+      fresh.keySet().removeAll(done);
+      synchronized (covered) {
+        fresh.keySet().removeAll(covered.stream().map(Covered::recordingId).toList());
+      }
+      if (fresh.isEmpty()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      LOG.info("deletion request {}: {} recording(s) indexed after its plan was made; deleting them too",
+          plan.request().requestId(), fresh.size());
+      return purgeEach(plan, fresh, covered).thenCompose(ignored -> sweepAgain(plan, covered, sweepsLeft - 1));
+    });
+  }
+
+  /** Tombstones and purges each recording in turn, adding each to {@code covered}. */
+  private CompletableFuture<Void> purgeEach(Plan plan, Map<String, List<String>> recordings, List<Covered> covered) {
     CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-    for (Map.Entry<String, List<String>> recording : plan.recordings().entrySet()) {
+    for (Map.Entry<String, List<String>> recording : recordings.entrySet()) {
       String id = recording.getKey();
       PurgeOrder order = new PurgeOrder(id, PurgeOrder.DELETION_REQUEST, plan.request().requestId(),
           plan.request().scope().name(), null, true, recording.getValue());
@@ -104,10 +144,24 @@ public final class DeletionRequests {
           .thenCompose(ignored -> purge.purge(order))
           .thenAccept(entry -> covered.add(new Covered(id, entry.sequence())));
     }
-    for (String consentKey : plan.consentKeys()) {
-      all = all.thenCompose(ignored -> deleteAllVersions(consentKey));
-    }
-    return all.thenCompose(ignored -> appendReceipt(plan, covered));
+    return all;
+  }
+
+  /** The ids of the consent records a plan removes (their keys end in {@code <id>.json}). */
+  private static Set<String> consentIds(Plan plan) {
+    return Set.copyOf(plan.consentKeys().stream()
+        .map(key -> key.substring(key.lastIndexOf('/') + 1, key.length() - ".json".length())).toList());
+  }
+
+  /** Which index entries a consent, client or therapist request covers, given its consents' ids. */
+  private static java.util.function.Predicate<RecordingIndex.Entry> matcher(DeletionRequestedEvent request,
+      Set<String> consentIds) {
+    String subject = request.subjectId();
+    return switch (request.scope()) {
+      case CONSENT -> entry -> subject.equals(entry.consentId());
+      case THERAPIST -> entry -> consentIds.contains(entry.consentId()) || subject.equals(entry.therapistId());
+      default -> entry -> consentIds.contains(entry.consentId());
+    };
   }
 
   /**
@@ -184,16 +238,13 @@ public final class DeletionRequests {
       case CONSENT -> {
         // The consent id is the subject: its record need not be read (a revoked consent stays).
         consentRecords = CompletableFuture.completedFuture(List.of());
-        recordings = Ids.isValid(subject) ? covered(practice, entry -> subject.equals(entry.consentId()))
+        recordings = Ids.isValid(subject) ? covered(practice, matcher(request, Set.of()))
             : CompletableFuture.completedFuture(Map.of());
       }
       default -> {
         consentRecords = consents(practice).thenApply(all -> all.stream().filter(c -> covers(request, c)).toList());
-        recordings = consentRecords.thenCompose(records -> {
-          Set<String> consentIds = Set.copyOf(records.stream().map(Owner::id).toList());
-          return covered(practice, entry -> consentIds.contains(entry.consentId())
-              || (request.scope() == Scope.THERAPIST && subject.equals(entry.therapistId())));
-        });
+        recordings = consentRecords.thenCompose(records -> covered(practice,
+            matcher(request, Set.copyOf(records.stream().map(Owner::id).toList()))));
       }
     }
     return CompletableFuture.allOf(recordings, consentRecords, chainSize).thenApply(ignored -> {
