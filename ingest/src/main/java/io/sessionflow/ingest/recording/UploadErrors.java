@@ -12,6 +12,11 @@ final class UploadErrors {
 
   static void respond(RoutingContext ctx, Throwable error) {
     Throwable cause = Failures.unwrap(error);
+    if (cause instanceof UploadException ue && ue.kind() == UploadException.Kind.BUSY) {
+      ctx.response().putHeader("Retry-After", Long.toString(UploadException.BUSY_RETRY_AFTER_SECONDS));
+      Problem.of(503, ue.getMessage()).rejectAndClose(ctx.request());
+      return;
+    }
     if (cause instanceof UploadException ue) {
       int status = ue.kind().status() == 460 ? 400 : ue.kind().status();
       Problem.of(status, ue.getMessage()).reject(ctx.request());

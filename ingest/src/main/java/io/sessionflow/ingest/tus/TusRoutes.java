@@ -341,9 +341,12 @@ public final class TusRoutes {
   private static void fail(RoutingContext ctx, Throwable error) {
     Throwable cause = Failures.unwrap(error);
     if (cause instanceof UploadException ue) {
-      if (ue.kind() == UploadException.Kind.INTERRUPTED) {
-        // The body a newer request took over from is not read any further.
+      if (ue.kind() == UploadException.Kind.INTERRUPTED || ue.kind() == UploadException.Kind.BUSY) {
+        // The body a newer request took over from, or one memory was not found for, is not read.
         tusHeaders(ctx.response());
+        if (ue.kind() == UploadException.Kind.BUSY) {
+          ctx.response().putHeader("Retry-After", Long.toString(UploadException.BUSY_RETRY_AFTER_SECONDS));
+        }
         Problem.of(ue.kind().status(), ue.getMessage()).rejectAndClose(ctx.request());
       } else {
         respond(ctx, ue.kind().status(), ue.getMessage());

@@ -20,7 +20,9 @@ import java.util.function.LongSupplier;
  * A process-wide cap on the bytes that upload buffers may hold, shared fairly between practices
  * and, within a practice, between its users. An upload asks for its part buffer before it reads a
  * byte; while it may not have it, the request stays paused (the client is slowed by TCP
- * backpressure) until memory frees up. Nothing fails because of the budget.
+ * backpressure) until memory frees up, or, when it asked with a patience, until that runs out:
+ * then it leaves the queue and is told {@link Busy}, so that its caller answers before the
+ * connection's idle timeout cuts a paused request off without an answer.
  *
  * <p>The rules, checked whenever memory is asked for or given back:
  * <ul>
@@ -50,6 +52,7 @@ public final class MemoryBudget {
   private final LinkedHashMap<String, LinkedHashMap<String, ArrayDeque<Waiter>>> waiting = new LinkedHashMap<>();
   private final Map<String, Counter> waits = new HashMap<>();
   private final Timer waited;
+  private final Counter gaveUp;
 
   /**
    * How the budget is shared.
@@ -97,6 +100,9 @@ public final class MemoryBudget {
               + "their practice or user held its share while others waited (practice_share, user_share)")
           .tag("reason", reason.label).register(registry));
     }
+    this.gaveUp = Counter.builder("sessionflow.upload.buffer.gave_up")
+        .description("Uploads that waited for buffer memory longer than their patience and were told to retry (503)")
+        .register(registry);
     this.waited = Timer.builder("sessionflow.upload.buffer.wait")
         .description("How long uploads that waited for buffer memory waited").register(registry);
   }
@@ -133,9 +139,44 @@ public final class MemoryBudget {
    */
   public Future<Lease> acquire(String practiceId, String userId, long bytes) {
     if (bytes > capacity) {
-      return Future.failedFuture(new IllegalArgumentException("an upload buffer of " + bytes
-          + " bytes exceeds the whole memory budget of " + capacity));
+      return tooLarge(bytes);
     }
+    return enqueue(practiceId, userId, bytes).promise.future();
+  }
+
+  /**
+   * As {@link #acquire(String, String, long)}, but waits at most {@code patience}: then the
+   * waiter leaves the queue (nothing is reserved) and the future fails with {@link Busy}.
+   */
+  public Future<Lease> acquire(String practiceId, String userId, long bytes, Duration patience,
+      io.vertx.core.Vertx vertx) {
+    if (bytes > capacity) {
+      return tooLarge(bytes);
+    }
+    Waiter waiter = enqueue(practiceId, userId, bytes);
+    Future<Lease> lease = waiter.promise.future();
+    if (!lease.isComplete()) {
+      long timer = vertx.setTimer(Math.max(1, patience.toMillis()), fired -> giveUp(waiter, patience));
+      lease.onComplete(done -> vertx.cancelTimer(timer));
+    }
+    return lease;
+  }
+
+  /** Why a wait for memory ended without it: the patience ran out. No PHI, no stack trace. */
+  public static final class Busy extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Busy(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private Future<Lease> tooLarge(long bytes) {
+    return Future.failedFuture(new IllegalArgumentException("an upload buffer of " + bytes
+        + " bytes exceeds the whole memory budget of " + capacity));
+  }
+
+  private Waiter enqueue(String practiceId, String userId, long bytes) {
     Waiter waiter = new Waiter(key(practiceId), key(userId), bytes, Promise.promise(), nanos.getAsLong());
     List<Waiter> ready;
     synchronized (this) {
@@ -148,7 +189,30 @@ public final class MemoryBudget {
       }
     }
     complete(ready, waiter);
-    return waiter.promise.future();
+    return waiter;
+  }
+
+  /** Takes a waiter that is still waiting out of the queue; whoever it held back may go now. */
+  private void giveUp(Waiter waiter, Duration patience) {
+    List<Waiter> ready;
+    synchronized (this) {
+      LinkedHashMap<String, ArrayDeque<Waiter>> users = waiting.get(waiter.practice);
+      ArrayDeque<Waiter> queue = users == null ? null : users.get(waiter.user);
+      if (queue == null || !queue.removeIf(w -> w == waiter)) {
+        return; // granted meanwhile
+      }
+      waitingCount--;
+      if (queue.isEmpty()) {
+        users.remove(waiter.user);
+      }
+      if (users.isEmpty()) {
+        waiting.remove(waiter.practice);
+      }
+      gaveUp.increment();
+      ready = dispatch();
+    }
+    waiter.promise.fail(new Busy("no upload buffer memory came free within " + patience.toSeconds() + " s"));
+    complete(ready, null);
   }
 
   private void release(String practice, String user, long bytes) {

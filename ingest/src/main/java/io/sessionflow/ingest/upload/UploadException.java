@@ -3,11 +3,15 @@ package io.sessionflow.ingest.upload;
 /** An upload request that cannot be served as asked; the kind maps to the HTTP status. */
 public final class UploadException extends RuntimeException {
   private static final long serialVersionUID = 1L;
+  /** The Retry-After of a {@link Kind#BUSY} answer, in seconds. */
+  public static final long BUSY_RETRY_AFTER_SECONDS = 5;
 
   /** What went wrong, from the client's point of view. */
   public enum Kind {
     NOT_FOUND(404), GONE(410), LOCKED(423), OFFSET_MISMATCH(409), TOO_LARGE(413), BAD_REQUEST(400),
     CHECKSUM_MISMATCH(460), FORBIDDEN(403), CONFLICT(409), UNAVAILABLE(503),
+    /** Upload memory did not come free in time; nothing of this body was read: retry after a pause. */
+    BUSY(503),
     /** A newer request for the upload took over from this one. */
     INTERRUPTED(400);
 

@@ -24,6 +24,7 @@ import io.vertx.core.streams.ReadStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -358,6 +359,14 @@ public final class Uploads {
   }
 
   /**
+   * How long a body waits for buffer memory before it is answered 503: half the idle timeout, as
+   * a paused body moves no byte and would otherwise be cut off without an answer.
+   */
+  private Duration memoryPatience() {
+    return settings.idleTimeout().dividedBy(2);
+  }
+
+  /**
    * Leases the upload's buffer memory (waiting for it if the budget is spent), opens its writer
    * where the stored state left off, runs {@code work}, and gives the memory back. A writer that
    * starts at offset 0 sees the whole recording, so it hashes it on the way.
@@ -365,7 +374,10 @@ public final class Uploads {
   private Future<UploadState> withWriter(UploadState state, long limit, Checksum checksum, WriterWork work) {
     Context context = vertx.getOrCreateContext();
     long bufferBytes = state.partSize() + PartLayout.ciphertextSize(state.partSize());
-    return budget.acquire(state.practiceId(), state.therapistId(), bufferBytes)
+    return budget.acquire(state.practiceId(), state.therapistId(), bufferBytes, memoryPatience(), vertx)
+        .recover(error -> Future.failedFuture(error instanceof MemoryBudget.Busy ? new UploadException(
+            UploadException.Kind.BUSY, "the server's upload memory is taken by other uploads; nothing of this "
+            + "request was stored. Retry after the Retry-After seconds (resume from the last offset)") : error))
         .compose(lease -> on(keys.load(state.id(), Purpose.AUDIO))
         .compose(key -> on(store.loadTail(key, state)).compose(tail -> {
           EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()), "raw",

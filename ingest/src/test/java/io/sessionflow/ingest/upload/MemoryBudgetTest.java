@@ -163,4 +163,57 @@ class MemoryBudgetTest {
     assertThat(timer.count()).isEqualTo(1);
     assertThat(timer.totalTime(java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(2.0);
   }
+
+  @Test
+  void aWaitBeyondItsPatienceLeavesTheQueueAsBusyAndLetsTheNextGo() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      MemoryBudget budget = budget(20, MemoryBudget.Shares.NONE);
+      MemoryBudget.Lease first = budget.acquire("prac-a", "ther-a", BUFFER).result();
+      MemoryBudget.Lease second = budget.acquire("prac-a", "ther-a", BUFFER).result();
+      Future<MemoryBudget.Lease> impatient = budget.acquire("prac-a", "ther-a", BUFFER,
+          java.time.Duration.ofMillis(50), vertx);
+      Future<MemoryBudget.Lease> patient = budget.acquire("prac-b", "ther-b", BUFFER,
+          java.time.Duration.ofMinutes(5), vertx);
+      assertThat(budget.waitingCount()).isEqualTo(2);
+
+      Throwable refused = impatient.toCompletionStage().toCompletableFuture()
+          .handle((lease, error) -> error).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(refused).isInstanceOf(MemoryBudget.Busy.class).hasMessageContaining("within 0 s");
+      assertThat(budget.waitingCount()).isEqualTo(1);
+      assertThat(registry.get("sessionflow.upload.buffer.gave_up").counter().count()).isEqualTo(1);
+
+      first.close(); // the memory goes to the one still waiting, not to the one that gave up
+      assertThat(patient.succeeded()).isTrue();
+      assertThat(budget.used()).isEqualTo(20);
+      second.close();
+      patient.result().close();
+      assertThat(budget.used()).isZero();
+      assertThat(budget.waitingCount()).isZero();
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  void aWaiterGrantedBeforeItsPatienceRunsOutKeepsItsLease() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      MemoryBudget budget = budget(10, MemoryBudget.Shares.NONE);
+      MemoryBudget.Lease held = budget.acquire("prac-a", "ther-a", BUFFER).result();
+      Future<MemoryBudget.Lease> waiting = budget.acquire("prac-a", "ther-a", BUFFER,
+          java.time.Duration.ofMillis(200), vertx);
+      held.close();
+      assertThat(waiting.succeeded()).isTrue();
+      // Past the patience: the timer was cancelled, and the lease is still held.
+      io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+      vertx.setTimer(400, t -> later.complete());
+      later.future().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(budget.used()).isEqualTo(BUFFER);
+      assertThat(registry.get("sessionflow.upload.buffer.gave_up").counter().count()).isZero();
+      waiting.result().close();
+    } finally {
+      vertx.close().await();
+    }
+  }
 }
