@@ -16,7 +16,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The analysis through the whole standalone pipeline, and {@code analyze --transcript} on a file. */
+/**
+ * The analysis through the whole standalone pipeline (on the small test model, {@link
+ * StandaloneProcess#smallModel}), and {@code analyze --transcript} on a file.
+ */
 class AnalysisIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   @TempDir
@@ -27,7 +30,7 @@ class AnalysisIT {
     Path dataDir = work.resolve("data");
     int port = FreePorts.find();
     try (StandaloneProcess serve = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
-        "--port", Integer.toString(port))) {
+        "--port", Integer.toString(port), "--model", StandaloneProcess.smallModel(work).toString())) {
       serve.awaitReady(port, Duration.ofSeconds(90));
       String token = StandaloneProcess.run(work.resolve("logs"), "token", "--data-dir", dataDir.toString(),
           "--subject", "ther-an", "--practice", "practice-an").stdout().trim();

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.sessionflow.common.embedded.FreePorts;
 import io.sessionflow.common.event.Topic;
+import io.sessionflow.transcriber.model.GgmlModelWriter;
+import io.sessionflow.transcriber.model.ModelShape;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -21,6 +23,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +35,12 @@ import org.junit.jupiter.api.io.TempDir;
  * while 20 tus uploads stream in and 20 stored recordings wait for or undergo transcription,
  * then a restart on the same data dir: the clients resume by themselves, nothing acknowledged
  * is lost, nothing is done twice, and all audio is purged with a receipt.
+ *
+ * <p>The instance runs a generated random-weight model of the small test shape ({@link
+ * ModelShape#SMALL}): every recording still goes through whisper.cpp's real inference, at about a
+ * twentieth of the CPU a window of the tiny shape takes. So that the kill still finds most of the
+ * stored recordings waiting, they are uploaded side by side just before the tus clients start, and
+ * the test checks that they were not all transcribed yet when the process was killed.
  */
 class CrashRecoveryIT {
   private static final Path TUS_CLIENT = Path.of("..", "ingest", "src", "test", "js").toAbsolutePath();
@@ -43,8 +54,10 @@ class CrashRecoveryIT {
     Path logs = work.resolve("logs");
     int port = FreePorts.find();
     StandaloneClient api = new StandaloneClient(port, dataDir, logs);
-    String[] serve = {"--data-dir", dataDir.toString(), "--port", Integer.toString(port)};
-    Map<String, String> sha256ById = new HashMap<>();
+    Path model = GgmlModelWriter.write(work.resolve("model.bin"), ModelShape.SMALL, 1);
+    String[] serve = {"--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--model",
+        model.toString()};
+    Map<String, String> sha256ById = new ConcurrentHashMap<>();
     Map<Path, String> sha256ByFile = new HashMap<>();
     List<String> files = new ArrayList<>();
     for (int i = 0; i < UPLOADS; i++) {
@@ -59,14 +72,23 @@ class CrashRecoveryIT {
     Process client;
     List<String> printed = new CopyOnWriteArrayList<>();
     String token;
+    Set<String> storedBeforeKill;
+    ExecutorService uploaders = Executors.newFixedThreadPool(4);
     try {
       first.awaitReady(port, Duration.ofSeconds(90));
       token = api.token("ther-crash", "therapist", "practice-crash");
       String consent = api.consent(token, "client-crash");
+      List<Future<?>> stored = new ArrayList<>();
       for (int i = 0; i < UPLOADS; i++) {
         byte[] wav = StandaloneProcess.wav(3, 900 + i);
-        sha256ById.put(api.upload(token, consent, wav), sha256(wav));
+        String sha256 = sha256(wav);
+        String therapist = token;
+        stored.add(uploaders.submit(() -> sha256ById.put(api.upload(therapist, consent, wav), sha256)));
       }
+      for (Future<?> upload : stored) {
+        upload.get();
+      }
+      storedBeforeKill = Set.copyOf(sha256ById.keySet());
       List<String> command = new ArrayList<>(List.of("node", "tus-many.mjs", "--endpoint", api.base() + "/files/",
           "--token", token, "--consent", consent, "--chunk-size", Integer.toString(64 * 1024)));
       command.addAll(files);
@@ -88,10 +110,18 @@ class CrashRecoveryIT {
           >= UPLOADS / 2);
     } finally {
       first.kill();
+      uploaders.shutdownNow();
     }
+    Path transcripts = dataDir.resolve("objects").resolve("sessionflow").resolve("transcripts");
+    long transcribedBeforeKill = storedBeforeKill.stream()
+        .filter(id -> Files.exists(transcripts.resolve(id + ".json"))).count();
     long acknowledgedBeforeKill = printed.stream().filter(l -> l.startsWith("{\"progress\"")).count();
 
     try (StandaloneProcess second = StandaloneProcess.start(logs, serve)) {
+      System.out.println("crash recovery: " + transcribedBeforeKill + " of " + UPLOADS
+          + " stored recordings transcribed before the kill");
+      assertThat(transcribedBeforeKill).as("stored recordings waiting for or undergoing transcription at the kill")
+          .isLessThan(UPLOADS);
       second.awaitReady(port, Duration.ofSeconds(90));
       assertThat(client.waitFor(180, TimeUnit.SECONDS)).as("the clients finish: " + tail(printed)).isTrue();
       JsonArray results = printed.stream().filter(l -> l.startsWith("{\"results\"")).findFirst()

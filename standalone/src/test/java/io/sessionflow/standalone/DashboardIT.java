@@ -36,7 +36,7 @@ class DashboardIT {
     Path dataDir = work.resolve("data");
     int port = FreePorts.find();
     try (StandaloneProcess serve = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
-        "--port", Integer.toString(port))) {
+        "--port", Integer.toString(port), "--model", StandaloneProcess.smallModel(work).toString())) {
       serve.awaitReady(port, Duration.ofSeconds(90));
       String therapist = token(dataDir, "ther-dash", "therapist");
       String ops = token(dataDir, "ops-1", "ops");

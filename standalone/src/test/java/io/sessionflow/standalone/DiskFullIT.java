@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sessionflow.common.embedded.FreePorts;
-import io.sessionflow.transcriber.model.GgmlModelWriter;
-import io.sessionflow.transcriber.model.ModelShape;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * file): uploads are taken until less than the reserve is free, then the next one gets a clear
  * 507 and nothing is stored; the instance keeps running and ready; once space is freed uploads
  * are taken again, everything taken is transcribed and purged, and both auditor commands pass.
+ * The model lives outside the small disk; it is the small test model ({@link
+ * StandaloneProcess#smallModel}), as what fills the disk is the audio, not the model.
  */
 class DiskFullIT {
   @TempDir
@@ -35,7 +35,7 @@ class DiskFullIT {
     Path disk = Files.createDirectories(work.resolve("disk"));
     Assumptions.assumeTrue(mount(disk) || failOnCi(), "mounting a tmpfs needs root: disk-full test skipped");
     try {
-      Path model = GgmlModelWriter.write(work.resolve("model.bin"), ModelShape.TINY, 1);
+      Path model = StandaloneProcess.smallModel(work);
       Path dataDir = disk.resolve("data");
       Path logs = work.resolve("logs");
       int port = FreePorts.find();

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * auditor commands passing, and afterwards not one window of the audio, the transcript's text or
  * the file name in plaintext anywhere in the data dir or the logs (nor the client's pseudonym in
  * the logs). On the same running instance: its Kafka broker serves no client without the data dir's
- * SCRAM credential, and the data dir is closed to other local users.
+ * SCRAM credential, and the data dir is closed to other local users. The instance runs the small
+ * test model ({@link StandaloneProcess#smallModel}): the session's path does not depend on the model.
  */
 class EndToEndIT {
   private static final Path TUS_CLIENT = Path.of("..", "ingest", "src", "test", "js");
@@ -56,7 +57,7 @@ class EndToEndIT {
     String id;
 
     try (StandaloneProcess serve = StandaloneProcess.start(logs, "--data-dir", dataDir.toString(), "--port",
-        Integer.toString(port))) {
+        Integer.toString(port), "--model", StandaloneProcess.smallModel(work).toString())) {
       serve.awaitReady(port, Duration.ofSeconds(90));
       String token = api.token("ther-e2e", "therapist", "practice-e2e");
       String consent = api.consent(token, clientRef);

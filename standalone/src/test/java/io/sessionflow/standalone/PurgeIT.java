@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * version, leftover and its key) with a receipt; deletion requests for a recording, a revoked
  * consent, a client and a therapist remove every derived object; the auditor's commands pass with
  * the instance running and stopped; no plaintext audio or transcript text is anywhere in the data
- * dir; and editing the audit chain on disk is caught and named.
+ * dir; and editing the audit chain on disk is caught and named. The instance runs the small test
+ * model ({@link StandaloneProcess#smallModel}): what is purged and scanned for does not depend on it.
  */
 class PurgeIT {
   @TempDir
@@ -37,7 +38,7 @@ class PurgeIT {
     StandaloneClient api = new StandaloneClient(port, dataDir, work.resolve("logs"));
     Map<String, String> owner = new LinkedHashMap<>();
     try (StandaloneProcess serve = StandaloneProcess.start(work.resolve("logs"), "--data-dir", dataDir.toString(),
-        "--port", Integer.toString(port))) {
+        "--port", Integer.toString(port), "--model", StandaloneProcess.smallModel(work).toString())) {
       serve.awaitReady(port, Duration.ofSeconds(90));
       String t1 = api.token("ther-1", "therapist", "practice-1");
       String t2 = api.token("ther-2", "therapist", "practice-1");

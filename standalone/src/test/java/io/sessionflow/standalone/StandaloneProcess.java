@@ -194,6 +194,22 @@ final class StandaloneProcess implements AutoCloseable {
         io.sessionflow.common.config.StorageConfig.MIN_PART_SIZE));
   }
 
+  /**
+   * A generated random-weight model of the small test shape ({@link
+   * io.sessionflow.transcriber.model.ModelShape#SMALL}), written under {@code dir}, for {@code --model}: for
+   * a test that is not about the stand-in standalone generates by default, every recording still goes
+   * through whisper.cpp's real inference, at about a twentieth of the CPU a window of the tiny shape takes,
+   * and the instance skips generating its tiny-shaped one at its first start.
+   */
+  static Path smallModel(Path dir) {
+    try {
+      return io.sessionflow.transcriber.model.GgmlModelWriter.write(dir.resolve("small-model.bin"),
+          io.sessionflow.transcriber.model.ModelShape.SMALL, 1);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A mono 16 kHz WAV, generated: a tone that changes pitch every second plus seeded noise. */
   static byte[] wav(int seconds, long seed) {
     int rate = 16_000;
