@@ -23,7 +23,10 @@ import io.sessionflow.common.storage.RecordingIndex;
 import io.sessionflow.common.storage.StorageException;
 import io.sessionflow.common.storage.Tombstones;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -31,8 +34,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code transcript.ready} → decrypt the transcript → analyse (blocking pool) → encrypt and store
- * the analysis under the data key → {@code analysis.ready} → commit. Deterministic, so a
- * redelivery rewrites the same analysis; a recording deleted meanwhile is skipped, not failed.
+ * the analysis under the data key → {@code analysis.ready} → mark it announced
+ * ({@code analyses/ID.job}) → commit. A redelivery of a recording announced before (a crash
+ * between the announcement and the commit) is skipped, so {@code analysis.ready} goes out once; one
+ * that came before the mark rewrites the same analysis. A recording deleted meanwhile is skipped,
+ * not failed.
  */
 public final class AnalyzerStage implements AutoCloseable {
   public static final String STAGE = "analyzer";
@@ -47,6 +53,7 @@ public final class AnalyzerStage implements AutoCloseable {
   private final Tombstones tombstones;
   private final ConsentGate consent;
   private final Counter skipped;
+  private final Counter duplicates;
   private EventStream.Consumer consumer;
 
   private AnalyzerStage(StageRuntime runtime, AnalyzerConfig config) {
@@ -60,6 +67,9 @@ public final class AnalyzerStage implements AutoCloseable {
         .register(runtime.registry());
     this.skipped = Counter.builder("sessionflow.analysis.skipped")
         .description("Transcripts of recordings deleted before analysis").register(runtime.registry());
+    this.duplicates = Counter.builder("sessionflow.analysis.duplicates")
+        .description("Redelivered transcripts of recordings analysed and announced before").register(
+            runtime.registry());
   }
 
   public static AnalyzerStage start(StageRuntime runtime, AnalyzerConfig config) {
@@ -76,8 +86,27 @@ public final class AnalyzerStage implements AutoCloseable {
       return CompletableFuture.completedFuture(null);
     }
     String id = ready.recordingId();
-    return deleted(id).thenCompose(gone -> gone ? skip(id) : consent.admitIndexed(id, "analyze")
-        .thenCompose(admitted -> admitted ? analyseAndAnnounce(ready) : CompletableFuture.completedFuture(null)));
+    return deleted(id).thenCompose(gone -> gone ? skip(id) : announcedBefore(id).thenCompose(before -> {
+      if (before) {
+        duplicates.increment();
+        LOG.info("recording {} was analysed and announced before; skipping the duplicate", id);
+        return CompletableFuture.<Void>completedFuture(null);
+      }
+      return consent.admitIndexed(id, "analyze")
+          .thenCompose(admitted -> admitted ? analyseAndAnnounce(ready) : CompletableFuture.completedFuture(null));
+    }));
+  }
+
+  private CompletableFuture<Boolean> announcedBefore(String id) {
+    return Tombstones.exists(runtime.store(), runtime.config().storage().bucket(), ObjectKeys.analysisLedger(id));
+  }
+
+  /** After the announcement: the mark, taken back again if the recording was deleted meanwhile. */
+  private CompletableFuture<Void> markAnnounced(String id) {
+    String ledger = ObjectKeys.analysisLedger(id);
+    return runtime.store().put(runtime.config().storage().bucket(), ledger,
+        "published".getBytes(StandardCharsets.US_ASCII), Map.of())
+        .thenCompose(info -> tombstones.takeBackIfDeleted(id, List.of(ledger))).thenApply(ignored -> null);
   }
 
   /** decrypt → analyse → store → deleted meanwhile? → publish. */
@@ -90,8 +119,8 @@ public final class AnalyzerStage implements AutoCloseable {
                 bytes(analysis)).thenApply(info -> analysis)))
         // Deleted while it was being analysed: take the analysis back instead of announcing it.
         .thenCompose(analysis -> deleted(id).thenCompose(meanwhile -> meanwhile
-            ? tombstones.takeBack(java.util.List.of(ObjectKeys.analysis(id))).thenCompose(ignored -> skip(id))
-            : announce(ready, analysis)))
+            ? tombstones.takeBack(List.of(ObjectKeys.analysis(id))).thenCompose(ignored -> skip(id))
+            : announce(ready, analysis).thenCompose(ignored -> markAnnounced(id))))
         .exceptionallyCompose(error -> Failures.unwrap(error) instanceof StorageException se && se.isNotFound()
             ? skip(id) : CompletableFuture.failedFuture(Failures.unwrap(error)));
   }

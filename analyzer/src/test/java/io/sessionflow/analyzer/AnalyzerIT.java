@@ -149,6 +149,22 @@ class AnalyzerIT {
   }
 
   @Test
+  void aTranscriptRedeliveredAfterItsAnnouncementIsNotAnnouncedAgain() {
+    TranscriptReadyEvent ready = transcribed(fixture);
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(AnalysisReadyEvent.class, ready.recordingId()) == 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !runtime.store().listKeys("sessionflow",
+        ObjectKeys.analysisLedger(ready.recordingId())).join().isEmpty());
+    double before = runtime.registry().get("sessionflow.analysis.duplicates").counter().count();
+    // What a crash between the announcement and the offset commit looks like: the same record again.
+    runtime.events().publisher().publish(ready).join();
+    await().atMost(Duration.ofSeconds(60)).until(() -> runtime.registry().get("sessionflow.analysis.duplicates")
+        .counter().count() == before + 1);
+    TranscriptReadyEvent marker = transcribed(fixture);
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(AnalysisReadyEvent.class, marker.recordingId()) == 1);
+    assertThat(count(AnalysisReadyEvent.class, ready.recordingId())).isEqualTo(1);
+  }
+
+  @Test
   void aRecordingDeletedBeforeItsAnalysisIsSkippedAndAMalformedTranscriptIsDeadLettered() {
     TranscriptReadyEvent deleted = transcribed(fixture, true);
     TranscriptReadyEvent broken = transcribed("{\"segments\": [".getBytes(StandardCharsets.UTF_8));

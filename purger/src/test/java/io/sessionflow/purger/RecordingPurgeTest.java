@@ -179,6 +179,7 @@ class RecordingPurgeTest {
   void aDeletionRequestAlsoRemovesTranscriptAnalysisLedgerDataKeyAndIndex() {
     seed(store, ID);
     store.put(BUCKET, "analyses/" + ID + ".json", bytes("encrypted-analysis"), java.util.Map.of()).join();
+    store.put(BUCKET, "analyses/" + ID + ".job", bytes("published"), java.util.Map.of()).join();
     RecordingIndex.Entry index = new RecordingIndex.Entry("practice1", "ther1", "consent1", ID);
     new RecordingIndex(store, BUCKET).record(index).join();
 
@@ -193,7 +194,7 @@ class RecordingPurgeTest {
     JsonNode receipt = entry.json().path("receipt");
     assertThat(receipt.path("requestId").asText()).isEqualTo("req1");
     assertThat(receipt.path("deleted").findValuesAsText("kind")).contains("transcript", "transcript-ledger",
-        "analysis", "data-key", "index-entry");
+        "analysis", "analysis-ledger", "data-key", "index-entry");
     assertThat(events.of(AudioPurgedEvent.class).get(0).reason()).isEqualTo("deletion-request");
   }
 

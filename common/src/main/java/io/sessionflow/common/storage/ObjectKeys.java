@@ -33,6 +33,11 @@ public final class ObjectKeys {
     return "transcripts/" + Ids.requireId(recordingId, "recording id") + ".job";
   }
 
+  /** The analyzer's mark that {@code analysis.ready} went out for a recording (a redelivery is then skipped). */
+  public static String analysisLedger(String recordingId) {
+    return "analyses/" + Ids.requireId(recordingId, "recording id") + ".job";
+  }
+
   /** Every object an upload leaves beside the raw audio (state, encrypted tail, encrypted metadata, lock). */
   public static String uploadPrefix(String recordingId) {
     return "uploads/" + Ids.requireId(recordingId, "recording id") + "/";

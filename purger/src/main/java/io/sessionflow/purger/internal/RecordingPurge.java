@@ -159,6 +159,7 @@ public final class RecordingPurge {
       targets.add(new Target("transcript", bucket, ObjectKeys.transcript(id), false));
       targets.add(new Target("transcript-ledger", bucket, ObjectKeys.transcriptLedger(id), false));
       targets.add(new Target("analysis", bucket, ObjectKeys.analysis(id), false));
+      targets.add(new Target("analysis-ledger", bucket, ObjectKeys.analysisLedger(id), false));
       targets.add(new Target("data-key", keyBucket, RecordingKeys.objectKey(id, Purpose.DATA), false));
       order.indexKeys().forEach(key -> targets.add(new Target("index-entry", bucket, key, false)));
     }
