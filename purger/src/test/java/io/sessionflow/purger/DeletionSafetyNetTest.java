@@ -118,11 +118,12 @@ class DeletionSafetyNetTest {
     // A transcriber that was mid-job, stopped between writing and taking back: no event will come.
     put("transcripts/a1.json", "late transcript");
     put("transcripts/a1.job", "1");
+    put("analyses/a1.job", "published");
     put("keys/a1.data.dek", "late key");
     clock.advance(SLO.plusSeconds(1));
     String report = verifyPurge(PurgeVerifier.VIOLATIONS);
     assertThat(report).contains("FAIL  deleted recording a1").contains("transcripts/a1.json")
-        .contains("transcripts/a1.job").contains("keys/a1.data.dek")
+        .contains("transcripts/a1.job").contains("analyses/a1.job").contains("keys/a1.data.dek")
         .contains("1 deleted recording(s) still have data stored").doesNotContain("deleted recording keep");
 
     sweep.run().join();

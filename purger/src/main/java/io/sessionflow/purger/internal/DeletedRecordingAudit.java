@@ -32,7 +32,7 @@ public final class DeletedRecordingAudit {
       Pattern.compile("raw/(" + id() + ")"),
       Pattern.compile("uploads/(" + id() + ")/.*"),
       Pattern.compile("transcripts/(" + id() + ")\\.(json|job)"),
-      Pattern.compile("analyses/(" + id() + ")\\.json"),
+      Pattern.compile("analyses/(" + id() + ")\\.(json|job)"),
       Pattern.compile(Pattern.quote(RecordingIndex.PREFIX) + "[^/]+/[^/]+/[^/]+/(" + id() + ")"),
       Pattern.compile(Pattern.quote(RecordingIndex.OWNERS_PREFIX) + "(" + id() + ")"),
       Pattern.compile(Pattern.quote(RecordingPurge.INTENT_PREFIX) + "(" + id() + ")\\.json"),
