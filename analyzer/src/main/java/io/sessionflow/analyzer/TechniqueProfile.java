@@ -3,68 +3,63 @@ package io.sessionflow.analyzer;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionflow.analyzer.technique.TechniqueCode;
-import io.sessionflow.analyzer.technique.TechniqueCoder;
-import io.sessionflow.analyzer.text.Sentences;
+import io.sessionflow.language.LanguageModel;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The clinician's technique profile: each sentence of the clinician's turns coded, counts with
- * evidence, and MITI summary scores beside the published thresholds. Needs speakers; with two
- * channels the clinician is taken to be the speaker who asks more questions per turn.
+ * The clinician's technique profile: each of the clinician's turns coded by the trained model's
+ * MITI head, counts with evidence, and MITI summary scores beside the published thresholds. Needs
+ * speakers; the clinician is the speaker the model's role head reads as the clinician over all of
+ * their turns (a mean, so one client question does not swap the roles, punctuation or not).
  */
 final class TechniqueProfile {
-  private final TechniqueCoder coder = new TechniqueCoder();
+  private final LanguageModel model;
 
-  /**
-   * The speaker who asks the most questions per sentence, if speakers are known: clients ask
-   * too, but far less than the clinician. (Statements cannot tell them apart: a clinician's
-   * reflection and a client's account read alike.)
-   */
-  Optional<String> clinician(Transcript transcript) {
+  TechniqueProfile(LanguageModel model) {
+    this.model = model;
+  }
+
+  /** The speaker whose turns read most like the clinician's, if speakers are known. */
+  Optional<String> clinician(Transcript transcript, List<LanguageModel.Reading> readings) {
     if (!transcript.speakersKnown()) {
       return Optional.empty();
     }
-    Map<String, int[]> perSpeaker = new LinkedHashMap<>();
-    for (Transcript.Segment segment : transcript.segments()) {
-      if (segment.speaker() == null) {
-        continue;
-      }
-      int[] counts = perSpeaker.computeIfAbsent(segment.speaker(), s -> new int[2]);
-      for (Sentences.Piece sentence : Sentences.sentences(segment.text())) {
-        counts[1]++;
-        TechniqueCode code = coder.code(sentence.text());
-        if (code.isQuestion()) {
-          counts[0]++;
-        }
+    Map<String, double[]> perSpeaker = new LinkedHashMap<>();
+    for (int i = 0; i < transcript.segments().size(); i++) {
+      Transcript.Segment segment = transcript.segments().get(i);
+      if (segment.speaker() != null && !segment.text().isBlank()) {
+        double[] sum = perSpeaker.computeIfAbsent(segment.speaker(), s -> new double[2]);
+        sum[0] += readings.get(i).clinician();
+        sum[1]++;
       }
     }
-    return perSpeaker.entrySet().stream().filter(e -> e.getValue()[1] > 0).max((a, b) -> Double.compare(
-        (double) a.getValue()[0] / a.getValue()[1], (double) b.getValue()[0] / b.getValue()[1]))
-        .map(Map.Entry::getKey);
+    return perSpeaker.entrySet().stream().max((a, b) -> Double.compare(a.getValue()[0] / a.getValue()[1],
+        b.getValue()[0] / b.getValue()[1])).map(Map.Entry::getKey);
   }
 
-  /** Coded sentences of the clinician, in order. */
+  /** Coded turns of the clinician, in order. */
   record Coded(int segmentId, String text, TechniqueCode code) {
   }
 
-  List<Coded> code(Transcript transcript, String clinician) {
+  List<Coded> code(Transcript transcript, List<LanguageModel.Reading> readings, String clinician) {
     List<Coded> coded = new ArrayList<>();
-    for (Transcript.Segment segment : transcript.segments()) {
-      if (clinician.equals(segment.speaker())) {
-        for (Sentences.Piece sentence : Sentences.sentences(segment.text())) {
-          coded.add(new Coded(segment.id(), sentence.text(), coder.code(sentence.text())));
-        }
+    for (int i = 0; i < transcript.segments().size(); i++) {
+      Transcript.Segment segment = transcript.segments().get(i);
+      if (clinician.equals(segment.speaker()) && !segment.text().isBlank()) {
+        coded.add(new Coded(segment.id(), segment.text(), TechniqueCode.valueOf(model.technique(readings.get(i))
+            .toUpperCase(Locale.ROOT))));
       }
     }
     return coded;
   }
 
-  ObjectNode json(Transcript transcript, Optional<String> clinician) {
+  ObjectNode json(Transcript transcript, List<LanguageModel.Reading> readings, Optional<String> clinician) {
     ObjectNode techniques = JsonNodeFactory.instance.objectNode();
     if (clinician.isEmpty()) {
       techniques.put("available", false);
@@ -72,14 +67,14 @@ final class TechniqueProfile {
           + "unknown");
       return techniques;
     }
-    List<Coded> coded = code(transcript, clinician.get());
+    List<Coded> coded = code(transcript, readings, clinician.get());
     Map<TechniqueCode, List<Integer>> evidence = new EnumMap<>(TechniqueCode.class);
     for (Coded c : coded) {
       evidence.computeIfAbsent(c.code(), k -> new ArrayList<>()).add(c.segmentId());
     }
     techniques.put("available", true);
     techniques.put("clinicianSpeaker", clinician.get());
-    techniques.put("clinicianBasis", "the speaker who asks the most questions per sentence");
+    techniques.put("clinicianBasis", "the speaker the trained role model reads as the clinician, over all their turns");
     ObjectNode counts = techniques.putObject("counts");
     ObjectNode ids = techniques.putObject("evidence");
     for (TechniqueCode code : TechniqueCode.values()) {
@@ -100,7 +95,8 @@ final class TechniqueProfile {
         "% open questions, MITI 3.1: 50 fair, 70 good");
     score(summary, "percentComplexReflections", simple + complex == 0 ? null : 100.0 * complex / (simple + complex),
         40.0, 50.0, "% complex reflections, MITI 4.2: 40 fair, 50 good");
-    techniques.put("note", "Automatic coding from wording alone; use it as a prompt for self-review or "
+    techniques.put("note", "Automatic coding by a trained model, one code per turn; use it as a prompt for "
+        + "self-review or "
         + "supervision, not as a fidelity rating.");
     return techniques;
   }

@@ -5,31 +5,38 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionflow.analyzer.pseudonym.Pseudonymizer;
 import io.sessionflow.analyzer.risk.RiskDetector;
+import io.sessionflow.analyzer.risk.RiskFinder;
+import io.sessionflow.language.LanguageModel;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Transcript in, analysis out: {@code pseudonymise → metrics → risk flags → technique profile →
- * themes → case notes}. Runs offline, deterministically, the same in the pipeline and in
- * {@code sessionflow.jar analyze}. Every claim names the segments it rests on.
+ * Transcript in, analysis out: {@code pseudonymise → read every turn with the trained model →
+ * risk flags → technique profile → themes → case notes}. Runs offline, deterministically, the same
+ * in the pipeline and in {@code sessionflow.jar analyze}. Every claim names the segments it rests on.
  */
 public final class TranscriptAnalyzer {
   public static final int ANALYSIS_VERSION = 1;
   public static final String DISCLAIMER = "Decision support, not a clinical assessment: generated automatically "
-      + "from the transcript by rules that miss things and misread things. Every flag and note sentence links to "
-      + "the transcript segments it rests on; check them. Risk, reporting and duty-to-warn decisions remain the "
-      + "clinician's, under the rules of their jurisdiction.";
+      + "from the transcript by a trained model and rules that miss things and misread things. Every flag and "
+      + "note sentence links to the transcript segments it rests on; check them. Risk, reporting and duty-to-warn "
+      + "decisions remain the clinician's, under the rules of their jurisdiction.";
 
   private final Pseudonymizer pseudonymizer;
-  private final RiskDetector risk = new RiskDetector();
-  private final TechniqueProfile techniques = new TechniqueProfile();
+  private final LanguageModel model;
+  private final RiskFinder risk;
+  private final TechniqueProfile techniques;
 
-  public TranscriptAnalyzer(Pseudonymizer pseudonymizer) {
+  public TranscriptAnalyzer(Pseudonymizer pseudonymizer, LanguageModel model) {
     this.pseudonymizer = pseudonymizer;
+    this.model = model;
+    this.risk = new RiskFinder(model);
+    this.techniques = new TechniqueProfile(model);
   }
 
+  /** The process's shared model ({@link LanguageModel#shared}). */
   public TranscriptAnalyzer() {
-    this(new Pseudonymizer());
+    this(new Pseudonymizer(), LanguageModel.shared());
   }
 
   /** The transcript with every identifier replaced by a consistent placeholder. */
@@ -41,16 +48,19 @@ public final class TranscriptAnalyzer {
 
   public ObjectNode analyze(Transcript raw, NoteFormat format) {
     Transcript transcript = pseudonymise(raw);
-    Optional<String> clinician = techniques.clinician(transcript);
-    List<RiskDetector.Finding> flags = risk.detect(transcript, clinician.orElse(null));
+    List<LanguageModel.Reading> readings = model.read(transcript.segments().stream()
+        .map(s -> new LanguageModel.Turn(s.speaker(), s.text())).toList());
+    Optional<String> clinician = techniques.clinician(transcript, readings);
+    List<RiskDetector.Finding> flags = risk.detect(transcript, readings, clinician.orElse(null));
     var topics = Themes.topics(transcript);
-    List<TechniqueProfile.Coded> coded = clinician.map(c -> techniques.code(transcript, c)).orElse(List.of());
+    List<TechniqueProfile.Coded> coded = clinician.map(c -> techniques.code(transcript, readings, c))
+        .orElse(List.of());
 
     ObjectNode analysis = JsonNodeFactory.instance.objectNode();
     analysis.put("analysisVersion", ANALYSIS_VERSION);
     analysis.set("flags", flags(flags));
     analysis.set("metrics", SessionMetrics.json(transcript));
-    analysis.set("techniques", techniques.json(transcript, clinician));
+    analysis.set("techniques", techniques.json(transcript, readings, clinician));
     analysis.set("themes", Themes.json(transcript));
     CaseNote.Evidence evidence = new CaseNote.Evidence(transcript, clinician, flags, topics, coded);
     analysis.set("note", CaseNote.json(format, evidence));
@@ -73,6 +83,8 @@ public final class TranscriptAnalyzer {
       flag.put("start", f.start());
       flag.put("quote", f.quote());
       flag.put("temporality", f.past() ? "past" : "current");
+      flag.put("score", Math.round(f.score() * 1000) / 1000.0);
+      flag.put("basis", f.basis());
       flag.put("guidance", f.category().guidance());
     }
     return flags;

@@ -32,9 +32,29 @@ public final class LanguageModel implements AutoCloseable {
     this.temporality = heads.head("temporality");
   }
 
+  private static volatile LanguageModel shared;
+
   /** The encoder (one thread) and the committed heads. */
   public static LanguageModel load() {
     return new LanguageModel(SentenceEncoder.load(1), HeadSet.load(HEADS));
+  }
+
+  /**
+   * One model for the whole process, loaded on first use (about a second) and never closed: every
+   * analysis and every analyzer worker reads with it (ONNX Runtime sessions run concurrently).
+   */
+  public static LanguageModel shared() {
+    LanguageModel model = shared;
+    if (model == null) {
+      synchronized (LanguageModel.class) {
+        model = shared;
+        if (model == null) {
+          model = load();
+          shared = model;
+        }
+      }
+    }
+    return model;
   }
 
   public SentenceEncoder encoder() {
@@ -73,6 +93,11 @@ public final class LanguageModel implements AutoCloseable {
       readings.add(new Reading(x, risk.scores(x), technique.scores(x), role.scores(x)[0]));
     }
     return readings;
+  }
+
+  /** The MITI code a reading scores highest, from {@link Label#CODES}. */
+  public String technique(Reading reading) {
+    return technique.best(reading.technique());
   }
 
   /** The score at which {@code category} is flagged (chosen on the training data's validation split). */

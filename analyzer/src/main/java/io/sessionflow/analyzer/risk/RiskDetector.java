@@ -280,9 +280,13 @@ public final class RiskDetector {
   private record Rule(RiskCategory category, boolean selfReported, Pattern pattern, Pattern requires) {
   }
 
-  /** One indicator: where it is, how sure the wording is, and whether it is about the past. */
+  /**
+   * One indicator: where it is, how severe, whether it is about the past, the trained model's score
+   * for it (0 where only a rule spoke) and what raised it ({@code model}, {@code model and rule},
+   * {@code rule, model-confirmed}, {@code rule}).
+   */
   public record Finding(RiskCategory category, String severity, int segmentId, double start, String quote,
-      boolean past) {
+      boolean past, double score, String basis) {
   }
 
   private static Rule rule(RiskCategory category, boolean selfReported, String regex) {
@@ -310,7 +314,7 @@ public final class RiskDetector {
             && f.category() == hit.category());
         if (!duplicate) {
           findings.add(new Finding(hit.category(), hit.severity(), segment.id(), segment.start(),
-              quote(hit.sentence()), hit.past()));
+              quote(hit.sentence()), hit.past(), 0, "rule"));
         }
       }
     }
@@ -324,10 +328,21 @@ public final class RiskDetector {
     return categories;
   }
 
-  private record Hit(RiskCategory category, String severity, String sentence, boolean past) {
+  /**
+   * A phrase rule matched in a sentence: a disclosure ({@code veto} null), or a phrase the way it is
+   * said rules out ({@code veto}: {@code screening}, {@code negated}, {@code hypothetical},
+   * {@code someone else}), which the model's reading is checked against.
+   */
+  record Hit(RiskCategory category, String severity, String sentence, boolean past, String veto) {
   }
 
-  private List<Hit> hits(String text) {
+  /** The disclosures the rules find in a text, one per category and sentence. */
+  List<Hit> hits(String text) {
+    return overlapResolved(matches(text).stream().filter(h -> h.veto() == null).toList());
+  }
+
+  /** Every rule match in a text, vetoed ones included. */
+  List<Hit> matches(String text) {
     List<Hit> hits = new ArrayList<>();
     for (Sentences.Piece sentence : Sentences.sentences(text)) {
       String lowerSentence = normalise(sentence.text());
@@ -338,23 +353,37 @@ public final class RiskDetector {
         for (Rule rule : RULES) {
           Matcher m = rule.pattern().matcher(lower);
           while (m.find()) {
-            String before = lower.substring(0, m.start());
-            String after = lower.substring(m.end());
-            if ((screening && rule.category() != RiskCategory.BOUNDARY)
-                || Speech.negated(before, after) || Speech.hypothetical(before)
-                || (rule.requires() != null && !rule.requires().matcher(lower).find())
-                || (rule.selfReported() && Speech.aboutSomeoneElse(before, m.group()))
-                || (rule.category() == RiskCategory.ABUSE_NEGLECT && Speech.clientActs(before))) {
+            if (rule.requires() != null && !rule.requires().matcher(lower).find()) {
               continue;
             }
+            String veto = veto(rule, screening, lower.substring(0, m.start()), m.group(), lower.substring(m.end()));
             boolean past = Speech.past(lower);
-            hits.add(new Hit(rule.category(), severity(rule.category(), lower, past), sentence.text(), past));
-            break;
+            hits.add(new Hit(rule.category(), severity(rule.category(), lower, past), sentence.text(), past, veto));
+            if (veto == null) {
+              break;
+            }
           }
         }
       }
     }
-    return overlapResolved(hits);
+    return hits;
+  }
+
+  private static String veto(Rule rule, boolean screening, String before, String phrase, String after) {
+    if (screening && rule.category() != RiskCategory.BOUNDARY) {
+      return "screening";
+    }
+    if (Speech.negated(before, after)) {
+      return "negated";
+    }
+    if (Speech.hypothetical(before)) {
+      return "hypothetical";
+    }
+    if ((rule.selfReported() && Speech.aboutSomeoneElse(before, phrase))
+        || (rule.category() == RiskCategory.ABUSE_NEGLECT && Speech.clientActs(before))) {
+      return "someone else";
+    }
+    return null;
   }
 
   /**
@@ -390,7 +419,7 @@ public final class RiskDetector {
     return text.toLowerCase(Locale.ROOT).replace('’', '\'').replaceAll("\\s+", " ");
   }
 
-  private static String quote(String sentence) {
+  static String quote(String sentence) {
     return sentence.length() <= 240 ? sentence : sentence.substring(0, 237) + "...";
   }
 }

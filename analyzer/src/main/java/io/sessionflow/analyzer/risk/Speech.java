@@ -39,7 +39,47 @@ final class Speech {
       + "if i'm honest|if that makes sense|if you know what i mean|even if|as if|if anything|if i'm being "
       + "straight)\\b");
 
+  /** A sentence that opens with the speaker denying something about themselves ("No, I've never…"). */
+  private static final Pattern DENIAL = Pattern.compile("^(?:(?:no|nah|nope|honestly|um|look|oh)[,.!]? )*(?:i|i'm|"
+      + "i've|i'd|i'll|im|ive|we)\\s*(?:(?:do|did|have|has|will|would|am|have been)\\s*(?:not|n't)|don't|didn't|"
+      + "haven't|won't|wouldn't|'m not|am not|not|'ve never|never|'m never|'ve not|wasn't|was not)\\b");
+  /** Denials that are disclosures ("I don't want to be here anymore", "I haven't been taking them"). */
+  private static final Pattern DENIAL_THAT_DISCLOSES = Pattern.compile("\\b(?:want to (?:live|be here|be alive|"
+      + "wake up|go on|carry on|exist|be around|keep going)|see (?:the|a) point|see a (?:future|way out)|care "
+      + "(?:if|whether)|mind if|be (?:around|here) (?:much )?(?:longer|for long)|think i can|been taking|taken|"
+      + "take (?:my|them|the)|told|tell|eaten|eat|remember|"
+      + "stop|let me|come home|slept|feel safe|know how (?:much|many)|had a choice|know what i'd do)\\b");
+
+  /** Everyday idioms that carry a category's words and none of its risk ("shoot him a text"). */
+  private static final java.util.Map<RiskCategory, Pattern> IDIOMS = java.util.Map.of(
+      RiskCategory.HARM_TO_OTHERS, Pattern.compile("\\bshoot (?:him|her|them|you|me|us|\\[person_\\d+\\]) (?:a|an|"
+          + "over a) (?:quick )?(?:text|message|email|e-mail|line|note|dm|msg)\\b|\\b(?:kill|murder) (?:for )?(?:a|an|"
+          + "some) (?:coffee|pizza|curry|burger|pint|drink|holiday|nap|cigarette|beer|takeaway)\\b|\\b(?:he|she|they|"
+          + "mum|mom|dad|my \\w+)(?:'ll| will| is going to|'s going to) (?:kill|murder) me\\b|\\bkilling it\\b"),
+      RiskCategory.SUBSTANCE_USE, Pattern.compile("\\b(?:a|one|the odd) (?:small )?(?:glass|pint) of (?:wine|beer|red|"
+          + "white) (?:with|at|over) (?:dinner|lunch|tea|a meal|the meal|supper)\\b"),
+      RiskCategory.SUICIDAL_IDEATION, Pattern.compile("\\b(?:dying (?:to|for) (?:see|try|go|get|know|meet|hear)|nearly "
+          + "died (?:laughing|of embarrassment)|dead (?:tired|on my feet)|bored to death|"
+          + "kill(?:ing)? (?:some )?time)\\b"),
+      RiskCategory.SELF_HARM, Pattern.compile("\\b(?:beat(?:ing)? myself up|kick(?:ing|ed)? myself|cut(?:ting)? myself "
+          + "(?:some )?slack)\\b"));
+
   private Speech() {
+  }
+
+  /** The sentence says the category's words as an everyday idiom. */
+  static boolean idiom(RiskCategory category, String sentence) {
+    Pattern idiom = IDIOMS.get(category);
+    return idiom != null && idiom.matcher(sentence).find();
+  }
+
+  /**
+   * The sentence opens with the speaker denying something about themselves, and the denial is not
+   * itself a disclosure: the rules' reading of a negation, applied to what the model flags alone.
+   */
+  static boolean denial(String sentence) {
+    return DENIAL.matcher(sentence).find() && !DENIAL_THAT_DISCLOSES.matcher(sentence).find()
+        && !NOT_A_NEGATION.matcher(sentence).find();
   }
 
   /** The clause's words before the phrase negate it (and the phrase does not carry its own negation). */

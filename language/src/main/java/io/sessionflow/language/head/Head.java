@@ -138,7 +138,7 @@ public final class Head {
     out.writeInt(hidden);
     for (float[] block : new float[][] {w1, b1, w2, b2}) {
       for (float v : block) {
-        out.writeFloat(v);
+        out.writeShort(Half.fromFloat(v));
       }
     }
   }
@@ -166,7 +166,7 @@ public final class Head {
   private static float[] floats(DataInputStream in, int n) throws IOException {
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
-      v[i] = in.readFloat();
+      v[i] = Half.toFloat(in.readShort());
     }
     return v;
   }

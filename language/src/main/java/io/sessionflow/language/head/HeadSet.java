@@ -14,12 +14,13 @@ import java.util.NoSuchElementException;
 
 /**
  * The trained heads the analyzer loads, in one small binary file ({@code SFHEADS}, version, a
- * free-text description of how they were trained, then each head), with the decision thresholds
- * chosen on the training data's validation split.
+ * free-text description of how they were trained, then each head, weights in half precision), with
+ * the decision thresholds chosen on the training data's validation split.
  */
 public final class HeadSet {
   private static final String MAGIC = "SFHEADS";
-  private static final int VERSION = 1;
+  /** 2: weights in half precision. */
+  private static final int VERSION = 2;
   private final String description;
   private final Map<String, Head> heads;
   private final Map<String, Double> thresholds;

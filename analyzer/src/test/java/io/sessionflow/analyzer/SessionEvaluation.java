@@ -1,0 +1,189 @@
+package io.sessionflow.analyzer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sessionflow.language.data.Label;
+import io.sessionflow.language.data.LabelledSets;
+import io.sessionflow.language.data.LabelledText;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The whole analyzer measured on labelled sessions (the labelling guide's format): each session
+ * becomes a transcript (one segment per utterance, the clinician on channel A and clients on B, or
+ * no speakers at all for a mono recording), goes through {@link TranscriptAnalyzer#analyze}, and
+ * the analysis is scored against the labels.
+ *
+ * <ul>
+ *   <li>risk: per client utterance, the flags whose segment ids name it against its labelled
+ *       categories (a flag on a clinician's line is a false positive);</li>
+ *   <li>identifiers: a marked identifier leaks when the analysis JSON holds it (case-insensitive)
+ *       as a whole word, or for a person any of its name words of three letters or more;</li>
+ *   <li>techniques: the code the analysis gives each clinician line against its MITI label (a line
+ *       of the wrong speaker taken for the clinician's counts as wrong);</li>
+ *   <li>roles: whether the analysis named channel A as the clinician.</li>
+ * </ul>
+ */
+final class SessionEvaluation {
+  /** Counts for one label. */
+  static final class Score {
+    int tp;
+    int fp;
+    int fn;
+
+    double precision() {
+      return tp + fp == 0 ? 1 : (double) tp / (tp + fp);
+    }
+
+    double recall() {
+      return tp + fn == 0 ? 1 : (double) tp / (tp + fn);
+    }
+  }
+
+  /** What one run measured. */
+  record Result(Map<String, Score> risk, Score riskAll, int identifiers, List<String> leaks, int techniqueRight,
+      int techniqueAll, int rolesRight, int sessions) {
+    double leakRate() {
+      return identifiers == 0 ? 0 : (double) leaks.size() / identifiers;
+    }
+
+    double techniqueAccuracy() {
+      return techniqueAll == 0 ? 0 : (double) techniqueRight / techniqueAll;
+    }
+  }
+
+  private SessionEvaluation() {
+  }
+
+  static Result evaluate(List<LabelledSets.Session> sessions, TranscriptAnalyzer analyzer, boolean speakers,
+      PrintStream log) {
+    Map<String, Score> risk = new LinkedHashMap<>();
+    Label.CATEGORIES.forEach(c -> risk.put(c, new Score()));
+    List<String> leaks = new ArrayList<>();
+    int identifiers = 0;
+    int techniqueRight = 0;
+    int techniqueAll = 0;
+    int rolesRight = 0;
+    for (LabelledSets.Session session : sessions) {
+      List<Transcript.Segment> segments = new ArrayList<>();
+      List<LabelledSets.Utterance> utterances = session.utterances();
+      for (int i = 0; i < utterances.size(); i++) {
+        LabelledSets.Utterance u = utterances.get(i);
+        String speaker = !speakers ? null : u.clinician() ? "A" : "B";
+        segments.add(new Transcript.Segment(i, i * 6.0, i * 6.0 + 5.5, u.text().text(), speaker));
+      }
+      JsonNode analysis = analyzer.analyze(new Transcript(segments, "en", "labelled", utterances.size() * 6.0),
+          NoteFormat.SOAP);
+
+      Map<Integer, Set<String>> flagged = new LinkedHashMap<>();
+      Map<String, String> basis = new LinkedHashMap<>();
+      for (JsonNode flag : analysis.path("flags")) {
+        for (JsonNode id : flag.path("segmentIds")) {
+          flagged.computeIfAbsent(id.asInt(), k -> new HashSet<>()).add(flag.path("category").asText());
+          basis.put(id.asInt() + "/" + flag.path("category").asText(), flag.path("basis").asText() + " "
+              + flag.path("score").asText());
+        }
+      }
+      for (int i = 0; i < utterances.size(); i++) {
+        LabelledSets.Utterance u = utterances.get(i);
+        Set<String> truth = new HashSet<>();
+        u.label().flags().forEach(f -> truth.add(f.category()));
+        Set<String> said = flagged.getOrDefault(i, Set.of());
+        for (String category : Label.CATEGORIES) {
+          Score score = risk.get(category);
+          boolean t = truth.contains(category);
+          boolean s = said.contains(category);
+          if (t && s) {
+            score.tp++;
+          } else if (t) {
+            score.fn++;
+            log.printf(Locale.ROOT, "  %s: missed %s: %s%n", session.id(), category, u.text().text());
+          } else if (s) {
+            score.fp++;
+            log.printf(Locale.ROOT, "  %s: false %s (%s) on %s: %s%n", session.id(), category,
+                basis.get(i + "/" + category), u.label().flags().isEmpty() ? (u.clinician() ? "clinician"
+                : "none:" + u.label().decoy()) : truth, u.text().text());
+          }
+        }
+      }
+
+      String output = analysis.toString().toLowerCase(Locale.ROOT);
+      for (LabelledSets.Utterance u : utterances) {
+        for (LabelledText.Span span : u.text().identifiers()) {
+          identifiers++;
+          String covered = u.text().covered(span);
+          if (leaked(covered, span.kind(), output)) {
+            leaks.add(session.id() + " " + span.kind() + ": " + covered);
+          }
+        }
+      }
+
+      if (speakers) {
+        JsonNode techniques = analysis.path("techniques");
+        boolean rightRole = "A".equals(techniques.path("clinicianSpeaker").asText());
+        rolesRight += rightRole ? 1 : 0;
+        Map<Integer, String> codes = new LinkedHashMap<>();
+        techniques.path("evidence").fields().forEachRemaining(e -> e.getValue().forEach(id -> codes.put(id.asInt(),
+            e.getKey())));
+        for (int i = 0; i < utterances.size(); i++) {
+          LabelledSets.Utterance u = utterances.get(i);
+          if (u.clinician() && u.label().isCode()) {
+            techniqueAll++;
+            techniqueRight += rightRole && u.label().code().equals(codes.get(i)) ? 1 : 0;
+          }
+        }
+      }
+    }
+    Score all = new Score();
+    risk.values().forEach(s -> {
+      all.tp += s.tp;
+      all.fp += s.fp;
+      all.fn += s.fn;
+    });
+    return new Result(risk, all, identifiers, leaks, techniqueRight, techniqueAll, rolesRight, sessions.size());
+  }
+
+  static boolean leaked(String identifier, String kind, String output) {
+    String lower = identifier.toLowerCase(Locale.ROOT).strip();
+    if (contains(output, lower)) {
+      return true;
+    }
+    if ("PERSON".equals(kind)) {
+      for (String word : lower.split("[^\\p{L}\\p{N}'-]+")) {
+        if (word.length() >= 3 && contains(output, word)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean contains(String output, String needle) {
+    return !needle.isEmpty() && Pattern.compile("(?<![\\p{L}\\p{N}])" + Pattern.quote(needle)
+        + "(?![\\p{L}\\p{N}])").matcher(output).find();
+  }
+
+  static void print(String title, Result r, boolean speakers, PrintStream out) {
+    out.println();
+    out.println(title);
+    out.printf(Locale.ROOT, "  %-20s %9s %9s %5s %5s %5s%n", "risk category", "precision", "recall", "tp", "fp", "fn");
+    r.risk().forEach((c, s) -> out.printf(Locale.ROOT, "  %-20s %9.3f %9.3f %5d %5d %5d%n", c, s.precision(),
+        s.recall(), s.tp, s.fp, s.fn));
+    out.printf(Locale.ROOT, "  risk overall (micro): precision %.3f, recall %.3f (tp %d fp %d fn %d)%n",
+        r.riskAll().precision(), r.riskAll().recall(), r.riskAll().tp, r.riskAll().fp, r.riskAll().fn);
+    out.printf(Locale.ROOT, "  identifiers leaked into the analysis: %d of %d (%.3f)%n", r.leaks().size(),
+        r.identifiers(), r.leakRate());
+    r.leaks().forEach(l -> out.println("    leaked " + l));
+    if (speakers) {
+      out.printf(Locale.ROOT, "  clinician told apart in %d of %d sessions; technique accuracy %.3f (%d of %d "
+          + "clinician lines)%n", r.rolesRight(), r.sessions(), r.techniqueAccuracy(), r.techniqueRight(),
+          r.techniqueAll());
+    }
+  }
+}
