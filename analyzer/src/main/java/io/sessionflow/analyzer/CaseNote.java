@@ -35,8 +35,17 @@ final class CaseNote {
 
   /** What the sections are built from. */
   record Evidence(Transcript transcript, Optional<String> clinician, List<RiskDetector.Finding> flags,
-      Map<String, List<Integer>> topics, List<TechniqueProfile.Coded> coded) {
+      Map<String, List<Integer>> topics, List<TechniqueProfile.Coded> coded, List<Agreed> agreed) {
   }
+
+  /** A turn the model reads as saying what was agreed, and what kind ({@code safety_plan}, ...). */
+  record Agreed(int segmentId, String kind, double probability) {
+  }
+
+  private static final Map<String, String> PLAN_KINDS = Map.of("safety_plan", "Safety plan", "crisis_contact",
+      "Crisis contact", "means_restriction", "Means restriction", "referral", "Referral", "homework", "Homework",
+      "next_session", "Next session", "other", "Agreed");
+  private static final int MAX_PLAN = 8;
 
   static ObjectNode json(NoteFormat format, Evidence evidence) {
     ObjectNode note = JsonNodeFactory.instance.objectNode();
@@ -163,7 +172,7 @@ final class CaseNote {
     return out;
   }
 
-  /** What the client said right after the clinician's coded interventions. */
+  /** What the client said right after the clinician's coded interventions (a sentence of four words or more). */
   private static List<Sentence> responses(Evidence evidence) {
     List<Sentence> out = new ArrayList<>();
     List<Transcript.Segment> segments = evidence.transcript().segments();
@@ -172,16 +181,33 @@ final class CaseNote {
         c.segmentId()));
     for (int i = 0; i + 1 < segments.size() && out.size() < MAX_QUOTES - 1; i++) {
       Transcript.Segment next = segments.get(i + 1);
-      if (intervened.contains(segments.get(i).id()) && client(evidence, next)
-          && next.text().split("\\s+").length >= 4) {
-        out.add(Sentence.quoted(next, Sentences.sentences(next.text()).get(0).text()));
+      if (intervened.contains(segments.get(i).id()) && client(evidence, next)) {
+        Sentences.sentences(next.text()).stream().map(Sentences.Piece::text)
+            .filter(t -> t.split("\\s+").length >= 4).findFirst().ifPresent(t -> out.add(Sentence.quoted(next, t)));
       }
     }
     return out;
   }
 
+  /**
+   * What the session agreed, in the order it was said: each turn the model reads as a plan item
+   * (safety plan, crisis contact, means restriction, referral, homework, next session) quoted under
+   * its kind; then, for each high-severity flag, the follow-up it calls for. Where the model finds
+   * nothing, the sentences that word a plan ("next week", "we agreed") are quoted instead.
+   */
   private static List<Sentence> plan(Evidence evidence) {
-    List<Sentence> out = new ArrayList<>(matching(evidence, PLAN, false));
+    List<Sentence> out = new ArrayList<>();
+    Set<Integer> used = new LinkedHashSet<>();
+    for (Agreed agreed : evidence.agreed()) {
+      if (out.size() < MAX_PLAN && used.add(agreed.segmentId())) {
+        Transcript.Segment segment = segment(evidence, agreed.segmentId());
+        out.add(new Sentence(PLAN_KINDS.getOrDefault(agreed.kind(), "Agreed") + ": \"" + segment.text().strip()
+            + "\"", "extractive", Set.of(segment.id())));
+      }
+    }
+    if (out.isEmpty()) {
+      out.addAll(matching(evidence, PLAN, false));
+    }
     evidence.flags().stream().filter(f -> "high".equals(f.severity())).map(f -> Sentence.templated(
         "Follow up on " + f.category().code().replace('_', ' ') + ": " + f.category().guidance(),
         Set.of(f.segmentId()))).forEach(out::add);

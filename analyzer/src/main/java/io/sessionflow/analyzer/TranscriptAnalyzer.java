@@ -62,7 +62,15 @@ public final class TranscriptAnalyzer {
     analysis.set("metrics", SessionMetrics.json(transcript));
     analysis.set("techniques", techniques.json(transcript, readings, clinician));
     analysis.set("themes", Themes.json(transcript));
-    CaseNote.Evidence evidence = new CaseNote.Evidence(transcript, clinician, flags, topics, coded);
+    List<CaseNote.Agreed> agreed = new java.util.ArrayList<>();
+    for (int i = 0; i < readings.size(); i++) {
+      Transcript.Segment segment = transcript.segments().get(i);
+      if (!segment.text().isBlank()) {
+        model.plans(readings.get(i)).stream().findFirst().ifPresent(kind -> agreed.add(new CaseNote.Agreed(
+            segment.id(), kind.label(), kind.probability())));
+      }
+    }
+    CaseNote.Evidence evidence = new CaseNote.Evidence(transcript, clinician, flags, topics, coded, agreed);
     analysis.set("note", CaseNote.json(format, evidence));
     ObjectNode notes = analysis.putObject("notes");
     for (NoteFormat each : NoteFormat.values()) {

@@ -66,4 +66,13 @@ class PseudonymizerTest {
     assertThat(apply("[PERSON_1] and [PERSON_2] came, then my sister Rachel arrived."))
         .isEqualTo("[PERSON_1] and [PERSON_2] came, then my sister [PERSON_3] arrived.");
   }
+
+  @Test
+  void theTrainedTaggerFindsNamesTheRulesCannot() {
+    Pseudonymizer rulesAlone = new Pseudonymizer(null);
+    String lowercase = "so my sister grace came round on sunday and we talked for hours";
+    assertThat(rulesAlone.detect(lowercase)).as("no capital, no list: the rules miss it").isEmpty();
+    assertThat(apply(lowercase)).doesNotContain("grace").contains("[PERSON_1]").contains("sunday");
+    assertThat(apply("Chukwuemeka rang me last night about the kids.")).startsWith("[PERSON_1] rang me");
+  }
 }

@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  *       as a whole word, or for a person any of its name words of three letters or more;</li>
  *   <li>techniques: the code the analysis gives each clinician line against its MITI label (a line
  *       of the wrong speaker taken for the clinician's counts as wrong);</li>
- *   <li>roles: whether the analysis named channel A as the clinician.</li>
+ *   <li>roles: whether the analysis named channel A as the clinician;</li>
+ *   <li>plan: each kind a session's {@code #plan} names counts as found when the SOAP note's Plan
+ *       cites one of its lines.</li>
  * </ul>
  */
 final class SessionEvaluation {
@@ -48,7 +50,11 @@ final class SessionEvaluation {
 
   /** What one run measured. */
   record Result(Map<String, Score> risk, Score riskAll, int identifiers, List<String> leaks, int techniqueRight,
-      int techniqueAll, int rolesRight, int sessions) {
+      int techniqueAll, int rolesRight, int sessions, int planFound, int planAll) {
+    double planRecall() {
+      return planAll == 0 ? 0 : (double) planFound / planAll;
+    }
+
     double leakRate() {
       return identifiers == 0 ? 0 : (double) leaks.size() / identifiers;
     }
@@ -70,6 +76,8 @@ final class SessionEvaluation {
     int techniqueRight = 0;
     int techniqueAll = 0;
     int rolesRight = 0;
+    int planFound = 0;
+    int planAll = 0;
     for (LabelledSets.Session session : sessions) {
       List<Transcript.Segment> segments = new ArrayList<>();
       List<LabelledSets.Utterance> utterances = session.utterances();
@@ -113,6 +121,22 @@ final class SessionEvaluation {
         }
       }
 
+      Set<Integer> inPlan = new HashSet<>();
+      for (JsonNode section : analysis.path("note").path("sections")) {
+        if ("Plan".equals(section.path("name").asText())) {
+          section.path("sentences").forEach(sentence -> sentence.path("segmentIds").forEach(id -> inPlan.add(
+              id.asInt())));
+        }
+      }
+      for (Map.Entry<String, List<Integer>> agreed : session.plan().entrySet()) {
+        planAll++;
+        boolean found = agreed.getValue().stream().anyMatch(line -> inPlan.contains(line - 1));
+        planFound += found ? 1 : 0;
+        if (!found) {
+          log.printf(Locale.ROOT, "  %s: plan missed %s%n", session.id(), agreed.getKey());
+        }
+      }
+
       String output = analysis.toString().toLowerCase(Locale.ROOT);
       for (LabelledSets.Utterance u : utterances) {
         for (LabelledText.Span span : u.text().identifiers()) {
@@ -146,7 +170,8 @@ final class SessionEvaluation {
       all.fp += s.fp;
       all.fn += s.fn;
     });
-    return new Result(risk, all, identifiers, leaks, techniqueRight, techniqueAll, rolesRight, sessions.size());
+    return new Result(risk, all, identifiers, leaks, techniqueRight, techniqueAll, rolesRight, sessions.size(),
+        planFound, planAll);
   }
 
   static boolean leaked(String identifier, String kind, String output) {
@@ -180,6 +205,8 @@ final class SessionEvaluation {
     out.printf(Locale.ROOT, "  identifiers leaked into the analysis: %d of %d (%.3f)%n", r.leaks().size(),
         r.identifiers(), r.leakRate());
     r.leaks().forEach(l -> out.println("    leaked " + l));
+    out.printf(Locale.ROOT, "  agreed plan items quoted in the note's Plan: %d of %d (%.3f)%n", r.planFound(),
+        r.planAll(), r.planRecall());
     if (speakers) {
       out.printf(Locale.ROOT, "  clinician told apart in %d of %d sessions; technique accuracy %.3f (%d of %d "
           + "clinician lines)%n", r.rolesRight(), r.sessions(), r.techniqueAccuracy(), r.techniqueRight(),

@@ -21,6 +21,8 @@ public final class LanguageModel implements AutoCloseable {
   private final Head role;
   private final Head severity;
   private final Head temporality;
+  private final IdentifierTagger identifiers;
+  private final Head plan;
 
   public LanguageModel(SentenceEncoder encoder, HeadSet heads) {
     this.encoder = encoder;
@@ -30,6 +32,8 @@ public final class LanguageModel implements AutoCloseable {
     this.role = heads.head("role");
     this.severity = heads.head("severity");
     this.temporality = heads.head("temporality");
+    this.plan = heads.head("plan");
+    this.identifiers = new IdentifierTagger(encoder, heads.head("identifier"), heads.threshold("identifier/any", 0.5));
   }
 
   private static volatile LanguageModel shared;
@@ -65,6 +69,11 @@ public final class LanguageModel implements AutoCloseable {
     return heads;
   }
 
+  /** The identifier tagger on this model's encoder and {@code identifier} head. */
+  public IdentifierTagger identifiers() {
+    return identifiers;
+  }
+
   /** One turn of a session as the analyzer sees it; {@code speaker} may be null (one channel). */
   public record Turn(String speaker, String text) {
   }
@@ -98,6 +107,20 @@ public final class LanguageModel implements AutoCloseable {
   /** The MITI code a reading scores highest, from {@link Label#CODES}. */
   public String technique(Reading reading) {
     return technique.best(reading.technique());
+  }
+
+  /** What a turn says was agreed ({@link Label#PLANS} kinds over their thresholds), strongest first, with scores. */
+  public List<Graded> plans(Reading reading) {
+    double[] p = plan.scores(reading.features());
+    List<Graded> kinds = new ArrayList<>();
+    for (int k = 0; k < p.length; k++) {
+      String kind = plan.labels().get(k);
+      if (p[k] >= heads.threshold("plan/" + kind, 0.5)) {
+        kinds.add(new Graded(kind, p[k]));
+      }
+    }
+    kinds.sort((a, b) -> Double.compare(b.probability(), a.probability()));
+    return kinds;
   }
 
   /** The score at which {@code category} is flagged (chosen on the training data's validation split). */

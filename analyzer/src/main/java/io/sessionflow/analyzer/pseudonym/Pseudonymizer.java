@@ -1,5 +1,7 @@
 package io.sessionflow.analyzer.pseudonym;
 
+import io.sessionflow.language.IdentifierTagger;
+import io.sessionflow.language.LanguageModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,11 +19,13 @@ import java.util.regex.Pattern;
 
 /**
  * Finds personal identifiers in transcript text and replaces them with consistent placeholders
- * ({@code [PERSON_1]}, {@code [PHONE_1]}, …). Rules and word lists, no model and nothing sent
- * anywhere: patterns for what has a shape (phones, e-mails, URLs, dates, addresses, ID numbers,
- * ages over 89), and for names a list of given names plus the cues speech gives ("my sister …",
- * "Dr. …", "… said"). Tuned for recall: a place taken for a name costs a little readability; a
- * name left in costs privacy. No mapping back is kept.
+ * ({@code [PERSON_1]}, {@code [PHONE_1]}, …). Two readers, nothing sent anywhere: rules for what has
+ * a shape (phones, e-mails, URLs, dates, addresses, ID numbers, ages over 89) and, for names, a list
+ * of given names plus the cues speech gives ("my sister …", "Dr. …", "… said"); and the trained
+ * identifier tagger ({@link IdentifierTagger}), which reads each word in context, so lowercase
+ * recogniser text ("my sister grace"), names on no list and two-word names are found. Where both
+ * find something the longer span wins. Tuned for recall: a place taken for a name costs a little
+ * readability; a name left in costs privacy. No mapping back is kept.
  */
 public final class Pseudonymizer {
   private static final String MONTH = "(?:January|February|March|April|May|June|July|August|September|October|"
@@ -105,11 +109,21 @@ public final class Pseudonymizer {
   private final Set<String> givenNames;
   private final Set<String> ambiguous;
   private final Set<String> notNames;
+  private final IdentifierTagger tagger;
+  /** The tagger's probability an identifier other than a name needs (the rules find those by their shape). */
+  static final double SHAPED_TAG_PROBABILITY = 0.5;
 
+  /** The rules and the process's shared trained tagger ({@link LanguageModel#shared}). */
   public Pseudonymizer() {
+    this(LanguageModel.shared().identifiers());
+  }
+
+  /** The rules, and the tagger unless it is null (the rules alone). */
+  public Pseudonymizer(IdentifierTagger tagger) {
     this.givenNames = words("first-names.txt");
     this.ambiguous = words("ambiguous-names.txt");
     this.notNames = words("not-names.txt");
+    this.tagger = tagger;
   }
 
   private static Set<String> words(String resource) {
@@ -153,7 +167,45 @@ public final class Pseudonymizer {
     addGroup(found, text, BORN_YEAR, IdentifierKind.DATE);
     add(found, text, AGE, IdentifierKind.AGE);
     names(found, text, knownNames);
+    tagged(found, text);
     return resolve(found);
+  }
+
+  /** The tagger's spans, except over placeholders already in the text (a second pass). */
+  private void tagged(List<IdentifierSpan> found, String text) {
+    if (tagger == null) {
+      return;
+    }
+    List<int[]> placeholders = new ArrayList<>();
+    Matcher existing = EXISTING.matcher(text);
+    while (existing.find()) {
+      placeholders.add(new int[] {existing.start(), existing.end()});
+    }
+    for (IdentifierTagger.Span span : tagger.tag(text)) {
+      if (placeholders.stream().anyMatch(p -> p[0] < span.end() && span.start() < p[1])) {
+        continue;
+      }
+      IdentifierKind kind = IdentifierKind.valueOf(span.kind());
+      // The rules read what has a shape well; the tagger adds those only when it is sure.
+      if (kind != IdentifierKind.PERSON && span.probability() < SHAPED_TAG_PROBABILITY) {
+        continue;
+      }
+      int start = span.start();
+      int end = span.end();
+      while (start < end && !Character.isLetterOrDigit(text.charAt(start)) && "+(".indexOf(text.charAt(start)) < 0) {
+        start++;
+      }
+      while (end > start && !Character.isLetterOrDigit(text.charAt(end - 1)) && text.charAt(end - 1) != ')') {
+        end--;
+      }
+      String covered = text.substring(start, end);
+      if (kind == IdentifierKind.PERSON) {
+        covered = stripPossessive(covered);
+      }
+      if (!covered.isBlank()) {
+        found.add(new IdentifierSpan(kind, start, start + covered.length(), covered));
+      }
+    }
   }
 
   /** "jay dot smith eighty-eight at gmail dot com": from the first word that is not ordinary speech. */

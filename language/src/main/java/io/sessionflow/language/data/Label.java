@@ -16,6 +16,9 @@ public record Label(String code, List<Flag> flags, String decoy) {
       "other");
   public static final List<String> CATEGORIES = List.of("suicidal_ideation", "self_harm", "harm_to_others",
       "abuse_neglect", "substance_use", "medication", "boundary");
+  /** What a session's {@code #plan} lines name as agreed. */
+  public static final List<String> PLANS = List.of("safety_plan", "crisis_contact", "means_restriction", "referral",
+      "homework", "next_session", "other");
   public static final List<String> SEVERITIES = List.of("low", "moderate", "high");
   public static final List<String> TEMPORALITIES = List.of("current", "past");
   public static final Set<String> DECOYS = Set.of("", "negated", "hypothetical", "reported", "idiom", "media",

@@ -39,6 +39,42 @@ public final class Rendering {
     return SPACES.matcher(out.toString()).replaceAll(" ").trim();
   }
 
+  /**
+   * The text with its identifiers left in and its spans kept: as written, or in a speech
+   * recogniser's style (each piece lowercased without punctuation, pieces joined by one space).
+   */
+  public static LabelledText styled(LabelledText text, boolean asr) {
+    if (!asr) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder();
+    java.util.List<LabelledText.Span> spans = new java.util.ArrayList<>();
+    int at = 0;
+    for (LabelledText.Span span : text.spans()) {
+      append(out, asr(text.text().substring(at, span.start())));
+      String covered = asr(text.covered(span));
+      if (!covered.isEmpty()) {
+        if (out.length() > 0) {
+          out.append(' ');
+        }
+        spans.add(new LabelledText.Span(span.kind(), out.length(), out.length() + covered.length()));
+        out.append(covered);
+      }
+      at = span.end();
+    }
+    append(out, asr(text.text().substring(at)));
+    return new LabelledText(out.toString(), spans);
+  }
+
+  private static void append(StringBuilder out, String piece) {
+    if (!piece.isEmpty()) {
+      if (out.length() > 0) {
+        out.append(' ');
+      }
+      out.append(piece);
+    }
+  }
+
   /** Lowercase without punctuation, as a speech recogniser without punctuation prints it. */
   public static String asr(String text) {
     return SPACES.matcher(PUNCTUATION.matcher(text.toLowerCase(Locale.ROOT)).replaceAll(" ")).replaceAll(" ").trim();

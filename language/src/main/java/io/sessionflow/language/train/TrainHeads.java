@@ -28,7 +28,8 @@ import java.util.stream.Stream;
  * Trains the analyzer's heads from the labelled training data ({@code language/data/train}):
  * {@code risk} (one sigmoid per category), {@code severity} and {@code temporality} (of a flag, given
  * its category), {@code technique} (MITI code of a clinician turn) and {@code role} (clinician or
- * client). Every utterance is seen as the analyzer sees it — identifiers already placeholders — and
+ * client) and {@code identifier} (per word: {@code O} or an identifier kind, see
+ * {@link IdentifierTraining}). Every utterance is seen as the analyzer sees it — identifiers already placeholders — and
  * once more in speech-recogniser style (lowercase, no punctuation). A fixed 15 % of the utterances
  * (by a hash of their text) is held back to choose the risk thresholds and to print validation
  * figures; the heads are trained on the rest. Deterministic: same data, same weights.
@@ -158,13 +159,24 @@ public final class TrainHeads {
     log.printf(Locale.ROOT, "role accuracy per utterance (validation): %.3f of %d%n", (double) right / check.size(),
         check.size());
 
+    Trainer.Settings wordSettings = new Trainer.Settings(settings.hidden(), Integer.getInteger("train.wordEpochs", 8),
+        settings.learningRate(), settings.weightDecay(), settings.inputDropout(), settings.batch(), settings.seed(),
+        0, 0, 0);
+    heads.put("plan", plan(train, check, settings, thresholds, log));
+    Map.Entry<Head, Double> identifier = IdentifierTraining.train(utterances, wordSettings, log);
+    heads.put("identifier", identifier.getKey());
+    thresholds.put("identifier/any", identifier.getValue());
+
     String description = String.format(Locale.ROOT, "all-MiniLM-L6-v2-q features; %d utterances (%d items) "
         + "from %s; data sha256 %s; %s", utterances.size(), items.size(), dataDir.getFileName(), dataHash(dataDir),
         settings);
     return new HeadSet(description, heads, thresholds);
   }
 
-  static List<Utterance> load(Path dataDir) throws IOException {
+  /** What was agreed in a session, per utterance of the sessions (by identity): the plan kinds it says. */
+  private final Map<Utterance, java.util.Set<String>> planned = new java.util.IdentityHashMap<>();
+
+  List<Utterance> load(Path dataDir) throws IOException {
     List<Utterance> all = new ArrayList<>();
     try (Stream<Path> files = Files.list(dataDir)) {
       for (Path file : files.sorted().toList()) {
@@ -172,11 +184,68 @@ public final class TrainHeads {
         if (name.endsWith(".tsv")) {
           all.addAll(LabelledSets.bulk(file));
         } else if (name.endsWith(".txt")) {
-          LabelledSets.sessions(file).forEach(s -> all.addAll(s.utterances()));
+          for (LabelledSets.Session session : LabelledSets.sessions(file)) {
+            all.addAll(session.utterances());
+            for (int n = 0; n < session.utterances().size(); n++) {
+              java.util.Set<String> kinds = new java.util.TreeSet<>();
+              for (Map.Entry<String, List<Integer>> plan : session.plan().entrySet()) {
+                if (plan.getValue().contains(n + 1)) {
+                  kinds.add(plan.getKey());
+                }
+              }
+              planned.put(session.utterances().get(n), kinds);
+            }
+          }
         }
       }
     }
     return all;
+  }
+
+  /** The {@code plan} head: per session utterance, which agreed plan kinds it says (one sigmoid each). */
+  private Head plan(List<Item> train, List<Item> check, Trainer.Settings settings, Map<String, Double> thresholds,
+      java.io.PrintStream log) {
+    List<Trainer.Example> examples = new ArrayList<>();
+    for (Item i : train) {
+      java.util.Set<String> kinds = planned.get(i.utterance());
+      if (kinds != null) {
+        float[] y = new float[Label.PLANS.size()];
+        kinds.forEach(k -> y[Label.PLANS.indexOf(k)] = 1);
+        examples.add(new Trainer.Example(features(i), y, 1f));
+      }
+    }
+    Head plan = Trainer.train("plan", Head.Output.SIGMOID, Label.PLANS, examples, settings);
+    log.printf(Locale.ROOT, "%nplan (validation split of the sessions; threshold per kind chosen there for F2: a "
+        + "plan item missing from the note costs more than an extra quote):%n");
+    for (int k = 0; k < Label.PLANS.size(); k++) {
+      double best = 0.5;
+      double bestF = -1;
+      int[] bestCounts = new int[3];
+      for (int step = 10; step <= 90; step += 5) {
+        double threshold = step / 100.0;
+        int[] c = new int[3];
+        for (Item i : check) {
+          java.util.Set<String> kinds = planned.get(i.utterance());
+          if (kinds != null) {
+            boolean said = plan.scores(features(i))[k] >= threshold;
+            boolean real = kinds.contains(Label.PLANS.get(k));
+            c[0] += said && real ? 1 : 0;
+            c[1] += said && !real ? 1 : 0;
+            c[2] += !said && real ? 1 : 0;
+          }
+        }
+        double f2 = c[0] == 0 ? 0 : 5.0 * c[0] / (5.0 * c[0] + 4.0 * c[2] + c[1]);
+        if (f2 > bestF + 1e-9) {
+          bestF = f2;
+          best = threshold;
+          bestCounts = c;
+        }
+      }
+      thresholds.put("plan/" + Label.PLANS.get(k), best);
+      log.printf(Locale.ROOT, "  %-18s threshold %.2f  tp %d fp %d fn %d%n", Label.PLANS.get(k), best,
+          bestCounts[0], bestCounts[1], bestCounts[2]);
+    }
+    return plan;
   }
 
   private void encodeAll(List<Item> items, java.io.PrintStream log) throws IOException {
