@@ -1,5 +1,6 @@
 package io.sessionflow.analyzer;
 
+import io.sessionflow.common.analysis.NoteFormat;
 import io.sessionflow.common.config.ConfigSource;
 import io.sessionflow.common.config.PipelineConfig;
 import io.sessionflow.common.config.Setting;

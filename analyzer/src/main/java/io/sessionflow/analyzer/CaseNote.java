@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionflow.analyzer.risk.RiskDetector;
 import io.sessionflow.analyzer.technique.TechniqueCode;
 import io.sessionflow.analyzer.text.Sentences;
+import io.sessionflow.common.analysis.AnalysisMarkdown;
+import io.sessionflow.common.analysis.NoteFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -152,7 +154,7 @@ final class CaseNote {
     for (RiskDetector.Finding flag : evidence.flags()) {
       out.add(Sentence.templated(String.format(Locale.ROOT, "Possible %s (%s%s) at %s; to be assessed by the "
           + "clinician.", flag.category().code().replace('_', ' '), flag.severity(), flag.past() ? ", past" : "",
-          clock(flag.start())), Set.of(flag.segmentId())));
+          AnalysisMarkdown.clock(flag.start())), Set.of(flag.segmentId())));
     }
     evidence.topics().entrySet().stream().limit(3).forEach(topic -> out.add(Sentence.templated("Discussed: "
         + topic.getKey() + " (" + topic.getValue().size() + " segment(s)).",
@@ -231,10 +233,5 @@ final class CaseNote {
 
   private static Transcript.Segment segment(Evidence evidence, int id) {
     return evidence.transcript().segments().stream().filter(s -> s.id() == id).findFirst().orElseThrow();
-  }
-
-  static String clock(double seconds) {
-    long s = Math.round(seconds);
-    return String.format(Locale.ROOT, "%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
   }
 }

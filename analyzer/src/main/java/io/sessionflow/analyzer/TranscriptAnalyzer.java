@@ -3,10 +3,11 @@ package io.sessionflow.analyzer;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sessionflow.analyzer.pseudonym.Pseudonymizer;
 import io.sessionflow.analyzer.risk.RiskDetector;
 import io.sessionflow.analyzer.risk.RiskFinder;
+import io.sessionflow.common.analysis.NoteFormat;
 import io.sessionflow.language.LanguageModel;
+import io.sessionflow.language.pseudonym.Pseudonymizer;
 import java.util.List;
 import java.util.Optional;
 

@@ -2,9 +2,9 @@ package io.sessionflow.analyzer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sessionflow.analyzer.pseudonym.IdentifierKind;
-import io.sessionflow.analyzer.pseudonym.IdentifierSpan;
-import io.sessionflow.analyzer.pseudonym.Pseudonymizer;
+import io.sessionflow.language.pseudonym.IdentifierKind;
+import io.sessionflow.language.pseudonym.IdentifierSpan;
+import io.sessionflow.language.pseudonym.Pseudonymizer;
 import io.sessionflow.analyzer.risk.RiskCategory;
 import io.sessionflow.analyzer.risk.RiskFinder;
 import io.sessionflow.analyzer.technique.TechniqueCode;

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sessionflow.common.analysis.NoteFormat;
 import io.sessionflow.common.config.CryptoConfig;
-import io.sessionflow.common.consent.Consent;
-import io.sessionflow.common.consent.ConsentStore;
 import io.sessionflow.common.config.KafkaConfig;
 import io.sessionflow.common.config.PipelineConfig;
 import io.sessionflow.common.config.StorageConfig;
+import io.sessionflow.common.consent.Consent;
+import io.sessionflow.common.consent.ConsentStore;
 import io.sessionflow.common.crypto.DataKey;
 import io.sessionflow.common.crypto.Ids;
 import io.sessionflow.common.crypto.KeyEncryptionKeys;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sessionflow.common.analysis.AnalysisMarkdown;
+import io.sessionflow.common.analysis.NoteFormat;
 import io.sessionflow.common.event.EventCodec;
 import java.io.InputStream;
 import java.util.HashSet;

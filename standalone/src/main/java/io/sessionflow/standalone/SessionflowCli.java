@@ -1,7 +1,7 @@
 package io.sessionflow.standalone;
 
 import io.sessionflow.analyzer.AnalyzerConfig;
-import io.sessionflow.analyzer.NoteFormat;
+import io.sessionflow.common.analysis.NoteFormat;
 import io.sessionflow.analyzer.Transcript;
 import io.sessionflow.analyzer.TranscriptAnalyzer;
 import io.sessionflow.common.config.ConfigException;

@@ -5,7 +5,7 @@ import io.sessionflow.common.consent.ConsentStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sessionflow.analyzer.pseudonym.Pseudonymizer;
+import io.sessionflow.language.pseudonym.Pseudonymizer;
 import io.sessionflow.common.crypto.RecordingKeys.Purpose;
 import io.sessionflow.common.event.PipelineEvent;
 import io.sessionflow.common.event.RecordingStoredEvent;

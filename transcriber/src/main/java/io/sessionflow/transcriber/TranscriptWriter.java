@@ -1,6 +1,6 @@
 package io.sessionflow.transcriber;
 
-import io.sessionflow.analyzer.pseudonym.Pseudonymizer;
+import io.sessionflow.language.pseudonym.Pseudonymizer;
 import io.sessionflow.transcriber.whisper.Segment;
 import io.sessionflow.transcriber.whisper.WindowedTranscriber;
 import io.vertx.core.json.JsonArray;

@@ -2,7 +2,7 @@ package io.sessionflow.transcriber;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sessionflow.analyzer.pseudonym.Pseudonymizer;
+import io.sessionflow.language.pseudonym.Pseudonymizer;
 import io.sessionflow.transcriber.whisper.Segment;
 import io.sessionflow.transcriber.whisper.WindowedTranscriber;
 import io.vertx.core.json.JsonObject;

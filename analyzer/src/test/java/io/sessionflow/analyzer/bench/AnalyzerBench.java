@@ -1,6 +1,6 @@
 package io.sessionflow.analyzer.bench;
 
-import io.sessionflow.analyzer.NoteFormat;
+import io.sessionflow.common.analysis.NoteFormat;
 import io.sessionflow.analyzer.Transcript;
 import io.sessionflow.analyzer.TranscriptAnalyzer;
 import io.sessionflow.language.LanguageModel;

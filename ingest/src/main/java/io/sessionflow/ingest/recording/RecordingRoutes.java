@@ -1,7 +1,7 @@
 package io.sessionflow.ingest.recording;
 
-import io.sessionflow.analyzer.AnalysisMarkdown;
-import io.sessionflow.analyzer.NoteFormat;
+import io.sessionflow.common.analysis.AnalysisMarkdown;
+import io.sessionflow.common.analysis.NoteFormat;
 import io.sessionflow.common.crypto.EncryptedObjects;
 import io.sessionflow.common.crypto.RecordingKeys;
 import io.sessionflow.common.event.DeletionRequestedEvent;

@@ -1,4 +1,4 @@
-package io.sessionflow.analyzer;
+package io.sessionflow.common.analysis;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -16,7 +16,7 @@ public final class AnalysisMarkdown {
     JsonNode m = analysis.path("metrics");
     md.append("## Session\n\n");
     md.append(String.format(Locale.ROOT, "- Duration: %s; speech %.0f%%; %d words, %.0f words per minute%n",
-        CaseNote.clock(m.path("durationSeconds").asDouble()), 100 * m.path("speechRatio").asDouble(),
+        clock(m.path("durationSeconds").asDouble()), 100 * m.path("speechRatio").asDouble(),
         m.path("words").asInt(), m.path("wordsPerMinute").asDouble()));
     md.append(String.format(Locale.ROOT, "- Longest silence: %.0f s %s%n", m.path("longestSilence")
         .path("seconds").asDouble(), refs(m.path("longestSilence").path("segmentIds"))));
@@ -34,7 +34,7 @@ public final class AnalysisMarkdown {
     for (JsonNode flag : analysis.path("flags")) {
       md.append(String.format(Locale.ROOT, "- **%s** (%s, %s) at %s %s: \"%s\"  %n  _%s_%n",
           flag.path("category").asText().replace('_', ' '), flag.path("severity").asText(),
-          flag.path("temporality").asText(), CaseNote.clock(flag.path("start").asDouble()),
+          flag.path("temporality").asText(), clock(flag.path("start").asDouble()),
           refs(flag.path("segmentIds")), flag.path("quote").asText(), flag.path("guidance").asText()));
     }
     JsonNode t = analysis.path("techniques");
@@ -73,5 +73,11 @@ public final class AnalysisMarkdown {
     List<String> list = new ArrayList<>();
     ids.forEach(id -> list.add(id.asText()));
     return list.isEmpty() ? "" : "[segments " + String.join(", ", list) + "]";
+  }
+
+  /** Seconds as {@code HH:MM:SS}. */
+  public static String clock(double seconds) {
+    long s = Math.round(seconds);
+    return String.format(Locale.ROOT, "%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
   }
 }

@@ -1,4 +1,4 @@
-package io.sessionflow.analyzer.pseudonym;
+package io.sessionflow.language.pseudonym;
 
 import io.sessionflow.language.IdentifierTagger;
 import io.sessionflow.language.LanguageModel;

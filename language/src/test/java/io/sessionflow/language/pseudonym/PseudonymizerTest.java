@@ -1,10 +1,7 @@
-package io.sessionflow.analyzer;
+package io.sessionflow.language.pseudonym;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sessionflow.analyzer.pseudonym.IdentifierKind;
-import io.sessionflow.analyzer.pseudonym.IdentifierSpan;
-import io.sessionflow.analyzer.pseudonym.Pseudonymizer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

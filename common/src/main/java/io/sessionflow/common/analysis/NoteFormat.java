@@ -1,4 +1,4 @@
-package io.sessionflow.analyzer;
+package io.sessionflow.common.analysis;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.sessionflow.analyzer.pseudonym;
+package io.sessionflow.language.pseudonym;
 
 /** The personal identifiers replaced before anything is stored or analysed (HIPAA Safe Harbor's, for speech). */
 public enum IdentifierKind {

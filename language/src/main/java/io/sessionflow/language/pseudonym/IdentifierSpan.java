@@ -1,4 +1,4 @@
-package io.sessionflow.analyzer.pseudonym;
+package io.sessionflow.language.pseudonym;
 
 /** One identifier found in a text: {@code [start, end)} and its kind. */
 public record IdentifierSpan(IdentifierKind kind, int start, int end, String text) {
