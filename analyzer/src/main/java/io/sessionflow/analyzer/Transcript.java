@@ -7,14 +7,21 @@ import java.util.function.UnaryOperator;
 
 /**
  * A transcript as the API serves it and {@code analyze --transcript} reads it:
- * {@code {segments:[{id, start, end, text, speaker?}], language, model, audioSeconds}}.
+ * {@code {segments:[{id, start, end, text, speaker?}], language, model, audioSeconds, pseudonymised?}};
+ * {@code pseudonymised} is true when the transcriber replaced its identifiers before storing it.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Transcript(List<Segment> segments, String language, String model, double audioSeconds) {
+public record Transcript(List<Segment> segments, String language, String model, double audioSeconds,
+    boolean pseudonymised) {
 
   public Transcript {
     segments = segments == null ? List.of() : List.copyOf(segments);
+  }
+
+  /** A transcript whose text may still hold identifiers. */
+  public Transcript(List<Segment> segments, String language, String model, double audioSeconds) {
+    this(segments, language, model, audioSeconds, false);
   }
 
   /** One stretch of speech, in seconds from the start; {@code speaker} is A/B when channels told them apart. */
@@ -33,7 +40,7 @@ public record Transcript(List<Segment> segments, String language, String model, 
   /** The same transcript with every segment's text rewritten. */
   public Transcript mapText(UnaryOperator<String> rewrite) {
     return new Transcript(segments.stream().map(s -> new Segment(s.id(), s.start(), s.end(), rewrite.apply(s.text()),
-        s.speaker())).toList(), language, model, audioSeconds);
+        s.speaker())).toList(), language, model, audioSeconds, pseudonymised);
   }
 
   public boolean speakersKnown() {

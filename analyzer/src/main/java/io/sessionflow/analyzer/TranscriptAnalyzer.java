@@ -24,6 +24,7 @@ public final class TranscriptAnalyzer {
       + "decisions remain the clinician's, under the rules of their jurisdiction.";
 
   private final Pseudonymizer pseudonymizer;
+  private final Pseudonymizer rulesAlone = new Pseudonymizer(null);
   private final LanguageModel model;
   private final RiskFinder risk;
   private final TechniqueProfile techniques;
@@ -40,9 +41,13 @@ public final class TranscriptAnalyzer {
     this(new Pseudonymizer(), LanguageModel.shared());
   }
 
-  /** The transcript with every identifier replaced by a consistent placeholder. */
+  /**
+   * The transcript with every identifier replaced by a consistent placeholder. One the transcriber
+   * already pseudonymised (with the rules and the tagger) gets the rules' pass again only: the
+   * tagger would read it a second time for nothing but its own placeholders.
+   */
   public Transcript pseudonymise(Transcript transcript) {
-    Pseudonymizer.Session session = pseudonymizer.session()
+    Pseudonymizer.Session session = (transcript.pseudonymised() ? rulesAlone : pseudonymizer).session()
         .learn(transcript.segments().stream().map(Transcript.Segment::text).toList());
     return transcript.mapText(session::apply);
   }

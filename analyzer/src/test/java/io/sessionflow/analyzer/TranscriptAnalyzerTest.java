@@ -131,4 +131,16 @@ class TranscriptAnalyzerTest {
       assertThat(result.path("notes").size()).isEqualTo(4);
     }
   }
+
+  @Test
+  void aTranscriptTheTranscriberPseudonymisedGetsTheRulesPassOnlyAndARawOneTheTaggerToo() throws Exception {
+    String json = "{\"segments\":[{\"id\":0,\"start\":0,\"end\":4,\"text\":\"so my sister grace came round\"}],"
+        + "\"language\":\"en\",\"model\":\"m\",\"audioSeconds\":4,\"pseudonymised\":true}";
+    Transcript stored = io.sessionflow.common.event.EventCodec.mapper().readValue(json, Transcript.class);
+    assertThat(stored.pseudonymised()).isTrue();
+    TranscriptAnalyzer analyzer = new TranscriptAnalyzer();
+    assertThat(analyzer.pseudonymise(stored).segments().get(0).text()).contains("grace");
+    Transcript raw = new Transcript(stored.segments(), "en", "m", 4);
+    assertThat(analyzer.pseudonymise(raw).segments().get(0).text()).isEqualTo("so my sister [PERSON_1] came round");
+  }
 }

@@ -83,11 +83,17 @@ public final class RiskFinder {
     List<Sentences.Piece> sentences = Sentences.sentences(segment.text());
     boolean allScreening = !sentences.isEmpty() && sentences.stream()
         .allMatch(s -> Speech.addressedQuestion(normalise(s.text())));
-    List<LanguageModel.Reading> bySentence = sentences.size() <= 1 ? List.of() : sentenceReadings(sentences);
+    List<LanguageModel.Reading> bySentence = null;
     List<RiskDetector.Finding> found = new ArrayList<>();
     for (RiskCategory category : RiskCategory.values()) {
       int c = Label.CATEGORIES.indexOf(category.code());
       RiskDetector.Hit rule = disclosed.stream().filter(h -> h.category() == category).findFirst().orElse(null);
+      if (rule == null && reading.risk()[c] < model.threshold(category.code())) {
+        continue; // nothing can flag it: read no sentence on its own
+      }
+      if (bySentence == null) {
+        bySentence = sentences.size() <= 1 ? List.of() : sentenceReadings(sentences);
+      }
       // A long turn dilutes a one-sentence disclosure: the sentence a rule points at is read on its own too.
       int strongest = -1;
       double score = reading.risk()[c];

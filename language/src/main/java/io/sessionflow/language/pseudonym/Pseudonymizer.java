@@ -155,6 +155,10 @@ public final class Pseudonymizer {
   }
 
   List<IdentifierSpan> detect(String text, Set<String> knownNames) {
+    return detect(text, knownNames, tagger == null ? List.of() : tagger.tag(text));
+  }
+
+  private List<IdentifierSpan> detect(String text, Set<String> knownNames, List<IdentifierTagger.Span> tags) {
     List<IdentifierSpan> found = new ArrayList<>();
     add(found, text, EMAIL, IdentifierKind.EMAIL);
     spokenEmails(found, text);
@@ -167,21 +171,18 @@ public final class Pseudonymizer {
     addGroup(found, text, BORN_YEAR, IdentifierKind.DATE);
     add(found, text, AGE, IdentifierKind.AGE);
     names(found, text, knownNames);
-    tagged(found, text);
+    tagged(found, text, tags);
     return resolve(found);
   }
 
   /** The tagger's spans, except over placeholders already in the text (a second pass). */
-  private void tagged(List<IdentifierSpan> found, String text) {
-    if (tagger == null) {
-      return;
-    }
+  private static void tagged(List<IdentifierSpan> found, String text, List<IdentifierTagger.Span> tags) {
     List<int[]> placeholders = new ArrayList<>();
     Matcher existing = EXISTING.matcher(text);
     while (existing.find()) {
       placeholders.add(new int[] {existing.start(), existing.end()});
     }
-    for (IdentifierTagger.Span span : tagger.tag(text)) {
+    for (IdentifierTagger.Span span : tags) {
       if (placeholders.stream().anyMatch(p -> p[0] < span.end() && span.start() < p[1])) {
         continue;
       }
@@ -391,6 +392,8 @@ public final class Pseudonymizer {
     private final Map<String, String> placeholders = new HashMap<>();
     private final Map<IdentifierKind, Integer> counters = new HashMap<>();
     private final Set<String> knownNames = new HashSet<>();
+    /** The tagger's reading of each text, so learning and applying read a text once. */
+    private final Map<String, List<IdentifierTagger.Span>> tagged = new HashMap<>();
 
     /**
      * Learns the names of a whole transcript first, so a name is replaced even where no cue
@@ -403,7 +406,7 @@ public final class Pseudonymizer {
         while (existing.find()) {
           counters.merge(IdentifierKind.valueOf(existing.group(1)), Integer.parseInt(existing.group(2)), Math::max);
         }
-        for (IdentifierSpan span : Pseudonymizer.this.detect(text, knownNames)) {
+        for (IdentifierSpan span : Pseudonymizer.this.detect(text, knownNames, tags(text))) {
           if (span.kind() == IdentifierKind.PERSON) {
             for (String part : span.text().split("\\s+")) {
               if (!notNames.contains(part) && part.length() > 1) {
@@ -417,7 +420,11 @@ public final class Pseudonymizer {
     }
 
     public List<IdentifierSpan> detect(String text) {
-      return Pseudonymizer.this.detect(text, knownNames);
+      return Pseudonymizer.this.detect(text, knownNames, tags(text));
+    }
+
+    private List<IdentifierTagger.Span> tags(String text) {
+      return tagger == null ? List.of() : tagged.computeIfAbsent(text, tagger::tag);
     }
 
     public String apply(String text) {
