@@ -15,7 +15,7 @@ OUT = ROOT / "bench" / "out"
 REPORT = ROOT / "bench" / "report"
 SECTIONS = ["upload", "encryption", "transcriber", "e2e", "soak"]
 # Included when their bench has run (bench/report.sh runs them too).
-OPTIONAL = ["fairness"]
+OPTIONAL = ["fairness", "analyzer"]
 
 
 def rows(name):

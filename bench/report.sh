@@ -15,5 +15,6 @@ if [ "${1:-}" != "--assemble" ]; then
   bench/e2e-bench.sh "${E2E_COUNT:-100}" "${E2E_SECONDS:-60}" 1
   bench/soak-bench.sh "${SOAK_MINUTES:-30}"
   bench/fairness-bench.sh 16 32
+  bench/analyzer-bench.sh
 fi
 python3 bench/assemble-report.py
