@@ -48,6 +48,8 @@ final class CaseNote {
       "Crisis contact", "means_restriction", "Means restriction", "referral", "Referral", "homework", "Homework",
       "next_session", "Next session", "other", "Agreed");
   private static final int MAX_PLAN = 8;
+  private static final List<String> PLAN_ORDER = List.of("safety_plan", "crisis_contact", "means_restriction",
+      "referral", "homework", "next_session", "other");
 
   static ObjectNode json(NoteFormat format, Evidence evidence) {
     ObjectNode note = JsonNodeFactory.instance.objectNode();
@@ -199,13 +201,14 @@ final class CaseNote {
    */
   private static List<Sentence> plan(Evidence evidence) {
     List<Sentence> out = new ArrayList<>();
-    Set<Integer> used = new LinkedHashSet<>();
-    for (Agreed agreed : evidence.agreed()) {
-      if (out.size() < MAX_PLAN && used.add(agreed.segmentId())) {
-        Transcript.Segment segment = segment(evidence, agreed.segmentId());
-        out.add(new Sentence(PLAN_KINDS.getOrDefault(agreed.kind(), "Agreed") + ": \"" + segment.text().strip()
-            + "\"", "extractive", Set.of(segment.id())));
-      }
+    // At most MAX_PLAN items: safety first (the kinds in PLAN_ORDER), then in the order they were said.
+    List<Agreed> kept = evidence.agreed().stream().sorted(java.util.Comparator.comparingInt(
+        (Agreed a) -> PLAN_ORDER.indexOf(a.kind())).thenComparingInt(Agreed::segmentId)).limit(MAX_PLAN)
+        .sorted(java.util.Comparator.comparingInt(Agreed::segmentId)).toList();
+    for (Agreed agreed : kept) {
+      Transcript.Segment segment = segment(evidence, agreed.segmentId());
+      out.add(new Sentence(PLAN_KINDS.getOrDefault(agreed.kind(), "Agreed") + ": \""
+          + RiskDetector.quote(segment.text().strip()) + "\"", "extractive", Set.of(segment.id())));
     }
     if (out.isEmpty()) {
       out.addAll(matching(evidence, PLAN, false));

@@ -39,8 +39,13 @@ final class TechniqueProfile {
         sum[1]++;
       }
     }
+    // One voice, or nobody who reads as a clinician: unknown, so no client turn is read as the clinician's.
+    if (perSpeaker.size() < 2) {
+      return Optional.empty();
+    }
     return perSpeaker.entrySet().stream().max((a, b) -> Double.compare(a.getValue()[0] / a.getValue()[1],
-        b.getValue()[0] / b.getValue()[1])).map(Map.Entry::getKey);
+        b.getValue()[0] / b.getValue()[1])).filter(e -> e.getValue()[0] / e.getValue()[1] > 0.5)
+        .map(Map.Entry::getKey);
   }
 
   /** Coded turns of the clinician, in order. */
@@ -63,7 +68,8 @@ final class TechniqueProfile {
     ObjectNode techniques = JsonNodeFactory.instance.objectNode();
     if (clinician.isEmpty()) {
       techniques.put("available", false);
-      techniques.put("reason", "speakers were not told apart (a mono recording), so the clinician's turns are "
+      techniques.put("reason", "speakers were not told apart (a mono recording, one voice, or nobody who reads as the "
+          + "clinician), so the clinician's turns are "
           + "unknown");
       return techniques;
     }

@@ -7,13 +7,14 @@ import java.util.function.UnaryOperator;
 
 /**
  * A transcript as the API serves it and {@code analyze --transcript} reads it:
- * {@code {segments:[{id, start, end, text, speaker?}], language, model, audioSeconds, pseudonymised?}};
- * {@code pseudonymised} is true when the transcriber replaced its identifiers before storing it.
+ * {@code {segments:[{id, start, end, text, speaker?}], language, model, audioSeconds, pseudonymisedBy?}};
+ * {@code pseudonymisedBy} names what replaced its identifiers before it was stored (the transcriber
+ * writes it beside {@code pseudonymised: true}; transcripts stored before the tagger have none).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Transcript(List<Segment> segments, String language, String model, double audioSeconds,
-    boolean pseudonymised) {
+    String pseudonymisedBy) {
 
   public Transcript {
     segments = segments == null ? List.of() : List.copyOf(segments);
@@ -21,7 +22,7 @@ public record Transcript(List<Segment> segments, String language, String model, 
 
   /** A transcript whose text may still hold identifiers. */
   public Transcript(List<Segment> segments, String language, String model, double audioSeconds) {
-    this(segments, language, model, audioSeconds, false);
+    this(segments, language, model, audioSeconds, null);
   }
 
   /** One stretch of speech, in seconds from the start; {@code speaker} is A/B when channels told them apart. */
@@ -40,7 +41,7 @@ public record Transcript(List<Segment> segments, String language, String model, 
   /** The same transcript with every segment's text rewritten. */
   public Transcript mapText(UnaryOperator<String> rewrite) {
     return new Transcript(segments.stream().map(s -> new Segment(s.id(), s.start(), s.end(), rewrite.apply(s.text()),
-        s.speaker())).toList(), language, model, audioSeconds, pseudonymised);
+        s.speaker())).toList(), language, model, audioSeconds, pseudonymisedBy);
   }
 
   public boolean speakersKnown() {

@@ -43,11 +43,13 @@ public final class TranscriptAnalyzer {
 
   /**
    * The transcript with every identifier replaced by a consistent placeholder. One the transcriber
-   * already pseudonymised (with the rules and the tagger) gets the rules' pass again only: the
-   * tagger would read it a second time for nothing but its own placeholders.
+   * already pseudonymised with the rules and the tagger ({@code pseudonymisedBy}) gets the rules'
+   * pass again only: the tagger would read it a second time for nothing but its own placeholders.
+   * Any other (a raw file, a transcript stored before the tagger) is read by both.
    */
   public Transcript pseudonymise(Transcript transcript) {
-    Pseudonymizer.Session session = (transcript.pseudonymised() ? rulesAlone : pseudonymizer).session()
+    Pseudonymizer.Session session = (Pseudonymizer.RULES_AND_TAGGER.equals(transcript.pseudonymisedBy()) ? rulesAlone
+        : pseudonymizer).session()
         .learn(transcript.segments().stream().map(Transcript.Segment::text).toList());
     return transcript.mapText(session::apply);
   }

@@ -66,4 +66,18 @@ class RiskFinderTest {
     assertThat(ideation.past()).isFalse();
     assertThat(findings.get(1).basis()).as("a clinician's turn: the rules, for boundaries only").isEqualTo("rule");
   }
+
+  @Test
+  void anIdiomBesideADisclosureDoesNotHideItAndABlankTurnIsNotRead() {
+    assertThat(finder.categories("I'm dead tired and I keep thinking about killing myself.")).contains(
+        RiskCategory.SUICIDAL_IDEATION);
+    assertThat(finder.categories("Badly. I've been drinking every night to get to sleep, and my sister [PERSON_1] is "
+        + "worried.")).as("the rule's stretch of the sentence read on its own").contains(RiskCategory.SUBSTANCE_USE);
+    Transcript transcript = new Transcript(List.of(
+        new Transcript.Segment(0, 0, 5, "Have you had thoughts of ending your life?", "A"),
+        new Transcript.Segment(1, 5, 9, "", "B")), "en", "m", 9);
+    List<LanguageModel.Reading> readings = MODEL.read(transcript.segments().stream()
+        .map(s -> new LanguageModel.Turn(s.speaker(), s.text())).toList());
+    assertThat(finder.detect(transcript, readings, "A")).isEmpty();
+  }
 }

@@ -324,7 +324,8 @@ final class SessionEvaluation {
         + "(?![\\p{L}\\p{N}])").matcher(output).find();
   }
 
-  static void print(String title, Result r, boolean speakers, PrintStream out) {
+  /** @param lines whether to print each leaked identifier too (never for the held-out set) */
+  static void print(String title, Result r, boolean speakers, PrintStream out, boolean lines) {
     out.println();
     out.println(title);
     out.printf(Locale.ROOT, "  %-20s %9s %9s %5s %5s %5s%n", "risk category", "precision", "recall", "tp", "fp", "fn");
@@ -334,7 +335,9 @@ final class SessionEvaluation {
         r.riskAll().precision(), r.riskAll().recall(), r.riskAll().tp, r.riskAll().fp, r.riskAll().fn);
     out.printf(Locale.ROOT, "  identifiers leaked into the analysis: %d of %d (%.3f)%n", r.leaks().size(),
         r.identifiers(), r.leakRate());
-    r.leaks().forEach(l -> out.println("    leaked " + l));
+    if (lines) {
+      r.leaks().forEach(l -> out.println("    leaked " + l));
+    }
     out.printf(Locale.ROOT, "  agreed plan items quoted in the note's Plan: %d of %d (%.3f)%n", r.planFound(),
         r.planAll(), r.planRecall());
     Counts c = r.counts();

@@ -133,14 +133,28 @@ class TranscriptAnalyzerTest {
   }
 
   @Test
-  void aTranscriptTheTranscriberPseudonymisedGetsTheRulesPassOnlyAndARawOneTheTaggerToo() throws Exception {
-    String json = "{\"segments\":[{\"id\":0,\"start\":0,\"end\":4,\"text\":\"so my sister grace came round\"}],"
-        + "\"language\":\"en\",\"model\":\"m\",\"audioSeconds\":4,\"pseudonymised\":true}";
-    Transcript stored = io.sessionflow.common.event.EventCodec.mapper().readValue(json, Transcript.class);
-    assertThat(stored.pseudonymised()).isTrue();
+  void aTranscriptTheTranscriberPseudonymisedGetsTheRulesPassOnlyAndAnyOtherTheTaggerToo() throws Exception {
+    String segments = "{\"segments\":[{\"id\":0,\"start\":0,\"end\":4,\"text\":\"so my sister grace came round\"}],"
+        + "\"language\":\"en\",\"model\":\"m\",\"audioSeconds\":4,\"pseudonymised\":true";
+    var json = io.sessionflow.common.event.EventCodec.mapper();
+    Transcript stored = json.readValue(segments + ",\"pseudonymisedBy\":\"rules+tagger/1\"}", Transcript.class);
     TranscriptAnalyzer analyzer = new TranscriptAnalyzer();
-    assertThat(analyzer.pseudonymise(stored).segments().get(0).text()).contains("grace");
+    assertThat(analyzer.pseudonymise(stored).segments().get(0).text()).as("read by the tagger before: rules only")
+        .contains("grace");
+    // Stored before the tagger existed ("pseudonymised": true alone), or a raw file: the tagger reads it.
+    Transcript older = json.readValue(segments + "}", Transcript.class);
+    assertThat(analyzer.pseudonymise(older).segments().get(0).text()).isEqualTo(
+        "so my sister [PERSON_1] came round");
     Transcript raw = new Transcript(stored.segments(), "en", "m", 4);
     assertThat(analyzer.pseudonymise(raw).segments().get(0).text()).isEqualTo("so my sister [PERSON_1] came round");
+  }
+
+  @Test
+  void oneVoiceIsNotTakenForTheClinician() {
+    Transcript monologue = new Transcript(List.of(new Transcript.Segment(0, 0, 5, "I want to tell you about my week.",
+        "B"), new Transcript.Segment(1, 5, 9, "I have been so tired and I want to kill myself.", "B")), "en", "m", 9);
+    ObjectNode result = new TranscriptAnalyzer().analyze(monologue, NoteFormat.SOAP);
+    assertThat(result.path("techniques").path("available").asBoolean()).isFalse();
+    assertThat(result.path("flags").findValuesAsText("category")).contains("suicidal_ideation");
   }
 }

@@ -90,7 +90,14 @@ public final class IdentifierTagger {
       }
       // Cut: go on from the start of the last whole word read (a word cut in two is read again).
       List<Word> words = words(tokens);
-      int next = words.size() > 1 ? words.get(words.size() - 1).start() : tokens.get(tokens.size() - 1).end();
+      int cut = words.size() > 1 ? words.get(words.size() - 1).start() : tokens.get(tokens.size() - 1).end();
+      // A span reaching the last word goes to the next window whole ("mary | smith" is one name).
+      for (Span span : spans) {
+        if (span.end() > cut + offset && span.start() >= offset) {
+          cut = Math.min(cut, span.start() - offset);
+        }
+      }
+      int next = cut;
       if (next <= 0) {
         break;
       }

@@ -32,6 +32,7 @@ final class TranscriptWriter {
         .put("engine", engine).put("audioSeconds", Math.round(result.audioSeconds() * 1000) / 1000.0)
         .put("processingSeconds", Math.round(processingSeconds * 1000) / 1000.0)
         .put("channels", result.channels()).put("pseudonymised", true)
+        .put("pseudonymisedBy", pseudonymizer.readers())
         .encode().getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -21,6 +21,7 @@ class TranscriptWriterTest {
         1.0, new Pseudonymizer()), StandardCharsets.UTF_8));
 
     assertThat(json.getBoolean("pseudonymised")).isTrue();
+    assertThat(json.getString("pseudonymisedBy")).isEqualTo("rules+tagger/1");
     assertThat(json.getJsonArray("segments").getJsonObject(0).getString("text"))
         .isEqualTo("My brother [PERSON_1] rang me on [PHONE_1].");
     assertThat(json.getJsonArray("segments").getJsonObject(1).getString("text"))

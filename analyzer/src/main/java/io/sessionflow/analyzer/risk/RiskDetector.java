@@ -331,9 +331,10 @@ public final class RiskDetector {
   /**
    * A phrase rule matched in a sentence: a disclosure ({@code veto} null), or a phrase the way it is
    * said rules out ({@code veto}: {@code screening}, {@code negated}, {@code hypothetical},
-   * {@code someone else}), which the model's reading is checked against.
+   * {@code someone else}), which the model's reading is checked against; {@code clause} is the
+   * stretch of its clause between commas around the match, lowercased.
    */
-  record Hit(RiskCategory category, String severity, String sentence, boolean past, String veto) {
+  record Hit(RiskCategory category, String severity, String sentence, boolean past, String veto, String clause) {
   }
 
   /** The disclosures the rules find in a text, one per category and sentence. */
@@ -358,7 +359,8 @@ public final class RiskDetector {
             }
             String veto = veto(rule, screening, lower.substring(0, m.start()), m.group(), lower.substring(m.end()));
             boolean past = Speech.past(lower);
-            hits.add(new Hit(rule.category(), severity(rule.category(), lower, past), sentence.text(), past, veto));
+            hits.add(new Hit(rule.category(), severity(rule.category(), lower, past), sentence.text(), past, veto,
+                piece(lower, m.start(), m.end())));
             if (veto == null) {
               break;
             }
@@ -367,6 +369,13 @@ public final class RiskDetector {
       }
     }
     return hits;
+  }
+
+  /** The stretch of a clause between the commas around {@code [start, end)}. */
+  private static String piece(String clause, int start, int end) {
+    int from = clause.lastIndexOf(',', start) + 1;
+    int comma = clause.indexOf(',', end);
+    return clause.substring(from, comma < 0 ? clause.length() : comma).strip();
   }
 
   private static String veto(Rule rule, boolean screening, String before, String phrase, String after) {
@@ -419,7 +428,8 @@ public final class RiskDetector {
     return text.toLowerCase(Locale.ROOT).replace('’', '\'').replaceAll("\\s+", " ");
   }
 
-  static String quote(String sentence) {
+  /** A sentence cut to 240 characters for a quote. */
+  public static String quote(String sentence) {
     return sentence.length() <= 240 ? sentence : sentence.substring(0, 237) + "...";
   }
 }

@@ -53,6 +53,9 @@ public final class RiskFinder {
     List<RiskDetector.Finding> findings = new ArrayList<>();
     for (int i = 0; i < transcript.segments().size(); i++) {
       Transcript.Segment segment = transcript.segments().get(i);
+      if (segment.text().isBlank()) {
+        continue; // nothing said: the turn before would speak for it
+      }
       if (clinician != null && clinician.equals(segment.speaker())) {
         for (RiskDetector.Hit hit : rules.hits(segment.text())) {
           if (hit.category() == RiskCategory.BOUNDARY && findings.stream().noneMatch(f -> f.segmentId()
@@ -94,13 +97,24 @@ public final class RiskFinder {
       if (bySentence == null) {
         bySentence = sentences.size() <= 1 ? List.of() : sentenceReadings(sentences);
       }
-      // A long turn dilutes a one-sentence disclosure: the sentence a rule points at is read on its own too.
+      // A long turn dilutes a one-sentence disclosure: the sentence and the clause a rule points at are
+      // read on their own too ("I've been drinking every night to get to sleep, and my sister is worried").
       int strongest = -1;
       double score = reading.risk()[c];
+      LanguageModel.Reading graded = reading;
       for (int k = 0; k < bySentence.size(); k++) {
         if (rule != null && sentences.get(k).text().equals(rule.sentence()) && bySentence.get(k).risk()[c] > score) {
           score = bySentence.get(k).risk()[c];
           strongest = k;
+          graded = bySentence.get(k);
+        }
+      }
+      if (rule != null && score < model.threshold(category.code()) && !rule.clause().equals(normalise(
+          rule.sentence()))) {
+        LanguageModel.Reading clause = model.read(List.of(new LanguageModel.Turn(null, rule.clause()))).get(0);
+        if (clause.risk()[c] > score) {
+          score = clause.risk()[c];
+          graded = clause;
         }
       }
       double threshold = model.threshold(category.code());
@@ -110,7 +124,7 @@ public final class RiskFinder {
           || matches.stream().anyMatch(h -> h.category() == category && h.veto() != null
               && (sentences.size() <= 1 || h.sentence().equals(read))));
       boolean denied = rule == null && Speech.denial(normalise(read));
-      if (Speech.idiom(category, normalise(rule != null ? rule.sentence() : read))) {
+      if (idiomOnly(category, normalise(rule != null ? rule.sentence() : read))) {
         continue;
       }
       String basis;
@@ -124,7 +138,6 @@ public final class RiskFinder {
         continue;
       }
       String sentence = rule != null ? rule.sentence() : read;
-      LanguageModel.Reading graded = strongest >= 0 ? bySentence.get(strongest) : reading;
       LanguageModel.Graded severity = model.severity(graded, category.code());
       LanguageModel.Graded temporality = model.temporality(graded, category.code());
       // An explicit past cue the rules read ("last year", "when I was a teenager") makes it past; the
@@ -161,6 +174,16 @@ public final class RiskFinder {
       }
     }
     return sentences.get(best).text();
+  }
+
+  /**
+   * The sentence says the category's words only as an everyday idiom: with its idioms taken out, no
+   * rule finds the category in it any more ("I'll shoot him a text", not "I'm dead tired and keep
+   * thinking about killing myself").
+   */
+  private boolean idiomOnly(RiskCategory category, String sentence) {
+    String without = Speech.withoutIdioms(category, sentence);
+    return !without.equals(sentence) && rules.hits(without).stream().noneMatch(h -> h.category() == category);
   }
 
   private static String normalise(String text) {

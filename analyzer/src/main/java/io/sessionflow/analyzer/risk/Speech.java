@@ -67,10 +67,10 @@ final class Speech {
   private Speech() {
   }
 
-  /** The sentence says the category's words as an everyday idiom. */
-  static boolean idiom(RiskCategory category, String sentence) {
+  /** The sentence with the category's everyday idioms taken out (the same text when it has none). */
+  static String withoutIdioms(RiskCategory category, String sentence) {
     Pattern idiom = IDIOMS.get(category);
-    return idiom != null && idiom.matcher(sentence).find();
+    return idiom == null ? sentence : idiom.matcher(sentence).replaceAll(" ");
   }
 
   /**
@@ -79,8 +79,11 @@ final class Speech {
    */
   static boolean denial(String sentence) {
     return DENIAL.matcher(sentence).find() && !DENIAL_THAT_DISCLOSES.matcher(sentence).find()
-        && !NOT_A_NEGATION.matcher(sentence).find();
+        && !NOT_A_NEGATION.matcher(sentence).find() && !CONTRAST.matcher(sentence).find();
   }
+
+  /** "No, I'm not suicidal, but I've been saving my pills": what follows the denial may disclose. */
+  private static final Pattern CONTRAST = Pattern.compile("\\b(?:but|though|although|except|only that|apart from)\\b");
 
   /** The clause's words before the phrase negate it (and the phrase does not carry its own negation). */
   static boolean negated(String before, String after) {

@@ -50,7 +50,8 @@ public final class AnalyzerBench {
     double raw = (System.nanoTime() - start) / 1e9;
     // The pipeline's path: the transcriber pseudonymised the text before storing it (not timed here).
     Transcript stored = analyzer.pseudonymise(transcript);
-    stored = new Transcript(stored.segments(), "en", "bench", 3600, true);
+    stored = new Transcript(stored.segments(), "en", "bench", 3600,
+        io.sessionflow.language.pseudonym.Pseudonymizer.RULES_AND_TAGGER);
     start = System.nanoTime();
     analyzer.analyze(stored, NoteFormat.SOAP);
     double pipeline = (System.nanoTime() - start) / 1e9;

@@ -110,6 +110,8 @@ public final class Pseudonymizer {
   private final Set<String> ambiguous;
   private final Set<String> notNames;
   private final IdentifierTagger tagger;
+  /** What a transcript's {@code pseudonymisedBy} says when the rules and the trained tagger both read it. */
+  public static final String RULES_AND_TAGGER = "rules+tagger/1";
   /** The tagger's probability an identifier other than a name needs (the rules find those by their shape). */
   static final double SHAPED_TAG_PROBABILITY = 0.5;
 
@@ -142,6 +144,11 @@ public final class Pseudonymizer {
     }
     words.remove("");
     return words;
+  }
+
+  /** What read the text: {@link #RULES_AND_TAGGER}, or {@code rules/1} without the tagger. */
+  public String readers() {
+    return tagger == null ? "rules/1" : RULES_AND_TAGGER;
   }
 
   /** A run over one transcript: the same identifier gets the same placeholder in every segment. */
