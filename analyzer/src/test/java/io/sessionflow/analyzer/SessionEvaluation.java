@@ -1,6 +1,7 @@
 package io.sessionflow.analyzer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sessionflow.analyzer.AnalyzerEvaluationTest.Score;
 import io.sessionflow.common.analysis.NoteFormat;
 import io.sessionflow.language.data.Label;
 import io.sessionflow.language.data.LabelledSets;
@@ -34,21 +35,6 @@ import java.util.regex.Pattern;
  * </ul>
  */
 final class SessionEvaluation {
-  /** Counts for one label. */
-  static final class Score {
-    int tp;
-    int fp;
-    int fn;
-
-    double precision() {
-      return tp + fp == 0 ? 1 : (double) tp / (tp + fp);
-    }
-
-    double recall() {
-      return tp + fn == 0 ? 1 : (double) tp / (tp + fn);
-    }
-  }
-
   /** The further measures, counted over a run. */
   static final class Counts {
     int negatedAll;

@@ -69,39 +69,8 @@ final class IdentifierTraining {
   }
 
   private static List<Text> encode(List<LabelledText> texts, List<Boolean> validation) {
-    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    List<List<Text>> parts = new ArrayList<>();
-    List<Thread> workers = new ArrayList<>();
-    int per = (texts.size() + threads - 1) / threads;
-    for (int t = 0; t < threads; t++) {
-      int from = Math.min(texts.size(), t * per);
-      int to = Math.min(texts.size(), (t + 1) * per);
-      List<Text> result = new ArrayList<>();
-      parts.add(result);
-      Thread worker = new Thread(() -> {
-        try (SentenceEncoder encoder = SentenceEncoder.load(1)) {
-          for (int i = from; i < to; i++) {
-            result.add(words(encoder, texts.get(i), validation.get(i)));
-          }
-        }
-      });
-      workers.add(worker);
-      worker.start();
-    }
-    for (Thread worker : workers) {
-      try {
-        worker.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-    List<Text> all = new ArrayList<>();
-    parts.forEach(all::addAll);
-    if (all.size() != texts.size()) {
-      throw new IllegalStateException("an encoder thread failed: " + all.size() + " of " + texts.size());
-    }
-    return all;
+    List<Integer> indices = java.util.stream.IntStream.range(0, texts.size()).boxed().toList();
+    return TrainHeads.inParallel(indices, (encoder, i) -> words(encoder, texts.get(i), validation.get(i)));
   }
 
   private static Text words(SentenceEncoder encoder, LabelledText text, boolean validation) {

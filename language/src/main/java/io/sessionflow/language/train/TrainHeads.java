@@ -268,16 +268,36 @@ public final class TrainHeads {
         texts.size());
     long started = System.nanoTime();
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    List<List<SentenceEncoder.Encoded>> parts = new ArrayList<>();
+    List<SentenceEncoder.Encoded> encoded = inParallel(texts, SentenceEncoder::encode);
+    int at = 0;
+    for (SentenceEncoder.Encoded e : encoded) {
+      float[] both = java.util.Arrays.copyOf(e.embedding(), 2 * SentenceEncoder.DIMENSIONS);
+      System.arraycopy(e.maxPooled(), 0, both, SentenceEncoder.DIMENSIONS, SentenceEncoder.DIMENSIONS);
+      embeddings.put(texts.get(at++), both);
+    }
+    log.printf(Locale.ROOT, "%d distinct texts encoded in %.1f s on %d threads%n", texts.size(),
+        (System.nanoTime() - started) / 1e9, threads);
+    if (!texts.isEmpty()) {
+      writeCache(cache, embeddings);
+    }
+  }
+
+  /**
+   * {@code work} on every item, the items split over one encoder per core; the results in the
+   * items' order. Fails if any thread failed.
+   */
+  static <T, R> List<R> inParallel(List<T> items, java.util.function.BiFunction<SentenceEncoder, T, R> work) {
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    List<List<R>> parts = new ArrayList<>();
     List<Thread> workers = new ArrayList<>();
-    int per = (texts.size() + threads - 1) / threads;
+    int per = (items.size() + threads - 1) / threads;
     for (int t = 0; t < threads; t++) {
-      List<String> slice = texts.subList(Math.min(texts.size(), t * per), Math.min(texts.size(), (t + 1) * per));
-      List<SentenceEncoder.Encoded> result = new ArrayList<>();
+      List<T> slice = items.subList(Math.min(items.size(), t * per), Math.min(items.size(), (t + 1) * per));
+      List<R> result = new ArrayList<>();
       parts.add(result);
       Thread worker = new Thread(() -> {
         try (SentenceEncoder encoder = SentenceEncoder.load(1)) {
-          result.addAll(encoder.encode(slice));
+          slice.forEach(item -> result.add(work.apply(encoder, item)));
         }
       });
       workers.add(worker);
@@ -291,22 +311,12 @@ public final class TrainHeads {
         throw new IllegalStateException(e);
       }
     }
-    int at = 0;
-    for (List<SentenceEncoder.Encoded> part : parts) {
-      for (SentenceEncoder.Encoded e : part) {
-        float[] both = java.util.Arrays.copyOf(e.embedding(), 2 * SentenceEncoder.DIMENSIONS);
-        System.arraycopy(e.maxPooled(), 0, both, SentenceEncoder.DIMENSIONS, SentenceEncoder.DIMENSIONS);
-        embeddings.put(texts.get(at++), both);
-      }
+    List<R> all = new ArrayList<>();
+    parts.forEach(all::addAll);
+    if (all.size() != items.size()) {
+      throw new IllegalStateException("an encoder thread failed: " + all.size() + " of " + items.size() + " done");
     }
-    if (at != texts.size()) {
-      throw new IllegalStateException("an encoder thread failed: " + at + " of " + texts.size() + " encoded");
-    }
-    log.printf(Locale.ROOT, "%d distinct texts encoded in %.1f s on %d threads%n", texts.size(),
-        (System.nanoTime() - started) / 1e9, threads);
-    if (!texts.isEmpty()) {
-      writeCache(cache, embeddings);
-    }
+    return all;
   }
 
   /** Embeddings of training texts (synthetic, no one's data) kept between runs: text to vector. */
