@@ -255,7 +255,7 @@ public final class TranscriberStage implements AutoCloseable {
       metrics.done(result.audioSeconds(), seconds, result.decodeSeconds());
       LOG.info("recording {} transcribed: {} s of audio in {} s, {} segments", stored.recordingId(),
           Math.round(result.audioSeconds()), Math.round(seconds * 10) / 10.0, result.segments().size());
-      return TranscriptWriter.json(result, config.whisper().language(), engine.modelName(), engine.engine(),
+      return TranscriptWriter.json(result, engine.modelName(), engine.engine(),
           seconds, pseudonymizer);
     } catch (IOException e) {
       throw new TranscriptionException("reading the stored recording failed: " + Failures.reason(e), true);

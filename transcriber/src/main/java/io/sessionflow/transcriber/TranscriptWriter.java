@@ -15,7 +15,7 @@ final class TranscriptWriter {
   private TranscriptWriter() {
   }
 
-  static byte[] json(WindowedTranscriber.Result result, String language, String model, String engine,
+  static byte[] json(WindowedTranscriber.Result result, String model, String engine,
       double processingSeconds, Pseudonymizer pseudonymizer) {
     Pseudonymizer.Session session = pseudonymizer.session()
         .learn(result.segments().stream().map(Segment::text).toList());
@@ -28,7 +28,7 @@ final class TranscriptWriter {
       }
       segments.add(segment);
     }
-    return new JsonObject().put("segments", segments).put("language", language).put("model", model)
+    return new JsonObject().put("segments", segments).put("language", result.language()).put("model", model)
         .put("engine", engine).put("audioSeconds", Math.round(result.audioSeconds() * 1000) / 1000.0)
         .put("processingSeconds", Math.round(processingSeconds * 1000) / 1000.0)
         .put("channels", result.channels()).put("pseudonymised", true)

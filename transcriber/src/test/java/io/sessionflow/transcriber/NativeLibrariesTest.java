@@ -2,7 +2,7 @@ package io.sessionflow.transcriber;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.givimad.whisperjni.WhisperJNI;
+import io.sessionflow.transcriber.whisper.WhisperNative;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.Loader;
@@ -22,8 +22,10 @@ class NativeLibrariesTest {
   }
 
   @Test
-  void whisperJniLoadsItsCpuBuild() throws Exception {
-    WhisperJNI.loadLibrary();
-    assertThat(new WhisperJNI()).isNotNull();
+  void whisperCppLoadsTheBuildThisModuleMadeFromItsPinnedSource() {
+    assertThat(WhisperNative.load()).isDirectory();
+    assertThat(WhisperNative.version()).isEqualTo("1.9.1");
+    // ggml chose the best of its CPU backends for this machine at run time.
+    assertThat(WhisperNative.systemInfo()).contains("CPU").contains("WHISPER");
   }
 }

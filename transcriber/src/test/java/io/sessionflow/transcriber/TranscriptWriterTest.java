@@ -15,9 +15,9 @@ class TranscriptWriterTest {
   void theStoredTranscriptIsPseudonymisedWithOnePlaceholderPerPerson() {
     WindowedTranscriber.Result result = new WindowedTranscriber.Result(List.of(
         new Segment(0, 0, 4, "My brother Kwame Mensah rang me on 07700 900461.", "B"),
-        new Segment(1, 4, 8, "Kwame thinks I should see someone.", "B")), 8, 2, "pcm_s16le", 0.1);
+        new Segment(1, 4, 8, "Kwame thinks I should see someone.", "B")), "en", 8, 2, "pcm_s16le", 0.1);
 
-    JsonObject json = new JsonObject(new String(TranscriptWriter.json(result, "en", "model.bin", "whisper.cpp",
+    JsonObject json = new JsonObject(new String(TranscriptWriter.json(result, "model.bin", "whisper.cpp",
         1.0, new Pseudonymizer()), StandardCharsets.UTF_8));
 
     assertThat(json.getBoolean("pseudonymised")).isTrue();

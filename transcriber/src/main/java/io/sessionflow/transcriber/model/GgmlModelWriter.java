@@ -26,6 +26,11 @@ public final class GgmlModelWriter {
   private static final int F16 = 1;
   /** ggml's "mostly f16": weight matrices and conv kernels in f16, the rest in f32 (what whisper.cpp's conv needs). */
   private static final int FTYPE_MOSTLY_F16 = 1;
+  /** Token ids 95..98: "é" (C3 A9) and "😀" (F0 9F 98 80), each cut in two. */
+  private static final byte[][] SPLIT_CHARACTERS = {{(byte) 0xc3}, {(byte) 0xa9}, {(byte) 0xf0, (byte) 0x9f},
+      {(byte) 0x98, (byte) 0x80}};
+  /** The first token id of the split characters ({@code é} = this, this + 1; {@code 😀} = + 2, + 3). */
+  public static final int SPLIT_TOKENS = 95;
 
   private GgmlModelWriter() {
   }
@@ -89,11 +94,15 @@ public final class GgmlModelWriter {
       }
     }
 
-    /** Printable ASCII entries: single bytes first, then short made-up words. */
+    /**
+     * Printable ASCII entries: single bytes first, then the halves of two multi-byte characters
+     * (as a byte-level BPE vocabulary has them: a character can span tokens), then short made-up words.
+     */
     void vocabulary() throws IOException {
       int32(BASE_VOCAB);
       for (int id = 0; id < BASE_VOCAB; id++) {
         byte[] word = id < 95 ? new byte[] {(byte) (32 + id)}
+            : id < 95 + SPLIT_CHARACTERS.length ? SPLIT_CHARACTERS[id - 95]
             : (" w" + Integer.toString(id, 36)).getBytes(StandardCharsets.US_ASCII);
         int32(word.length);
         bytes(word);

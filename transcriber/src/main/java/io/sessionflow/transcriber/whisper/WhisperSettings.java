@@ -11,9 +11,17 @@ import java.util.List;
  * @param language   language code, or {@code auto} to detect
  * @param threads    CPU threads per transcription
  * @param beamSize   1 = greedy; more = beam search
- * @param gpu        use the GPU build selected with {@code io.github.givimad.whisperjni.libdir}
+ * @param gpu        run on a GPU backend when the loaded build has one (the image's CUDA build)
+ * @param gpuDevice  which GPU, when there are several
+ * @param flashAttention whisper.cpp's flash attention (its default since 1.8)
  */
-public record WhisperSettings(String model, String language, int threads, int beamSize, boolean gpu) {
+public record WhisperSettings(String model, String language, int threads, int beamSize, boolean gpu, int gpuDevice,
+    boolean flashAttention) {
+
+  /** On GPU 0 with flash attention. */
+  public WhisperSettings(String model, String language, int threads, int beamSize, boolean gpu) {
+    this(model, language, threads, beamSize, gpu, 0, true);
+  }
 
   public static final Setting<String> MODEL = Setting.string("model", "WHISPER_MODEL", "",
       "Path of a whisper.cpp ggml model; empty runs a generated random-weight model (no real transcripts)");
@@ -26,12 +34,17 @@ public record WhisperSettings(String model, String language, int threads, int be
       16, "1 for greedy decoding, more for beam search");
   public static final Setting<Boolean> GPU = Setting.bool("whisper-gpu", "WHISPER_GPU", false,
       "Use the CUDA build of whisper.cpp (see README: GPU)");
+  public static final Setting<Integer> GPU_DEVICE = Setting.integer("whisper-gpu-device", "WHISPER_GPU_DEVICE", 0,
+      0, 64, "Which GPU whisper.cpp uses when there are several");
+  public static final Setting<Boolean> FLASH_ATTENTION = Setting.bool("whisper-flash-attention",
+      "WHISPER_FLASH_ATTENTION", true, "whisper.cpp's flash attention (faster on GPUs; see README: Speech engine)");
 
-  public static final List<Setting<?>> SETTINGS = List.of(MODEL, LANGUAGE, THREADS, BEAM_SIZE, GPU);
+  public static final List<Setting<?>> SETTINGS = List.of(MODEL, LANGUAGE, THREADS, BEAM_SIZE, GPU, GPU_DEVICE,
+      FLASH_ATTENTION);
 
   public static WhisperSettings from(ConfigSource source) {
     return new WhisperSettings(source.get(MODEL).trim(), source.get(LANGUAGE), source.get(THREADS),
-        source.get(BEAM_SIZE), source.get(GPU));
+        source.get(BEAM_SIZE), source.get(GPU), source.get(GPU_DEVICE), source.get(FLASH_ATTENTION));
   }
 
   private static String validateLanguage(String raw) {

@@ -44,10 +44,18 @@ public final class WindowedTranscriber {
     this.stopping = stopping;
   }
 
-  /** The result, before it becomes the transcript JSON. */
-  /** @param decodeSeconds CPU time spent decoding and resampling (on the decode thread) */
-  public record Result(List<Segment> segments, double audioSeconds, int channels, String codec,
+  /**
+   * The result, before it becomes the transcript JSON.
+   *
+   * @param language      the language whisper.cpp found (or was given) on most windows
+   * @param decodeSeconds CPU time spent decoding and resampling (on the decode thread)
+   */
+  public record Result(List<Segment> segments, String language, double audioSeconds, int channels, String codec,
       double decodeSeconds) {
+  }
+
+  /** Segments on recording time and the language of most windows. */
+  public record Timeline(List<Segment> segments, String language) {
   }
 
   public Result transcribe(InputStream audio, WhisperEngine.Slot slot) {
@@ -62,7 +70,7 @@ public final class WindowedTranscriber {
     AudioDecoder.Decoded[] decoded = new AudioDecoder.Decoded[1];
     double[] cpu = new double[1];
     java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-    List<Segment> segments = transcribe(sink -> {
+    Timeline timeline = transcribe(sink -> {
       long start = threads.getCurrentThreadCpuTime();
       try {
         decoded[0] = decoder.decode(audio, sink);
@@ -70,7 +78,8 @@ public final class WindowedTranscriber {
         cpu[0] = (threads.getCurrentThreadCpuTime() - start) / 1e9;
       }
     }, slot);
-    return new Result(segments, decoded[0].seconds(), decoded[0].channels(), decoded[0].codec(), cpu[0]);
+    return new Result(timeline.segments(), timeline.language(), decoded[0].seconds(), decoded[0].channels(),
+        decoded[0].codec(), cpu[0]);
   }
 
   /**
@@ -78,11 +87,11 @@ public final class WindowedTranscriber {
    * a reference decoder). Decoding runs on a thread of its own, at most two windows ahead, so the
    * next window is decoded while Whisper works on the current one; memory stays bounded.
    */
-  public List<Segment> transcribe(java.util.function.Consumer<PcmSink> source, WhisperEngine.Slot slot) {
+  public Timeline transcribe(java.util.function.Consumer<PcmSink> source, WhisperEngine.Slot slot) {
     return transcribe(source, () -> slot);
   }
 
-  private List<Segment> transcribe(java.util.function.Consumer<PcmSink> source,
+  private Timeline transcribe(java.util.function.Consumer<PcmSink> source,
       java.util.function.Supplier<WhisperEngine.Slot> slots) {
     BlockingQueue<Windower.Window> ready = new ArrayBlockingQueue<>(2);
     AtomicBoolean cancelled = new AtomicBoolean();
@@ -104,6 +113,7 @@ public final class WindowedTranscriber {
     decoding.setDaemon(true);
     decoding.start();
     List<Segment> segments = new ArrayList<>();
+    java.util.Map<String, Integer> languages = new java.util.LinkedHashMap<>();
     WhisperEngine.Slot slot = null;
     try {
       for (Windower.Window window = take(ready); window != END; window = take(ready)) {
@@ -113,7 +123,9 @@ public final class WindowedTranscriber {
         if (stopping.getAsBoolean()) {
           throw new CancellationException("shutting down: the recording goes back to the queue");
         }
-        segments.addAll(place(window, slot.transcribe(window.mono(), window.frames()), segments));
+        WhisperEngine.Decoded decoded = slot.decode(window.mono(), window.frames(), WhisperEngine.Decoding.NORMAL);
+        languages.merge(decoded.language(), 1, Integer::sum);
+        segments.addAll(place(window, decoded.segments(), segments));
       }
     } finally {
       cancelled.set(true);
@@ -126,7 +138,9 @@ public final class WindowedTranscriber {
     if (windower.rms() < SILENCE_RMS) {
       throw new DecodeException("the recording is silent throughout", null);
     }
-    return List.copyOf(segments);
+    String language = languages.entrySet().stream().max(java.util.Map.Entry.comparingByValue())
+        .map(java.util.Map.Entry::getKey).orElse("auto");
+    return new Timeline(List.copyOf(segments), language);
   }
 
   private static final Windower.Window END = new Windower.Window(-1, 0, new float[0], null, null);
@@ -183,7 +197,7 @@ public final class WindowedTranscriber {
       double end = clamp(windowStart + segment.end(), start, windowEnd);
       int id = before.size() + placed.size();
       placed.add(new Segment(id, round(start), round(end), text, speaker(window, start - windowStart,
-          end - windowStart)));
+          end - windowStart), segment.noSpeech()));
       previous = text;
     }
     return placed;

@@ -2,13 +2,12 @@ package io.sessionflow.transcriber.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.givimad.whisperjni.WhisperContext;
-import io.github.givimad.whisperjni.WhisperFullParams;
-import io.github.givimad.whisperjni.WhisperJNI;
-import io.github.givimad.whisperjni.WhisperSamplingStrategy;
-import io.github.givimad.whisperjni.WhisperState;
+import io.sessionflow.transcriber.whisper.Segment;
+import io.sessionflow.transcriber.whisper.WhisperEngine;
+import io.sessionflow.transcriber.whisper.WhisperSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,28 +20,19 @@ class GgmlModelWriterTest {
   void whisperCppLoadsTheGeneratedModelAndTranscribesWithSaneTimestamps() throws Exception {
     Path model = GgmlModelWriter.write(dir.resolve("small.bin"), ModelShape.SMALL, 42);
     assertThat(Files.size(model)).isBetween(5L << 20, 40L << 20);
-    WhisperJNI.loadLibrary();
-    WhisperJNI.setLibraryLogger(null);
-    WhisperJNI whisper = new WhisperJNI();
-    try (WhisperContext context = whisper.initNoState(model); WhisperState state = whisper.initState(context)) {
-      assertThat(whisper.isMultilingual(context)).isTrue();
+    try (WhisperEngine engine = WhisperEngine.load(model, new WhisperSettings("", "en", 2, 1, false));
+        WhisperEngine.Slot slot = engine.newSlot()) {
       float[] samples = new float[16_000 * 5];
       for (int i = 0; i < samples.length; i++) {
         samples[i] = (float) (0.3 * Math.sin(2 * Math.PI * 440 * i / 16_000.0));
       }
-      WhisperFullParams params = new WhisperFullParams(WhisperSamplingStrategy.GREEDY);
-      params.language = "en";
-      params.nThreads = 2;
-      params.nMaxTextCtx = 16;
-      assertThat(whisper.fullWithState(context, state, params, samples, samples.length)).isZero();
-      int segments = whisper.fullNSegmentsFromState(state);
-      assertThat(segments).as("real inference on the generated model yields segments").isPositive();
-      for (int i = 0; i < segments; i++) {
-        long t0 = whisper.fullGetSegmentTimestamp0FromState(state, i);
-        long t1 = whisper.fullGetSegmentTimestamp1FromState(state, i);
-        assertThat(whisper.fullGetSegmentTextFromState(state, i)).isNotNull();
-        assertThat(t0).isBetween(0L, 3000L);
-        assertThat(t1).isBetween(t0, 3000L);
+      List<Segment> segments = slot.transcribe(samples, samples.length);
+      assertThat(segments).as("real inference on the generated model yields segments").isNotEmpty();
+      for (Segment segment : segments) {
+        assertThat(segment.text()).isNotNull();
+        assertThat(segment.start()).isBetween(0.0, 30.0);
+        assertThat(segment.end()).isBetween(segment.start(), 30.0);
+        assertThat(segment.noSpeech()).isBetween(0.0, 1.0);
       }
     }
   }

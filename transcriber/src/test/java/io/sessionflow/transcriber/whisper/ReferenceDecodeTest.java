@@ -58,7 +58,8 @@ class ReferenceDecodeTest {
         WhisperEngine.Slot second = engine.newSlot()) {
       WindowedTranscriber transcriber = new WindowedTranscriber(new AudioDecoder(), Windower.WINDOW_FRAMES);
       List<Segment> viaJavaCv = transcriber.transcribe(new ByteArrayInputStream(wav), first).segments();
-      List<Segment> viaCli = transcriber.transcribe(sink -> sink.accept(reference, reference.length, 1), second);
+      List<Segment> viaCli = transcriber.transcribe(sink -> sink.accept(reference, reference.length, 1), second)
+          .segments();
       assertThat(viaJavaCv).isNotEmpty().isEqualTo(viaCli);
     }
   }
