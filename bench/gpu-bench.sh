@@ -10,6 +10,7 @@
 #   bench/gpu-bench.sh --prepare     here (Java 17, Maven): writes bench/gpu/bundle (git-ignored,
 #                                    about 40 MiB): a jlinked Java runtime with jni.h, the binding's
 #                                    classes and this harness, and the pinned source tarball
+#                                    (--prepare --no-build: from the classes already compiled)
 #   bench/gpu-bench.sh [options]     there, beside the repository's transcriber/native
 #
 #   --cpu                 no CUDA: the same run on the CPU build (tiny and base, 2 windows, unless told)
@@ -21,21 +22,25 @@
 #   --arch ARCHS          CUDA architectures, default 90 (H100, H200)
 #   --out DIR             where gpu-bench.md and gpu-bench.csv go: default $OUT, else bench/out
 #
-# The build and the generated models are kept in bench/gpu/work (git-ignored) between runs.
+# The generated models are kept in bench/gpu/work (git-ignored) between runs, the library in
+# build.sh's cache. GPU_BENCH_BUNDLE and GPU_BENCH_WORK move those two directories.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bundle=bench/gpu/bundle
-work=bench/gpu/work
+bundle="${GPU_BENCH_BUNDLE:-bench/gpu/bundle}"
+work="${GPU_BENCH_WORK:-bench/gpu/work}"
 tarball_name=nodejs-whisper-0.3.1.tgz
 
 if [ "${1:-}" = "--prepare" ]; then
-  ./mvnw -q -B -o -pl transcriber -am test-compile -Dcheckstyle.skip 2>/dev/null \
-    || ./mvnw -q -B -pl transcriber -am test-compile -Dcheckstyle.skip
+  if [ "${2:-}" != "--no-build" ]; then
+    ./mvnw -q -B -o -pl transcriber -am test-compile -Dcheckstyle.skip 2>/dev/null \
+      || ./mvnw -q -B -pl transcriber -am test-compile -Dcheckstyle.skip
+  fi
   rm -rf "$bundle" && mkdir -p "$bundle/classes"
+  bundle="$(cd "$bundle" && pwd)"
   # The runtime: java.base is all the binding and the harness use; include/ keeps jni.h for the glue.
   "${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}/bin/jlink" \
     --add-modules java.base --strip-debug --no-man-pages --compress=2 --output "$bundle/runtime"
-  classes="$PWD/$bundle/classes"
+  classes="$bundle/classes"
   for dir in transcriber/target/classes common/target/classes transcriber/target/test-classes; do
     (cd "$dir" && find io/sessionflow/transcriber/whisper io/sessionflow/transcriber/model \
        io/sessionflow/transcriber/bench io/sessionflow/common/config io/sessionflow/common/failure \
@@ -70,14 +75,15 @@ java="$bundle/runtime/bin/java"
 [ -x "$java" ] && [ -f "$bundle/$tarball_name" ] \
   || { echo "gpu-bench.sh: no bundle in $bundle; run bench/gpu-bench.sh --prepare where Java is" >&2; exit 1; }
 mkdir -p "$work/models" "$out"
+work="$(cd "$work" && pwd)"
 
 # 1. The library, from the pinned source.
 build=(--out "$work/lib" --jni-include "$bundle/runtime/include" --tarball "$bundle/$tarball_name")
 $cpu || build+=(--cuda "$arch")
 started=$(date +%s)
-SESSIONFLOW_NATIVE_CACHE="${SESSIONFLOW_NATIVE_CACHE:-$PWD/$work/cache}" transcriber/native/build.sh "${build[@]}"
+transcriber/native/build.sh "${build[@]}"
 build_seconds=$(( $(date +%s) - started ))
-harness=("$java" -Xss8m -cp "$bundle/classes" "-Dsessionflow.whisper.libdir=$PWD/$work/lib"
+harness=("$java" -Xss8m -cp "$bundle/classes" "-Dsessionflow.whisper.libdir=$work/lib"
   io.sessionflow.transcriber.bench.GpuBench)
 
 # 2. The models, once each.
@@ -92,7 +98,7 @@ rows=() failed=0 engine=""
 for shape in ${shapes//,/ }; do
   for fa in ${flash//,/ }; do
     for n in ${states//,/ }; do
-      log="$work/run-$shape-$fa-$n.log"
+      log="$work/run-$shape-$fa-$n.txt"
       if "${harness[@]}" run "$work/models/$shape.bin" "$shape" "$n" "$fa" "$tokens" "$windows" "$(! $cpu && echo true || echo false)" \
           >"$log" 2>&1; then
         line="$(grep '^result ' "$log" | tail -1)"
@@ -125,4 +131,4 @@ done
   for row in "${rows[@]}"; do echo "| ${row//,/ | } |"; done
 } > "$out/gpu-bench.md"
 cat "$out/gpu-bench.md"
-[ "$failed" -eq 0 ] || { echo "gpu-bench.sh: $failed configuration(s) crashed; see $work/run-*.log" >&2; exit 1; }
+[ "$failed" -eq 0 ] || { echo "gpu-bench.sh: $failed configuration(s) crashed; see $work/run-*.txt" >&2; exit 1; }

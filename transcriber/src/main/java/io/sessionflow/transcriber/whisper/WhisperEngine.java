@@ -47,11 +47,30 @@ public final class WhisperEngine implements AutoCloseable {
       long context = WhisperNative.initContext(model.toAbsolutePath().toString(), settings.gpu(),
           settings.gpuDevice(), settings.flashAttention());
       String engine = "whisper.cpp " + WhisperNative.version() + " (" + WhisperNative.modelType(context) + "; "
-          + WhisperNative.systemInfo() + "; flash attention " + (settings.flashAttention() ? "on" : "off") + ")";
+          + describe(WhisperNative.systemInfo()) + "; flash attention " + (settings.flashAttention() ? "on" : "off")
+          + ")";
       return new WhisperEngine(context, settings, name, engine);
     } catch (WhisperNativeException e) {
       throw new EngineException("whisper.cpp could not load the model " + name + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * "CUDA0 (NVIDIA H200), CPU (Xeon) with AVX2 AVX512" from the binding's system line (devices,
+   * then whisper.cpp's "NAME = 1 | ..." feature list of the CPU backend ggml chose).
+   */
+  static String describe(String systemInfo) {
+    int bar = systemInfo.indexOf(" | ");
+    String devices = bar < 0 ? systemInfo : systemInfo.substring(0, bar);
+    int cpu = systemInfo.indexOf("CPU : ");
+    StringBuilder features = new StringBuilder();
+    if (cpu >= 0) {
+      java.util.regex.Matcher on = java.util.regex.Pattern.compile("(\\w+) = 1").matcher(systemInfo.substring(cpu));
+      while (on.find()) {
+        features.append(features.length() == 0 ? "" : " ").append(on.group(1));
+      }
+    }
+    return features.length() == 0 ? devices : devices + " with " + features;
   }
 
   public String modelName() {

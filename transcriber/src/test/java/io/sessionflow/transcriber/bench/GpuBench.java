@@ -150,34 +150,27 @@ public final class GpuBench {
   /** This process's GPU memory (nvidia-smi, sampled) and resident memory, at their peaks. */
   private static final class GpuMemory {
     private final boolean gpu;
-    private volatile boolean running = true;
+    private final java.util.concurrent.ScheduledExecutorService sampler =
+        Executors.newSingleThreadScheduledExecutor(task -> {
+          Thread thread = new Thread(task, "gpu-memory");
+          thread.setDaemon(true);
+          return thread;
+        });
     private volatile long peakMib;
     private volatile long peakRssMib;
-    private Thread sampler;
 
     GpuMemory(boolean gpu) {
       this.gpu = gpu;
     }
 
     void start() {
-      sampler = new Thread(() -> {
-        while (running) {
-          sample();
-          try {
-            Thread.sleep(250);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "gpu-memory");
-      sampler.setDaemon(true);
-      sampler.start();
+      sampler.scheduleAtFixedRate(this::sample, 0, 250, TimeUnit.MILLISECONDS);
     }
 
-    void stop() {
-      if (running) {
-        running = false;
-        sampler.interrupt();
+    void stop() throws InterruptedException {
+      if (!sampler.isShutdown()) {
+        sampler.shutdown();
+        sampler.awaitTermination(10, TimeUnit.SECONDS);
         sample();
       }
     }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Transcription figures for a 10-minute recording (run with bench/transcriber-bench.sh; never in
  * the normal suite): decode+resample time, inference time, whole-job time through our pipeline
- * versus whisper-jni called directly on the same PCM, and throughput with 1 and 2 slots. Uses a
+ * versus the binding called directly on the same PCM, and throughput with 1 and 2 slots. Uses a
  * generated tiny-shaped model (same compute as OpenAI's tiny, random weights) unless
  * WHISPER_MODEL names a real one. Set WHISPER_GPU=true with the CUDA libraries to measure a GPU.
  */
@@ -49,16 +49,28 @@ class TranscriberBench {
     double decodeSeconds = seconds(t0);
 
     try (WhisperEngine engine = WhisperEngine.load(model, settings)) {
-      // 2. whisper-jni directly on the decoded PCM, window by window.
+      // 2. The binding directly on the decoded PCM, window by window.
       double direct;
+      long tokens = 0;
       try (WhisperEngine.Slot slot = engine.newSlot()) {
         long t1 = System.nanoTime();
         for (int start = 0; start < pcm.length; start += Windower.WINDOW_FRAMES) {
           int n = Math.min(Windower.WINDOW_FRAMES, pcm.length - start);
           float[] window = java.util.Arrays.copyOfRange(pcm, start, start + n);
-          slot.transcribe(window, n);
+          tokens += slot.decode(window, n, WhisperEngine.Decoding.NORMAL).tokens();
         }
         direct = seconds(t1);
+      }
+      // The same windows with exactly 100 text tokens each: decoding work that does not depend on
+      // what random weights happen to say, comparable across engines and versions.
+      double fixed;
+      try (WhisperEngine.Slot slot = engine.newSlot()) {
+        long t1 = System.nanoTime();
+        for (int start = 0; start < pcm.length; start += Windower.WINDOW_FRAMES) {
+          int n = Math.min(Windower.WINDOW_FRAMES, pcm.length - start);
+          slot.decode(java.util.Arrays.copyOfRange(pcm, start, start + n), n, WhisperEngine.Decoding.fixed(100));
+        }
+        fixed = seconds(t1);
       }
       // 3. The whole job through our pipeline: decode → windows → whisper → segments.
       double pipeline;
@@ -69,9 +81,11 @@ class TranscriberBench {
         pipeline = seconds(t2);
       }
       double audio = pcm.length / 16_000.0;
-      System.out.printf("decode+resample: %.2f s | inference (direct whisper-jni): %.2f s | whole job through the "
+      System.out.printf("decode+resample: %.2f s | inference (direct binding): %.2f s | whole job through the "
           + "pipeline: %.2f s | pipeline overhead: %.2fx | real-time factor: %.3f%n", decodeSeconds, direct,
           pipeline, pipeline / direct, pipeline / audio);
+      System.out.printf("engine: %s | tokens decoded: %d | direct audio s per s: %.1f | fixed 100 tokens per "
+          + "window: %.2f s = %.1f audio s per s%n", engine.engine(), tokens, audio / direct, fixed, audio / fixed);
       // 4. Throughput: two recordings with 1 slot, then with 2 slots (threads split between slots).
       for (int slots = 1; slots <= 2; slots++) {
         WhisperSettings perSlot = new WhisperSettings("", "en", Math.max(1, threads / slots), 1, gpu);

@@ -80,6 +80,17 @@ class WhisperEngineTest {
   }
 
   @Test
+  void theEngineLineNamesVersionModelDevicesAndCpuFeatures() {
+    assertThat(WhisperEngine.describe("CUDA0 (NVIDIA H200), CPU (Xeon) | WHISPER : COREML = 0 | OPENVINO = 0 | "
+        + "CPU : SSE3 = 1 | AVX2 = 1 | AVX512 = 0 | REPACK = 1 | ")).isEqualTo(
+            "CUDA0 (NVIDIA H200), CPU (Xeon) with SSE3 AVX2 REPACK");
+    try (WhisperEngine engine = load("en")) {
+      assertThat(engine.engine()).startsWith("whisper.cpp 1.9.1 (").contains("CPU (").contains("flash attention on")
+          .doesNotContain("|");
+    }
+  }
+
+  @Test
   void languageDetectionReturnsALanguageCode() {
     try (WhisperEngine engine = load("auto"); WhisperEngine.Slot slot = engine.newSlot()) {
       float[] samples = tone(220, 4, 2);
