@@ -15,7 +15,7 @@ OUT = ROOT / "bench" / "out"
 REPORT = ROOT / "bench" / "report"
 SECTIONS = ["upload", "encryption", "transcriber", "e2e", "soak"]
 # Included when their bench has run (bench/report.sh runs them too).
-OPTIONAL = ["fairness", "analyzer"]
+OPTIONAL = ["fairness", "analyzer", "gpu-bench"]
 
 
 def rows(name):
@@ -48,7 +48,9 @@ def figures():
             ("encryption", "encryption / openssl", f"{enc['sessionflow_encrypt'] / enc['openssl_aes_256_gcm']:.2f}",
              "ratio")]
     tr = {r["what"]: r["value"] for r in rows("transcriber")}
-    out += [("transcription", "10-min recording: direct whisper-jni on the PCM", tr["direct_whisper_jni_s"], "s"),
+    out += [("transcription", "10-min recording: the binding directly on the PCM", tr["direct_binding_s"], "s"),
+            ("transcription", "10-min recording, 100 text tokens per window", tr["fixed_100_tokens_audio_s_per_s"],
+             "audio s/s"),
             ("transcription", "10-min recording: whole job through the pipeline", tr["whole_job_through_pipeline_s"],
              "s"),
             ("transcription", "pipeline / direct", tr["pipeline_overhead_x"], "ratio")]

@@ -16,5 +16,8 @@ if [ "${1:-}" != "--assemble" ]; then
   bench/soak-bench.sh "${SOAK_MINUTES:-30}"
   bench/fairness-bench.sh 16 32
   bench/analyzer-bench.sh
+  # The speech engine: on a GPU machine run bench/gpu-bench.sh there (after --prepare here) and put
+  # its gpu-bench.md into bench/out; here it runs on the CPU.
+  [ -f bench/out/gpu-bench.md ] || { bench/gpu-bench.sh --prepare && bench/gpu-bench.sh --cpu; }
 fi
 python3 bench/assemble-report.py

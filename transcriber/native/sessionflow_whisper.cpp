@@ -343,9 +343,10 @@ JNIEXPORT jint JNICALL Java_io_sessionflow_transcriber_whisper_WhisperNative_ful
     params.print_realtime = false;
     params.print_timestamps = false;
     params.print_special = false;
-    if (fallback != JNI_TRUE) {
-        params.temperature_inc = 0.0f;
-    }
+    // The fallback the transcriber has always used (whisper-jni's defaults): on a degenerate
+    // window retry at temperature 0.4, 0.8 with one decoder each, not whisper.cpp's five.
+    params.temperature_inc = fallback == JNI_TRUE ? 0.4f : 0.0f;
+    params.greedy.best_of = 1;
     params.abort_callback = abort_requested;
     params.abort_callback_user_data = slot;
     params.encoder_begin_callback = encoder_may_begin;

@@ -242,9 +242,21 @@ class KubernetesManifestsIT {
       assertThat(section.stream().filter(l -> l.startsWith("ENTRYPOINT")).findFirst()).isPresent();
     }
     assertThat(String.join("\n", section(lines, "transcriber")))
-        .contains("-Dio.github.givimad.whisperjni.libdir=/opt/whisper-jni")
-        .contains("COPY --from=native /opt/whisper-jni/");
-    assertThat(String.join("\n", lines)).contains("WHISPER_VERSION=v1.7.1").contains("-DGGML_CUDA=ON");
+        .contains("ENV WHISPER_LIBRARY_DIR=/opt/whisper")
+        .contains("COPY --from=native /opt/whisper/");
+    // Maven reads every module of the reactor, so the build stage has each one (or its pom).
+    String build = String.join("\n", section(lines, "build"));
+    for (String module : Files.readString(K8S.resolveSibling("pom.xml")).split("<module>")) {
+      if (module.contains("</module>")) {
+        String name = module.substring(0, module.indexOf("</module>"));
+        assertThat(build).as("the build stage copies module " + name)
+            .containsAnyOf("COPY " + name + "/ " + name + "/", "COPY " + name + "/pom.xml " + name + "/pom.xml");
+      }
+    }
+    // The CUDA build comes from the same pinned, integrity-checked source as the Maven build: no clone.
+    assertThat(String.join("\n", section(lines, "native")))
+        .contains("COPY transcriber/native/ native/").contains("bash native/build.sh --cuda")
+        .contains("CUDA_ARCHITECTURES=\"75;80;86;89;90\"").doesNotContain("git clone");
     for (String overlay : OVERLAYS) {
       for (JsonObject deployment : all(overlay, "Deployment")) {
         assertThat(deployment.getJsonObject("spec").getJsonObject("template").getJsonObject("spec")

@@ -126,7 +126,8 @@ class TranscriberIT {
     JsonObject transcript = new JsonObject(Buffer.buffer(runtime.objects().readAll(key,
         ObjectKeys.transcript(stored.recordingId()), ObjectKeys.TRANSCRIPT).join()));
     assertThat(transcript.getDouble("audioSeconds")).isBetween(7.9, 8.1);
-    assertThat(transcript.getString("engine")).startsWith("whisper.cpp 1.7.1");
+    assertThat(transcript.getString("engine")).startsWith("whisper.cpp 1.9.1 (").contains("CPU");
+    assertThat(transcript.getString("language")).as("the configured language").isEqualTo("en");
     assertThat(transcript.getString("model")).isEqualTo("model.bin");
     assertThat(transcript.getInteger("channels")).isEqualTo(2);
     // Crypto-shredding the audio (what the purge does) leaves the transcript readable.

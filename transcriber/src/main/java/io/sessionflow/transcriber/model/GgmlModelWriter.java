@@ -29,7 +29,7 @@ public final class GgmlModelWriter {
   /** Token ids 95..98: "é" (C3 A9) and "😀" (F0 9F 98 80), each cut in two. */
   private static final byte[][] SPLIT_CHARACTERS = {{(byte) 0xc3}, {(byte) 0xa9}, {(byte) 0xf0, (byte) 0x9f},
       {(byte) 0x98, (byte) 0x80}};
-  /** The first token id of the split characters ({@code é} = this, this + 1; {@code 😀} = + 2, + 3). */
+  /** With split characters: the first of their ids ({@code é} = this, this + 1; {@code 😀} = + 2, + 3). */
   public static final int SPLIT_TOKENS = 95;
 
   private GgmlModelWriter() {
@@ -37,11 +37,19 @@ public final class GgmlModelWriter {
 
   /** Writes the model to {@code file} (atomically) and returns it. */
   public static Path write(Path file, ModelShape shape, long seed) throws IOException {
+    return write(file, shape, seed, false);
+  }
+
+  /**
+   * The same; with {@code splitCharacters} token ids {@link #SPLIT_TOKENS}.. are the halves of two
+   * multi-byte UTF-8 characters instead of ASCII words (tests of text that spans tokens).
+   */
+  public static Path write(Path file, ModelShape shape, long seed, boolean splitCharacters) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
       try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
-        Writer writer = new Writer(out, new SplittableRandom(seed));
+        Writer writer = new Writer(out, new SplittableRandom(seed), splitCharacters);
         writer.header(shape);
         writer.melFilters(shape.mels());
         writer.vocabulary();
@@ -61,10 +69,12 @@ public final class GgmlModelWriter {
     private final FileChannel out;
     private final SplittableRandom random;
     private final ByteBuffer buffer = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    private final boolean splitCharacters;
 
-    Writer(FileChannel out, SplittableRandom random) {
+    Writer(FileChannel out, SplittableRandom random, boolean splitCharacters) {
       this.out = out;
       this.random = random;
+      this.splitCharacters = splitCharacters;
     }
 
     void header(ModelShape s) throws IOException {
@@ -95,14 +105,15 @@ public final class GgmlModelWriter {
     }
 
     /**
-     * Printable ASCII entries: single bytes first, then the halves of two multi-byte characters
-     * (as a byte-level BPE vocabulary has them: a character can span tokens), then short made-up words.
+     * Printable ASCII entries: single bytes first, then short made-up words; optionally the halves
+     * of two multi-byte characters after the single bytes (as a byte-level BPE vocabulary has them:
+     * a character can span tokens).
      */
     void vocabulary() throws IOException {
       int32(BASE_VOCAB);
       for (int id = 0; id < BASE_VOCAB; id++) {
         byte[] word = id < 95 ? new byte[] {(byte) (32 + id)}
-            : id < 95 + SPLIT_CHARACTERS.length ? SPLIT_CHARACTERS[id - 95]
+            : splitCharacters && id < 95 + SPLIT_CHARACTERS.length ? SPLIT_CHARACTERS[id - 95]
             : (" w" + Integer.toString(id, 36)).getBytes(StandardCharsets.US_ASCII);
         int32(word.length);
         bytes(word);

@@ -132,7 +132,7 @@ public final class GpuBench {
   }
 
   /** 30 s of a voice-like signal: a wandering pitch with harmonics, syllable-rate loudness, noise. */
-  static float[] speechLike(long seed) {
+  public static float[] speechLike(long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     float[] samples = new float[WINDOW];
     double phase = 0;

@@ -55,6 +55,17 @@ class WindowedTranscriberTest {
   }
 
   @Test
+  void theTranscriptsLanguageIsTheOneWhisperDetectedWhenAskedToDetect() throws Exception {
+    byte[] wav = AudioFixtures.tone(AudioFixtures.FORMATS.get("wav-s16"), 16_000, 1, 35, 1.0);
+    assertThat(transcriber.transcribe(new ByteArrayInputStream(wav), slot).language()).isEqualTo("en");
+    try (WhisperEngine detecting = WhisperEngine.load(dir.resolve("small.bin"),
+        new WhisperSettings("", "auto", 2, 1, false)); WhisperEngine.Slot own = detecting.newSlot()) {
+      String language = transcriber.transcribe(new ByteArrayInputStream(wav), own).language();
+      assertThat(language).matches("[a-z]{2,3}|haw|yue").isNotEqualTo("auto");
+    }
+  }
+
+  @Test
   void aSilentRecordingFailsWithThatReason() throws Exception {
     byte[] silent = AudioFixtures.tone(AudioFixtures.FORMATS.get("wav-s16"), 16_000, 1, 3, 1.0, 0.0);
     assertThatThrownBy(() -> transcriber.transcribe(new ByteArrayInputStream(silent), slot))
