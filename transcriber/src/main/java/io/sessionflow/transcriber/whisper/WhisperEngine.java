@@ -25,6 +25,7 @@ public final class WhisperEngine implements AutoCloseable {
   private final WhisperSettings settings;
   private final String modelName;
   private final String engine;
+  private final String language;
   private final Object lifecycle = new Object();
   private final Set<Slot> open = new HashSet<>();
   private boolean closed;
@@ -34,6 +35,8 @@ public final class WhisperEngine implements AutoCloseable {
     this.settings = settings;
     this.modelName = modelName;
     this.engine = engine;
+    // An English-only model (ggml-base.en.bin) has no language tokens to detect with.
+    this.language = WhisperNative.multilingual(context) ? settings.language() : "en";
   }
 
   /** Loads {@code model}; a missing, corrupt or truncated file fails with whisper.cpp's reason. */
@@ -168,7 +171,7 @@ public final class WhisperEngine implements AutoCloseable {
         }
         int n;
         try {
-          n = WhisperNative.full(context, state, samples, count, settings.threads(), settings.language(),
+          n = WhisperNative.full(context, state, samples, count, settings.threads(), language,
               settings.beamSize(), decoding.fallback(), decoding.fixedTokens(), decoding.script());
         } catch (WhisperNativeException e) {
           if (closing.get()) {
@@ -198,7 +201,7 @@ public final class WhisperEngine implements AutoCloseable {
         segments.add(new Segment(last.id(), last.start(), last.end(), last.text() + rest, null, last.noSpeech()));
       }
       String language = WhisperNative.language(state);
-      return new Decoded(segments, language == null ? settings.language() : language, tokens);
+      return new Decoded(segments, language == null ? WhisperEngine.this.language : language, tokens);
     }
 
     /** Aborts a running call, waits for it to return, frees the state. Idempotent. */

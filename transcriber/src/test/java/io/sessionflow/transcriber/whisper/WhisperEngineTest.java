@@ -93,7 +93,7 @@ class WhisperEngineTest {
   }
 
   @Test
-  void languageDetectionReturnsALanguageCode() {
+  void languageDetectionReturnsALanguageCode() throws IOException {
     try (WhisperEngine engine = load("auto"); WhisperEngine.Slot slot = engine.newSlot()) {
       float[] samples = tone(220, 4, 2);
       WhisperEngine.Decoded decoded = slot.decode(samples, samples.length, WhisperEngine.Decoding.fixed(5));
@@ -103,6 +103,16 @@ class WhisperEngineTest {
       float[] samples = tone(220, 4, 2);
       assertThat(slot.decode(samples, samples.length, WhisperEngine.Decoding.fixed(5)).language())
           .as("a given language is kept").isEqualTo("de");
+    }
+    ModelShape s = ModelShape.SMALL;
+    ModelShape englishOnly = new ModelShape(51864, s.audioCtx(), s.audioState(), s.audioHeads(), s.audioLayers(),
+        s.textCtx(), s.textState(), s.textHeads(), s.textLayers(), s.mels());
+    Path en = GgmlModelWriter.write(dir.resolve("small.en.bin"), englishOnly, 13);
+    try (WhisperEngine engine = WhisperEngine.load(en, new WhisperSettings("", "auto", 1, 1, false));
+        WhisperEngine.Slot slot = engine.newSlot()) {
+      float[] samples = tone(220, 4, 2);
+      assertThat(slot.decode(samples, samples.length, WhisperEngine.Decoding.fixed(5)).language())
+          .as("an English-only model transcribes English, whatever auto-detection would guess").isEqualTo("en");
     }
   }
 
