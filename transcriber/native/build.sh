@@ -124,4 +124,6 @@ c++ -shared -fPIC -O2 -std=c++17 -Wall -Wextra -Werror -I"$jni" -I"$jni/linux" -
 mkdir -p "$out"
 rm -f "$out"/*.so* "$out/index"
 cp "$built"/lib/*.so* "$built/lib/whisper.cpp-LICENSE" "$glue/libsessionflow_whisper.so" "$out/"
-(cd "$out" && ls ./*.so* | sed 's|^\./||' > index)
+# The index the binding unpacks by: a digest of the libraries first (it names the directory they
+# are unpacked to, so a restarted process reuses it), then their names.
+(cd "$out" && { echo "# build $(cat ./*.so* | sha256sum | cut -c1-16)"; ls ./*.so* | sed 's|^\./||'; } > index)

@@ -22,8 +22,12 @@ class NativeLibrariesTest {
   }
 
   @Test
-  void whisperCppLoadsTheBuildThisModuleMadeFromItsPinnedSource() {
-    assertThat(WhisperNative.load()).isDirectory();
+  void whisperCppLoadsTheBuildThisModuleMadeFromItsPinnedSource() throws Exception {
+    java.nio.file.Path dir = WhisperNative.load();
+    // Unpacked once per build into a directory closed to other users, which a restart reuses.
+    assertThat(dir.getFileName().toString()).matches("sessionflow-whisper-[0-9a-f]{16}");
+    assertThat(java.nio.file.Files.getPosixFilePermissions(dir))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     assertThat(WhisperNative.version()).isEqualTo("1.9.1");
     // ggml chose the best of its CPU backends for this machine at run time.
     assertThat(WhisperNative.systemInfo()).contains("CPU").contains("WHISPER");

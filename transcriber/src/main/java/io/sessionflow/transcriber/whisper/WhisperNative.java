@@ -16,7 +16,7 @@ import java.util.List;
  * pointers; {@link WhisperEngine} owns them and frees each exactly once. Nothing here is
  * stateful on the Java side except loading the libraries, once per process.
  *
- * <p>The libraries come from the jar (extracted to a private temporary directory) unless
+ * <p>The libraries come from the jar (unpacked once per build into the temporary directory) unless
  * {@code WHISPER_LIBRARY_DIR} (or {@code -Dsessionflow.whisper.libdir}) names a directory with a
  * build of its own, such as the transcriber image's CUDA build.
  */
@@ -49,35 +49,86 @@ public final class WhisperNative {
     return directory;
   }
 
-  /** The libraries in this jar, copied into a directory only this process uses. */
+  /**
+   * The libraries in this jar, unpacked into {@code java.io.tmpdir/sessionflow-whisper-BUILD}
+   * (BUILD: the digest the index starts with). A restarted process finds them there instead of
+   * unpacking another 16 MiB into a memory-backed /tmp each time; the directory is only used if
+   * it is this user's own, closed to others, and holds every file at its size.
+   */
   private static Path extract() {
     try (InputStream index = WhisperNative.class.getResourceAsStream(RESOURCES + "index")) {
       if (index == null) {
         throw new WhisperNativeException("this build carries no whisper.cpp libraries (" + RESOURCES
             + "index is missing); build the transcriber with Maven on Linux x86-64");
       }
+      String build = "unknown";
       List<String> names = new ArrayList<>();
       for (String line : new String(index.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-        if (line.contains(".so")) {
+        if (line.startsWith("# build ")) {
+          build = line.substring("# build ".length()).strip();
+        } else if (line.contains(".so")) {
           names.add(line.strip());
         }
       }
-      Path dir = Files.createTempDirectory("sessionflow-whisper-");
-      dir.toFile().deleteOnExit();
+      Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+      Path shared = tmp.resolve("sessionflow-whisper-" + build.replaceAll("[^0-9a-f]", ""));
+      if (complete(shared, names)) {
+        return shared;
+      }
+      Path dir = Files.createTempDirectory(tmp, "sessionflow-whisper-unpacking-");
       for (String name : names) {
-        Path target = dir.resolve(name);
         try (InputStream library = WhisperNative.class.getResourceAsStream(RESOURCES + name)) {
           if (library == null) {
             throw new WhisperNativeException("the jar's whisper.cpp index names " + name + " but it is missing");
           }
-          Files.copy(library, target, StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(library, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
-        target.toFile().deleteOnExit();
       }
-      return dir;
+      if (build.equals("unknown")) {
+        return dir;
+      }
+      try {
+        Files.move(dir, shared, StandardCopyOption.ATOMIC_MOVE);
+        return shared;
+      } catch (IOException taken) {
+        // Another process unpacked the same build first: use its copy if it is sound, else ours.
+        if (complete(shared, names)) {
+          deleteTree(dir);
+          return shared;
+        }
+        return dir;
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot unpack whisper.cpp's libraries into the temporary directory", e);
     }
+  }
+
+  /** {@code dir} is ours alone (owner only) and holds every library the jar has, at its size. */
+  private static boolean complete(Path dir, List<String> names) throws IOException {
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+        || !Files.getOwner(dir).getName().equals(System.getProperty("user.name"))
+        || !Files.getPosixFilePermissions(dir).equals(java.nio.file.attribute.PosixFilePermissions.fromString(
+            "rwx------"))) {
+      return false;
+    }
+    for (String name : names) {
+      Path file = dir.resolve(name);
+      java.net.URL resource = WhisperNative.class.getResource(RESOURCES + name);
+      if (resource == null || !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+          || Files.size(file) != resource.openConnection().getContentLengthLong()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(file);
+      }
+    }
+    Files.deleteIfExists(dir);
   }
 
   static native void loadBackends(String dir);
