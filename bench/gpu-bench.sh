@@ -25,10 +25,14 @@
 # The generated models are kept in bench/gpu/work (git-ignored) between runs, the library in
 # build.sh's cache. GPU_BENCH_BUNDLE and GPU_BENCH_WORK move those two directories.
 set -euo pipefail
+caller="$PWD"
 cd "$(dirname "$0")/.."
-bundle="${GPU_BENCH_BUNDLE:-bench/gpu/bundle}"
-work="${GPU_BENCH_WORK:-bench/gpu/work}"
-tarball_name=nodejs-whisper-0.3.1.tgz
+# Relative paths the caller gives mean the caller's directory; the defaults are the repository's.
+absolute() { case "$1" in /*) echo "$1" ;; *) echo "$caller/$1" ;; esac; }
+bundle="$( [ -n "${GPU_BENCH_BUNDLE:-}" ] && absolute "$GPU_BENCH_BUNDLE" || echo "$PWD/bench/gpu/bundle")"
+work="$( [ -n "${GPU_BENCH_WORK:-}" ] && absolute "$GPU_BENCH_WORK" || echo "$PWD/bench/gpu/work")"
+source_prop() { sed -n "s/^$1=//p" transcriber/native/whisper.cpp.source; }
+tarball_name="$(source_prop package)-$(source_prop version).tgz"
 
 if [ "${1:-}" = "--prepare" ]; then
   if [ "${2:-}" != "--no-build" ]; then
@@ -36,7 +40,6 @@ if [ "${1:-}" = "--prepare" ]; then
       || ./mvnw -q -B -pl transcriber -am test-compile -Dcheckstyle.skip
   fi
   rm -rf "$bundle" && mkdir -p "$bundle/classes"
-  bundle="$(cd "$bundle" && pwd)"
   # The runtime: java.base is all the binding and the harness use; include/ keeps jni.h for the glue.
   "${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}/bin/jlink" \
     --add-modules java.base --strip-debug --no-man-pages --compress=2 --output "$bundle/runtime"
@@ -46,13 +49,16 @@ if [ "${1:-}" = "--prepare" ]; then
        io/sessionflow/transcriber/bench io/sessionflow/common/config io/sessionflow/common/failure \
        -name '*.class' -exec cp --parents {} "$classes" \; 2>/dev/null || true)
   done
+  [ -f "$classes/io/sessionflow/transcriber/bench/GpuBench.class" ] \
+    || { echo "gpu-bench.sh: the harness is not compiled (transcriber/target/test-classes)" >&2; exit 1; }
   cache="${SESSIONFLOW_NATIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sessionflow/native}"
-  cp "$cache/$tarball_name" "$bundle/"
+  [ -f "$cache/$tarball_name" ] || (cd "$bundle" && npm pack --silent "$(source_prop package)@$(source_prop version)" >/dev/null)
+  [ -f "$bundle/$tarball_name" ] || cp "$cache/$tarball_name" "$bundle/"
   echo "bundle: $(du -sh "$bundle" | cut -f1) in $bundle; now run bench/gpu-bench.sh on the GPU machine"
   exit 0
 fi
 
-cpu=false shapes="" states="1,2,4" flash="on,off" tokens=100 windows="" arch=90 out="${OUT:-bench/out}"
+cpu=false shapes="" states="1,2,4" flash="on,off" tokens=100 windows="" arch=90 out="${OUT:-$PWD/bench/out}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --cpu) cpu=true; shift ;;
@@ -62,10 +68,11 @@ while [ $# -gt 0 ]; do
     --tokens) tokens="$2"; shift 2 ;;
     --windows) windows="$2"; shift 2 ;;
     --arch) arch="$2"; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
+    --out) out="$(absolute "$2")"; shift 2 ;;
     *) echo "gpu-bench.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
+out="$(absolute "$out")"
 if $cpu; then
   shapes="${shapes:-tiny,base}" windows="${windows:-2}"
 else
@@ -75,13 +82,18 @@ java="$bundle/runtime/bin/java"
 [ -x "$java" ] && [ -f "$bundle/$tarball_name" ] \
   || { echo "gpu-bench.sh: no bundle in $bundle; run bench/gpu-bench.sh --prepare where Java is" >&2; exit 1; }
 mkdir -p "$work/models" "$out"
-work="$(cd "$work" && pwd)"
 
 # 1. The library, from the pinned source.
 build=(--out "$work/lib" --jni-include "$bundle/runtime/include" --tarball "$bundle/$tarball_name")
-$cpu || build+=(--cuda "$arch")
+# On a GPU the CPU backend does next to nothing: one baseline variant keeps the CUDA build short,
+# cached under the work directory (kept between calls on a warm machine).
+$cpu || build+=(--cuda "$arch" --cpu baseline)
 started=$(date +%s)
-transcriber/native/build.sh "${build[@]}"
+if $cpu; then
+  transcriber/native/build.sh "${build[@]}"
+else
+  SESSIONFLOW_NATIVE_CACHE="${SESSIONFLOW_NATIVE_CACHE:-$work/cache}" transcriber/native/build.sh "${build[@]}"
+fi
 build_seconds=$(( $(date +%s) - started ))
 harness=("$java" -Xss8m -cp "$bundle/classes" "-Dsessionflow.whisper.libdir=$work/lib"
   io.sessionflow.transcriber.bench.GpuBench)
@@ -108,7 +120,8 @@ for shape in ${shapes//,/ }; do
       else
         code=$?
         failed=$((failed + 1))
-        rows+=("$shape,$fa,$n,,,,,,crashed (exit $code; $(grep -m1 -E 'Exception|SIGSEGV|SIGABRT|error' "$log" | cut -c1-120 | tr ',' ';'))")
+        why="$(grep -m1 -E 'Exception|SIGSEGV|SIGABRT|GGML_ASSERT|error' "$log" | cut -c1-120 | tr ',' ';' || true)"
+        rows+=("$shape,$fa,$n,,,,,,crashed (exit $code; ${why:-no message: killed?})")
       fi
       echo "${rows[-1]}"
     done

@@ -59,6 +59,16 @@ void fail(JNIEnv * env, const std::string & what) {
     if (!said.empty()) {
         reason += " (whisper.cpp: " + said + ")";
     }
+    // Printable ASCII only: a corrupt file's bytes may be in what whisper.cpp said, and ThrowNew
+    // wants (modified) UTF-8.
+    for (char & c : reason) {
+        if (c < 0x20 || c > 0x7e) {
+            c = '?';
+        }
+    }
+    if (env->ExceptionCheck()) {
+        return;  // a JNI call already failed (out of memory): that exception stands
+    }
     jclass type = env->FindClass(kException);
     if (type != nullptr) {
         env->ThrowNew(type, reason.c_str());
@@ -140,6 +150,7 @@ struct ModelFile {
     FILE * f = nullptr;
     bool short_read = false;
     int past_end = 0;
+    int end_checks = 0;
 };
 
 size_t read_model(void * context, void * output, size_t size) {
@@ -157,6 +168,8 @@ size_t read_model(void * context, void * output, size_t size) {
 }
 
 bool model_at_end(void * context) {
+    // whisper.cpp asks once per tensor and once at the end.
+    static_cast<ModelFile *>(context)->end_checks++;
     FILE * f = static_cast<ModelFile *>(context)->f;
     const int c = fgetc(f);
     if (c == EOF) {
@@ -238,10 +251,12 @@ JNIEXPORT jlong JNICALL Java_io_sessionflow_transcriber_whisper_WhisperNative_in
         return 0;
     }
     close_model(&file);
-    if (ctx != nullptr && file.short_read) {
-        // whisper.cpp does not notice a file that ends inside a tensor's data.
+    if (ctx != nullptr && (file.short_read || file.end_checks < 2)) {
+        // whisper.cpp does not notice a file that ends inside a tensor's data, and takes one that
+        // ends where the tensors begin for an empty model "for testing".
         whisper_free(ctx);
-        fail(env, "the model file ends early (truncated?)");
+        fail(env, file.short_read ? "the model file ends early (truncated?)"
+                                  : "the model file holds no tensors (truncated?)");
         return 0;
     }
     if (ctx == nullptr) {
@@ -274,7 +289,13 @@ JNIEXPORT jlong JNICALL Java_io_sessionflow_transcriber_whisper_WhisperNative_in
         fail(env, "out of memory for a whisper state");
         return 0;
     }
-    slot->state = whisper_init_state(reinterpret_cast<whisper_context *>(ctx));
+    try {
+        slot->state = whisper_init_state(reinterpret_cast<whisper_context *>(ctx));
+    } catch (const std::exception & e) {
+        delete slot;
+        fail(env, std::string("whisper.cpp could not create a state: ") + e.what());
+        return 0;
+    }
     if (slot->state == nullptr) {
         delete slot;
         fail(env, "whisper.cpp could not create a state (memory for its buffers?)");
@@ -307,18 +328,32 @@ JNIEXPORT jint JNICALL Java_io_sessionflow_transcriber_whisper_WhisperNative_ful
     begin_call();
     whisper_context * ctx = reinterpret_cast<whisper_context *>(ctx_handle);
     Slot * slot = reinterpret_cast<Slot *>(handle);
-    if (slot->state == nullptr) {
-        fail(env, "the whisper state was lost after an earlier failure");
-        return -1;
-    }
-    if (count < 0 || count > env->GetArrayLength(samples)) {
+    if (count < 1 || count > env->GetArrayLength(samples)) {
+        // Zero samples would make whisper.cpp decode the previous call's spectrogram again.
         fail(env, "sample count out of range");
         return -1;
     }
-    // A copy, so the Java array is not pinned for the seconds inference takes.
-    std::vector<float> pcm(static_cast<size_t>(count));
+    std::vector<float> pcm;
+    try {
+        if (slot->state == nullptr) {
+            // Lost to an earlier out-of-memory failure (whisper.cpp freed it): try a new one.
+            slot->state = whisper_init_state(ctx);
+            if (slot->state == nullptr) {
+                fail(env, "the whisper state was lost after an earlier failure and cannot be recreated");
+                return -1;
+            }
+        }
+        // A copy, so the Java array is not pinned for the seconds inference takes.
+        pcm.resize(static_cast<size_t>(count));
+    } catch (const std::exception & e) {
+        fail(env, std::string("whisper.cpp could not prepare the call: ") + e.what());
+        return -1;
+    }
     env->GetFloatArrayRegion(samples, 0, count, pcm.data());
     const std::string lang = utf(env, language);
+    if (env->ExceptionCheck()) {
+        return -1;
+    }
     slot->fixed_tokens = fixed_tokens;
     slot->script.clear();
     if (script != nullptr) {
@@ -362,14 +397,17 @@ JNIEXPORT jint JNICALL Java_io_sessionflow_transcriber_whisper_WhisperNative_ful
         fail(env, std::string("whisper.cpp failed on a window: ") + e.what());
         return -1;
     }
+    if (result == -7) {
+        // whisper.cpp frees the state itself on this path (its KV cache could not be allocated):
+        // forget it first, whatever else happened, so it is never freed twice.
+        slot->state = nullptr;
+    }
     if (slot->abort.load(std::memory_order_relaxed)) {
         fail(env, "aborted: the engine is closing");
         return -1;
     }
     if (result == -7) {
-        // whisper.cpp frees the state itself on this path (its KV cache could not be allocated).
-        slot->state = nullptr;
-        fail(env, "whisper.cpp ran out of memory for its decoder cache (code -7); the state is gone");
+        fail(env, "whisper.cpp ran out of memory for its decoder cache (code -7); the next call makes a new state");
         return -1;
     }
     if (result != 0) {

@@ -49,9 +49,17 @@ public final class WhisperEngine implements AutoCloseable {
       WhisperNative.load();
       long context = WhisperNative.initContext(model.toAbsolutePath().toString(), settings.gpu(),
           settings.gpuDevice(), settings.flashAttention());
+      String system = WhisperNative.systemInfo();
+      String devices = system.contains(" | ") ? system.substring(0, system.indexOf(" | ")) : system;
+      if (settings.gpu() && !devices.matches("(?s).*\\b(CUDA|ROCm|Vulkan|Metal|SYCL)\\d*\\b.*")) {
+        // ggml skips a GPU backend it cannot load (no driver, no CUDA runtime) without a word.
+        WhisperNative.freeContext(context);
+        throw new EngineException("WHISPER_GPU is true but the loaded whisper.cpp build offers no GPU (devices: "
+            + devices + "); use the CUDA build (WHISPER_LIBRARY_DIR) on a node with an NVIDIA driver, or set "
+            + "WHISPER_GPU=false", null);
+      }
       String engine = "whisper.cpp " + WhisperNative.version() + " (" + WhisperNative.modelType(context) + "; "
-          + describe(WhisperNative.systemInfo()) + "; flash attention " + (settings.flashAttention() ? "on" : "off")
-          + ")";
+          + describe(system) + "; flash attention " + (settings.flashAttention() ? "on" : "off") + ")";
       return new WhisperEngine(context, settings, name, engine);
     } catch (WhisperNativeException e) {
       throw new EngineException("whisper.cpp could not load the model " + name + ": " + e.getMessage(), e);
@@ -148,6 +156,7 @@ public final class WhisperEngine implements AutoCloseable {
     private final long state;
     private final ReentrantLock busy = new ReentrantLock();
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final java.util.concurrent.CountDownLatch freed = new java.util.concurrent.CountDownLatch(1);
 
     private Slot(long state) {
       this.state = state;
@@ -204,10 +213,14 @@ public final class WhisperEngine implements AutoCloseable {
       return new Decoded(segments, language == null ? WhisperEngine.this.language : language, tokens);
     }
 
-    /** Aborts a running call, waits for it to return, frees the state. Idempotent. */
+    /**
+     * Aborts a running call, waits for it to return, frees the state. Idempotent; a second
+     * close (the engine's, say) returns only once the first has freed the state.
+     */
     @Override
     public void close() {
       if (!closing.compareAndSet(false, true)) {
+        awaitFreed();
         return;
       }
       WhisperNative.abort(state);
@@ -216,9 +229,25 @@ public final class WhisperEngine implements AutoCloseable {
         WhisperNative.freeState(state);
       } finally {
         busy.unlock();
+        freed.countDown();
       }
       synchronized (lifecycle) {
         open.remove(this);
+      }
+    }
+
+    private void awaitFreed() {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          freed.await();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }

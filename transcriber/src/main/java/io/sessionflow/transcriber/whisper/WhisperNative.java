@@ -72,10 +72,12 @@ public final class WhisperNative {
       }
       Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
       Path shared = tmp.resolve("sessionflow-whisper-" + build.replaceAll("[^0-9a-f]", ""));
-      if (complete(shared, names)) {
+      // Ours: created just now, so its owner is this process's user, passwd entry or not.
+      Path dir = Files.createTempDirectory(tmp, "sessionflow-whisper-unpacking-");
+      if (complete(shared, names, Files.getOwner(dir))) {
+        Files.delete(dir);
         return shared;
       }
-      Path dir = Files.createTempDirectory(tmp, "sessionflow-whisper-unpacking-");
       for (String name : names) {
         try (InputStream library = WhisperNative.class.getResourceAsStream(RESOURCES + name)) {
           if (library == null) {
@@ -92,7 +94,7 @@ public final class WhisperNative {
         return shared;
       } catch (IOException taken) {
         // Another process unpacked the same build first: use its copy if it is sound, else ours.
-        if (complete(shared, names)) {
+        if (complete(shared, names, Files.getOwner(dir))) {
           deleteTree(dir);
           return shared;
         }
@@ -104,9 +106,10 @@ public final class WhisperNative {
   }
 
   /** {@code dir} is ours alone (owner only) and holds every library the jar has, at its size. */
-  private static boolean complete(Path dir, List<String> names) throws IOException {
+  private static boolean complete(Path dir, List<String> names, java.nio.file.attribute.UserPrincipal owner)
+      throws IOException {
     if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-        || !Files.getOwner(dir).getName().equals(System.getProperty("user.name"))
+        || !Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).equals(owner)
         || !Files.getPosixFilePermissions(dir).equals(java.nio.file.attribute.PosixFilePermissions.fromString(
             "rwx------"))) {
       return false;

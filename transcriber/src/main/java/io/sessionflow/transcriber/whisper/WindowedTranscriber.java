@@ -103,6 +103,9 @@ public final class WindowedTranscriber {
         windower.finish();
       } catch (RuntimeException e) {
         decodeFailure.set(e);
+      } catch (Error e) {
+        // Still hand over the end below, or inference would wait for a window forever.
+        decodeFailure.set(new IllegalStateException("decoding failed: " + e.getClass().getSimpleName(), e));
       }
       try {
         hand(ready, END, cancelled);

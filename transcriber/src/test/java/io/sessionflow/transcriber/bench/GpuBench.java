@@ -158,12 +158,29 @@ public final class GpuBench {
         });
     private volatile long peakMib;
     private volatile long peakRssMib;
+    private volatile long baselineMib = -1;
 
     GpuMemory(boolean gpu) {
       this.gpu = gpu;
     }
 
-    void start() {
+    /** The whole device's memory in use (first GPU). */
+    private static long deviceUsedMib() throws IOException, InterruptedException {
+      Process smi = new ProcessBuilder("nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits")
+          .redirectErrorStream(true).start();
+      String first = new String(smi.getInputStream().readAllBytes()).split("\n")[0].strip();
+      smi.waitFor(5, TimeUnit.SECONDS);
+      return Long.parseLong(first);
+    }
+
+    void start() throws IOException, InterruptedException {
+      if (gpu) {
+        try {
+          baselineMib = deviceUsedMib();
+        } catch (IOException | RuntimeException e) {
+          baselineMib = -1;
+        }
+      }
       sampler.scheduleAtFixedRate(this::sample, 0, 250, TimeUnit.MILLISECONDS);
     }
 
@@ -194,13 +211,21 @@ public final class GpuBench {
           Process smi = new ProcessBuilder("nvidia-smi", "--query-compute-apps=pid,used_memory",
               "--format=csv,noheader,nounits").redirectErrorStream(true).start();
           String pid = Long.toString(ProcessHandle.current().pid());
+          boolean found = false;
           for (String line : new String(smi.getInputStream().readAllBytes()).split("\n")) {
             String[] parts = line.split(",");
             if (parts.length == 2 && parts[0].strip().equals(pid)) {
               peakMib = Math.max(peakMib, Long.parseLong(parts[1].strip()));
+              found = true;
             }
           }
           smi.waitFor(5, TimeUnit.SECONDS);
+          if (!found) {
+            // In a container nvidia-smi lists host process ids: the device's use above the start's.
+            long used = deviceUsedMib();
+            baselineMib = baselineMib < 0 ? used : baselineMib;
+            peakMib = Math.max(peakMib, used - baselineMib);
+          }
         }
       } catch (IOException | RuntimeException e) {
         // A sample missed is a figure a little low, not a failed benchmark.

@@ -75,11 +75,13 @@ class GpuBenchScriptIT {
     Map<String, String> env = builder.environment();
     env.put("GPU_BENCH_BUNDLE", dir.resolve("bundle").toString());
     env.put("GPU_BENCH_WORK", work.toString());
-    Process process = builder.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!process.waitFor(20, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
+    Path log = Files.createTempFile(dir, "gpu-bench", ".txt");
+    Process process = builder.redirectOutput(log.toFile()).start();
+    boolean ended = process.waitFor(20, TimeUnit.MINUTES);
+    if (!ended) {
+      process.destroyForcibly().waitFor();
     }
-    return new Result(process.exitValue(), output);
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    return new Result(ended ? process.exitValue() : -1, ended ? output : "timed out after 20 minutes\n" + output);
   }
 }

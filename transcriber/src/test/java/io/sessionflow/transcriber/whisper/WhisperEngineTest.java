@@ -174,8 +174,9 @@ class WhisperEngineTest {
 
     byte[] whole = Files.readAllBytes(model);
     List<Long> loaded = new ArrayList<>();
-    for (long length : new long[] {4, 10, 46, 47, 48, whole.length / 1000, whole.length / 3, whole.length - 3_000,
-        whole.length - 1}) {
+    long tensors = tensorSection(whole);
+    for (long length : new long[] {4, 10, 46, 47, 48, whole.length / 1000, tensors, tensors + 4, tensors + 8,
+        whole.length / 3, whole.length - 3_000, whole.length - 1}) {
       Path truncated = dir.resolve("truncated-" + length + ".bin");
       Files.write(truncated, java.util.Arrays.copyOf(whole, (int) length));
       try (WhisperEngine engine = WhisperEngine.load(truncated, new WhisperSettings("", "en", 1, 1, false))) {
@@ -194,10 +195,35 @@ class WhisperEngineTest {
     }
   }
 
+  /** Where the tensors begin: after the header, the mel filters and the vocabulary. */
+  private static long tensorSection(byte[] model) {
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(model).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    in.position(4 + 11 * 4);
+    int mels = in.getInt();
+    int fft = in.getInt();
+    in.position(in.position() + mels * fft * 4);
+    int vocab = in.getInt();
+    for (int i = 0; i < vocab; i++) {
+      int length = in.getInt();
+      in.position(in.position() + length);
+    }
+    return in.position();
+  }
+
+  @Test
+  void askingForAGpuTheBuildDoesNotHaveFailsSayingSo() {
+    assertThatThrownBy(() -> WhisperEngine.load(model, new WhisperSettings("", "en", 1, 1, true)))
+        .isInstanceOf(WhisperEngine.EngineException.class).hasMessageContaining("offers no GPU")
+        .hasMessageContaining("WHISPER_GPU=false");
+  }
+
   @Test
   void aBadCallIsAnExceptionWithAReason() {
     try (WhisperEngine engine = load("en"); WhisperEngine.Slot slot = engine.newSlot()) {
       assertThatThrownBy(() -> slot.transcribe(new float[10], 11))
+          .isInstanceOf(WhisperEngine.EngineException.class).hasMessageContaining("sample count out of range");
+      // Zero samples would have whisper.cpp decode the previous call's audio again.
+      assertThatThrownBy(() -> slot.transcribe(new float[10], 0))
           .isInstanceOf(WhisperEngine.EngineException.class).hasMessageContaining("sample count out of range");
       float[] samples = tone(300, 2, 5);
       assertThat(slot.decode(samples, samples.length, WhisperEngine.Decoding.fixed(2)).tokens())
