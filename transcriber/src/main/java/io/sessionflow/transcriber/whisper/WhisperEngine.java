@@ -50,7 +50,7 @@ public final class WhisperEngine implements AutoCloseable {
       long context = WhisperNative.initContext(model.toAbsolutePath().toString(), settings.gpu(),
           settings.gpuDevice(), settings.flashAttention());
       String system = WhisperNative.systemInfo();
-      String devices = system.contains(" | ") ? system.substring(0, system.indexOf(" | ")) : system;
+      String devices = devices(system);
       if (settings.gpu() && !devices.matches("(?s).*\\b(CUDA|ROCm|Vulkan|Metal|SYCL)\\d*\\b.*")) {
         // ggml skips a GPU backend it cannot load (no driver, no CUDA runtime) without a word.
         WhisperNative.freeContext(context);
@@ -71,8 +71,7 @@ public final class WhisperEngine implements AutoCloseable {
    * then whisper.cpp's "NAME = 1 | ..." feature list of the CPU backend ggml chose).
    */
   static String describe(String systemInfo) {
-    int bar = systemInfo.indexOf(" | ");
-    String devices = bar < 0 ? systemInfo : systemInfo.substring(0, bar);
+    String devices = devices(systemInfo);
     int cpu = systemInfo.indexOf("CPU : ");
     StringBuilder features = new StringBuilder();
     if (cpu >= 0) {
@@ -82,6 +81,12 @@ public final class WhisperEngine implements AutoCloseable {
       }
     }
     return features.length() == 0 ? devices : devices + " with " + features;
+  }
+
+  /** The device list the binding's system line starts with, before whisper.cpp's own " | " fields. */
+  private static String devices(String systemInfo) {
+    int bar = systemInfo.indexOf(" | ");
+    return bar < 0 ? systemInfo : systemInfo.substring(0, bar);
   }
 
   public String modelName() {
