@@ -6,6 +6,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import java.util.List;
@@ -17,6 +18,9 @@ import java.util.List;
  * (obs-fold, RFC 9112 section 5.2; Netty joins the lines). Such a request is marked as failed to
  * decode, so Vert.x answers it through the server's invalid-request handler and closes the
  * connection. The marking happens when the request's head is complete: no route ever sees it.
+ * Nothing after a refused head is decoded (its body framing is the thing in doubt), so a request
+ * pipelined behind it is never answered, however fast the refusal is written: Netty does the same
+ * for the requests it refuses itself.
  */
 public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   /** Name Vert.x gives its request decoder in the channel pipeline. */
@@ -25,6 +29,7 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   private boolean requestLineSeen;
   private boolean afterLineFeed;
   private String violation;
+  private boolean refused;
 
   public StrictRequestDecoder(HttpServerOptions options) {
     super(options);
@@ -32,6 +37,10 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+    if (refused) {
+      buffer.skipBytes(buffer.readableBytes());
+      return;
+    }
     int from = buffer.readerIndex();
     int already = out.size();
     boolean scanning = inHead;
@@ -44,6 +53,8 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
       if (message instanceof HttpRequest request) {
         if (violation != null && request.decoderResult().isSuccess()) {
           request.setDecoderResult(DecoderResult.failure(new InvalidRequestException(violation)));
+          refuseAfter(i, buffer, out);
+          return;
         }
         violation = null;
         inHead = false;
@@ -54,6 +65,16 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         afterLineFeed = false;
       }
     }
+  }
+
+  /** Ends the refused request where its head ends and drops what was decoded after it and all that follows. */
+  private void refuseAfter(int index, ByteBuf buffer, List<Object> out) {
+    for (int j = out.size() - 1; j > index; j--) {
+      ReferenceCountUtil.release(out.remove(j));
+    }
+    out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+    buffer.skipBytes(buffer.readableBytes());
+    refused = true;
   }
 
   /** The decoder consumes a head line by line, so the bytes consumed while in the head are whole lines of it. */
