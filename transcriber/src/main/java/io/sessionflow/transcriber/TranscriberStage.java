@@ -22,6 +22,10 @@ import io.sessionflow.common.storage.StorageException;
 import io.sessionflow.common.storage.RecordingIndex;
 import io.sessionflow.common.storage.Tombstones;
 import io.sessionflow.transcriber.decode.AudioDecoder;
+import io.sessionflow.transcriber.vad.SileroVad;
+import io.sessionflow.transcriber.vad.SpeechSummary;
+import io.sessionflow.transcriber.vad.SpeechWindower;
+import io.sessionflow.transcriber.vad.VadSettings;
 import io.sessionflow.transcriber.whisper.WhisperEngine;
 import io.sessionflow.transcriber.whisper.WindowedTranscriber;
 import io.sessionflow.transcriber.whisper.Windower;
@@ -38,7 +42,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code recording.stored} → claim → stream-decrypt → decode → Whisper → encrypt and store the
+ * {@code recording.stored} → claim → stream-decrypt → decode → voice activity → Whisper → encrypt and store the
  * transcript → {@code transcript.ready} → commit. A bounded pool of slots, each with its own
  * whisper state; a record's offset is committed only once its transcript is stored and announced.
  * Idempotent: a recording transcribed before is only announced (once), never transcribed twice.
@@ -59,8 +63,8 @@ public final class TranscriberStage implements AutoCloseable {
   private final ExecutorService workers;
   private final BlockingQueue<WhisperEngine.Slot> slots;
   private volatile boolean stopping;
-  private final WindowedTranscriber transcriber = new WindowedTranscriber(new AudioDecoder(),
-      Windower.WINDOW_FRAMES, () -> stopping);
+  private final SileroVad vad;
+  private final WindowedTranscriber transcriber;
   private final Metrics metrics;
   private final Pseudonymizer pseudonymizer = new Pseudonymizer();
   private EventStream.Consumer consumer;
@@ -85,6 +89,11 @@ public final class TranscriberStage implements AutoCloseable {
       slots.add(engine.newSlot());
     }
     this.metrics = new Metrics(runtime.registry(), slots, config.slots());
+    VadSettings speech = config.vad();
+    this.vad = speech.enabled() ? SileroVad.load(speech.model()) : null;
+    this.transcriber = new WindowedTranscriber(new AudioDecoder(), vad == null
+        ? WindowedTranscriber.Segmentation.fixed(Windower.WINDOW_FRAMES)
+        : onWindow -> new SpeechWindower(vad.stream(), speech, onWindow), () -> stopping);
   }
 
   /** Starts consuming; the stage owns {@code engine} from here on and closes it on shutdown. */
@@ -100,7 +109,8 @@ public final class TranscriberStage implements AutoCloseable {
         () -> CompletableFuture.completedFuture(stage.consumer.isRunning()));
     long timer = runtime.vertx().setPeriodic(5_000, id -> stage.measureLag());
     runtime.onClose(() -> runtime.vertx().cancelTimer(timer));
-    LOG.info("transcriber running: {} slot(s), model {}, {}", config.slots(), engine.modelName(), engine.engine());
+    LOG.info("transcriber running: {} slot(s), model {}, {}; windows {}", config.slots(), engine.modelName(),
+        engine.engine(), stage.vad == null ? "every 30 s (VAD off)" : "from speech, " + stage.vad.describe());
     return stage;
   }
 
@@ -252,7 +262,7 @@ public final class TranscriberStage implements AutoCloseable {
       // The slot is taken once the first window is decoded, so a waiting job decodes meanwhile.
       WindowedTranscriber.Result result = transcriber.transcribe(audio, () -> taken[0] = takeSlot());
       double seconds = (System.nanoTime() - started) / 1e9;
-      metrics.done(result.audioSeconds(), seconds, result.decodeSeconds());
+      metrics.done(result.audioSeconds(), seconds, result.decodeSeconds(), result.speech());
       LOG.info("recording {} transcribed: {} s of audio in {} s, {} segments", stored.recordingId(),
           Math.round(result.audioSeconds()), Math.round(seconds * 10) / 10.0, result.segments().size());
       return TranscriptWriter.json(result, engine.modelName(), engine.engine(),
@@ -355,6 +365,9 @@ public final class TranscriberStage implements AutoCloseable {
     slots.forEach(WhisperEngine.Slot::close);
     if (idle) {
       engine.close();
+      if (vad != null) {
+        vad.close();
+      }
     }
   }
 
@@ -396,13 +409,24 @@ public final class TranscriberStage implements AutoCloseable {
     private final Counter processingSeconds;
     private final DistributionSummary realtimeFactor;
     private final Counter decodeSeconds;
+    private final Counter speechSeconds;
+    private final Counter skippedSeconds;
+    private final Counter vadSeconds;
     private final DistributionSummary attempts;
     private final java.util.concurrent.atomic.AtomicLong lag = new java.util.concurrent.atomic.AtomicLong();
 
     Metrics(MeterRegistry registry, BlockingQueue<WhisperEngine.Slot> idle, int slots) {
       this.registry = registry;
       this.decodeSeconds = Counter.builder("sessionflow.transcription.decode.seconds")
-          .description("CPU seconds spent decoding and resampling").register(registry);
+          .description("CPU seconds spent decoding and resampling (the voice-activity model's included)")
+          .register(registry);
+      this.speechSeconds = Counter.builder("sessionflow.transcription.speech.seconds")
+          .description("Seconds of speech the voice-activity model found").register(registry);
+      this.skippedSeconds = Counter.builder("sessionflow.transcription.skipped.seconds")
+          .description("Seconds of audio not sent to Whisper (silence longer than VAD_MAX_SILENCE)")
+          .register(registry);
+      this.vadSeconds = Counter.builder("sessionflow.transcription.vad.seconds")
+          .description("CPU seconds the voice-activity model took").register(registry);
       this.attempts = DistributionSummary.builder("sessionflow.transcription.attempts")
           .description("Attempts a recording took until its transcript was stored").register(registry);
       io.micrometer.core.instrument.Gauge.builder("sessionflow.transcription.slots.busy", idle,
@@ -422,8 +446,13 @@ public final class TranscriberStage implements AutoCloseable {
           .serviceLevelObjectives(0.05, 0.1, 0.25, 0.5, 1, 2, 5).register(registry);
     }
 
-    void done(double audio, double processing, double decode) {
+    void done(double audio, double processing, double decode, SpeechSummary speech) {
       decodeSeconds.increment(decode);
+      if (speech != null) {
+        speechSeconds.increment(speech.speechSeconds());
+        skippedSeconds.increment(speech.skippedSeconds());
+        vadSeconds.increment(speech.vadSeconds());
+      }
       audioSeconds.increment(audio);
       processingSeconds.increment(processing);
       if (audio > 0) {

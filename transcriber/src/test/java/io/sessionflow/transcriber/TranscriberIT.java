@@ -119,7 +119,7 @@ class TranscriberIT {
 
   @Test
   void aStoredRecordingBecomesAnEncryptedTranscriptAndIsAnnouncedOnce() throws Exception {
-    byte[] stereo = AudioFixtures.tone(AudioFixtures.FORMATS.get("ogg-opus"), 48_000, 2, 8, 0.05);
+    byte[] stereo = AudioFixtures.speech(AudioFixtures.FORMATS.get("ogg-opus"), 48_000, 2, 8, 0.05, 1);
     RecordingStoredEvent stored = store(stereo);
     await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, stored.recordingId()) == 1);
     DataKey key = runtime.keys().load(stored.recordingId(), RecordingKeys.Purpose.DATA).join();
@@ -130,6 +130,14 @@ class TranscriberIT {
     assertThat(transcript.getString("language")).as("the configured language").isEqualTo("en");
     assertThat(transcript.getString("model")).isEqualTo("model.bin");
     assertThat(transcript.getInteger("channels")).isEqualTo(2);
+    // The voice-activity model's own view of the speech: times only.
+    JsonObject speech = transcript.getJsonObject("speech");
+    assertThat(speech.fieldNames()).containsExactlyInAnyOrder("ratio", "regions", "longestPause");
+    assertThat(speech.getDouble("ratio")).isBetween(0.5, 1.0);
+    assertThat(speech.getJsonArray("regions")).isNotEmpty().allSatisfy(region -> {
+      assertThat(((io.vertx.core.json.JsonArray) region).getDouble(0)).isBetween(0.0, 8.0);
+      assertThat(((io.vertx.core.json.JsonArray) region).getDouble(1)).isBetween(0.0, 8.01);
+    });
     // Crypto-shredding the audio (what the purge does) leaves the transcript readable.
     runtime.keys().destroy(stored.recordingId(), RecordingKeys.Purpose.AUDIO).join();
     assertThat(runtime.objects().readAll(runtime.keys().load(stored.recordingId(), RecordingKeys.Purpose.DATA)
@@ -143,7 +151,8 @@ class TranscriberIT {
     }
     // The same event delivered again: nothing is transcribed or announced twice.
     runtime.events().publisher().publish(stored).join();
-    RecordingStoredEvent marker = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("wav-s16"), 16_000, 1, 2, 1));
+    RecordingStoredEvent marker = store(AudioFixtures.speech(AudioFixtures.FORMATS.get("wav-s16"), 16_000, 1, 2, 1,
+        2));
     await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, marker.recordingId()) == 1);
     assertThat(count(TranscriptReadyEvent.class, stored.recordingId())).isEqualTo(1);
     await().atMost(Duration.ofSeconds(30)).until(() ->
@@ -151,6 +160,9 @@ class TranscriberIT {
     assertThat(runtime.registry().get("sessionflow.transcription.realtime.factor").summary().count())
         .isGreaterThanOrEqualTo(2);
     assertThat(runtime.registry().get("sessionflow.transcription.decode.seconds").counter().count()).isPositive();
+    assertThat(runtime.registry().get("sessionflow.transcription.speech.seconds").counter().count()).isPositive();
+    assertThat(runtime.registry().get("sessionflow.transcription.vad.seconds").counter().count()).isPositive();
+    assertThat(runtime.registry().get("sessionflow.transcription.skipped.seconds").counter()).isNotNull();
     assertThat(runtime.registry().get("sessionflow.transcription.attempts").summary().max()).isEqualTo(1);
     assertThat(runtime.registry().get("sessionflow.transcription.slots").gauge().value()).isEqualTo(1);
     assertThat(runtime.registry().get("sessionflow.transcription.slots.busy").gauge().value()).isBetween(0.0, 1.0);
@@ -168,8 +180,8 @@ class TranscriberIT {
       "ogg-opus", "webm-opus", "flac", "amr"})
   void everyFormatAPhoneOrArchiveProducesIsTranscribed(String format) throws Exception {
     int rate = format.equals("amr") ? 8000 : format.contains("opus") ? 48_000 : 22_050;
-    RecordingStoredEvent stored = store(AudioFixtures.tone(AudioFixtures.FORMATS.get(format), rate,
-        format.equals("amr") ? 1 : 2, 4, 1.0));
+    RecordingStoredEvent stored = store(AudioFixtures.speech(AudioFixtures.FORMATS.get(format), rate,
+        format.equals("amr") ? 1 : 2, 4, 1.0, 3));
     await().atMost(Duration.ofSeconds(90)).until(() -> count(TranscriptReadyEvent.class, stored.recordingId()) == 1);
     DataKey key = runtime.keys().load(stored.recordingId(), RecordingKeys.Purpose.DATA).join();
     JsonObject transcript = new JsonObject(Buffer.buffer(runtime.objects().readAll(key,
@@ -196,6 +208,8 @@ class TranscriberIT {
     RecordingStoredEvent text = store("this is not audio at all".getBytes(StandardCharsets.UTF_8));
     RecordingStoredEvent silent = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("flac"), 16_000, 1, 3, 1, 0));
     RecordingStoredEvent empty = store(new byte[0]);
+    // Sound, but no speech: a sustained tone, as a recorder left on beside a radio might capture.
+    RecordingStoredEvent tone = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("flac"), 16_000, 1, 6, 1));
     byte[] corrupt = AudioFixtures.tone(AudioFixtures.FORMATS.get("flac"), 16_000, 1, 3, 1);
     java.util.Random random = new java.util.Random(5);
     for (int i = 200; i < corrupt.length; i++) {
@@ -205,13 +219,16 @@ class TranscriberIT {
     await().atMost(Duration.ofSeconds(60)).until(() -> count(RecordingFailedEvent.class, text.recordingId()) == 1
         && count(RecordingFailedEvent.class, silent.recordingId()) == 1
         && count(RecordingFailedEvent.class, empty.recordingId()) == 1
-        && count(RecordingFailedEvent.class, damaged.recordingId()) == 1);
+        && count(RecordingFailedEvent.class, damaged.recordingId()) == 1
+        && count(RecordingFailedEvent.class, tone.recordingId()) == 1);
     assertThat(count(TranscriptReadyEvent.class, damaged.recordingId())).isZero();
     RecordingFailedEvent failed = failure(text.recordingId());
     assertThat(failed.stage()).isEqualTo("transcriber");
     assertThat(failed.reason()).contains("not a media file");
     assertThat(failed.attempts()).isEqualTo(1);
     assertThat(failure(silent.recordingId()).reason()).contains("silent throughout");
+    assertThat(failure(tone.recordingId()).reason()).contains("no speech");
+    assertThat(failure(tone.recordingId()).attempts()).isEqualTo(1);
   }
 
   @Test
@@ -263,7 +280,7 @@ class TranscriberIT {
   void aRecordingDeletedWhileItIsTranscribedEndsWithNoTranscriptNoLedgerAndNoAnnouncement() throws Exception {
     double before = deletedSkips();
     // Long enough (ten windows) that the deletion lands while Whisper works on it.
-    RecordingStoredEvent stored = store(AudioFixtures.tone(AudioFixtures.FORMATS.get("mp3"), 16_000, 1, 300, 1));
+    RecordingStoredEvent stored = store(AudioFixtures.speech(AudioFixtures.FORMATS.get("mp3"), 16_000, 1, 300, 1, 4));
     String id = stored.recordingId();
     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20))
         .until(() -> exists(JobLedger.key(id)));

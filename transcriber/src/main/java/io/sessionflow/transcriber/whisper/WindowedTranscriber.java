@@ -3,6 +3,7 @@ package io.sessionflow.transcriber.whisper;
 import io.sessionflow.transcriber.decode.AudioDecoder;
 import io.sessionflow.transcriber.decode.DecodeException;
 import io.sessionflow.transcriber.decode.PcmSink;
+import io.sessionflow.transcriber.vad.SpeechSummary;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +15,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * decode → 30-second windows → Whisper per window → one timeline of segments (the next window
- * decodes while the current one is transcribed). Segments are put
+ * decode → windows (cut from speech by the voice-activity model, or every 30 s) → Whisper per
+ * window → one timeline of segments (the next window decodes while the current one is
+ * transcribed). Segments are put
  * on recording time, clamped to their window and to the audio, stripped of empty text and of
  * verbatim repeats (Whisper's typical hallucination loop), and attributed to a speaker when one
  * stereo channel clearly dominates. Blocking; one transcription per {@link WhisperEngine.Slot}.
@@ -27,8 +29,19 @@ public final class WindowedTranscriber {
   static final double DOMINANCE = 4.0;
 
   private final AudioDecoder decoder;
-  private final int windowFrames;
+  private final Segmentation segmentation;
   private final java.util.function.BooleanSupplier stopping;
+
+  /** How a recording becomes windows: one {@link WindowSource} per recording. */
+  @FunctionalInterface
+  public interface Segmentation {
+    WindowSource open(java.util.function.Consumer<Windower.Window> onWindow);
+
+    /** Consecutive windows of {@code frames} samples, without a voice-activity model. */
+    static Segmentation fixed(int frames) {
+      return onWindow -> new Windower(frames, onWindow);
+    }
+  }
 
   public WindowedTranscriber(AudioDecoder decoder, int windowFrames) {
     this(decoder, windowFrames, () -> false);
@@ -39,8 +52,14 @@ public final class WindowedTranscriber {
    *                 {@link CancellationException} after the window in progress (graceful shutdown)
    */
   public WindowedTranscriber(AudioDecoder decoder, int windowFrames, java.util.function.BooleanSupplier stopping) {
+    this(decoder, Segmentation.fixed(windowFrames), stopping);
+  }
+
+  /** Windows as {@code segmentation} cuts them (from speech, with a voice-activity model). */
+  public WindowedTranscriber(AudioDecoder decoder, Segmentation segmentation,
+      java.util.function.BooleanSupplier stopping) {
     this.decoder = decoder;
-    this.windowFrames = windowFrames;
+    this.segmentation = segmentation;
     this.stopping = stopping;
   }
 
@@ -48,14 +67,22 @@ public final class WindowedTranscriber {
    * The result, before it becomes the transcript JSON.
    *
    * @param language      the language whisper.cpp found (or was given) on most windows
-   * @param decodeSeconds CPU time spent decoding and resampling (on the decode thread)
+   * @param decodeSeconds CPU time spent decoding and resampling (on the decode thread), the
+   *                      voice-activity model's included
+   * @param speech        what the voice-activity model found; null with fixed windows
+   * @param windows       windows sent to Whisper
    */
   public record Result(List<Segment> segments, String language, double audioSeconds, int channels, String codec,
-      double decodeSeconds) {
+      double decodeSeconds, SpeechSummary speech, int windows) {
+    /** Fixed windows, no voice-activity model. */
+    public Result(List<Segment> segments, String language, double audioSeconds, int channels, String codec,
+        double decodeSeconds) {
+      this(segments, language, audioSeconds, channels, codec, decodeSeconds, null, 0);
+    }
   }
 
-  /** Segments on recording time and the language of most windows. */
-  public record Timeline(List<Segment> segments, String language) {
+  /** Segments on recording time, the language of most windows, the speech found and the windows sent. */
+  public record Timeline(List<Segment> segments, String language, SpeechSummary speech, int windows) {
   }
 
   public Result transcribe(InputStream audio, WhisperEngine.Slot slot) {
@@ -79,7 +106,7 @@ public final class WindowedTranscriber {
       }
     }, slot);
     return new Result(timeline.segments(), timeline.language(), decoded[0].seconds(), decoded[0].channels(),
-        decoded[0].codec(), cpu[0]);
+        decoded[0].codec(), cpu[0], timeline.speech(), timeline.windows());
   }
 
   /**
@@ -96,7 +123,7 @@ public final class WindowedTranscriber {
     BlockingQueue<Windower.Window> ready = new ArrayBlockingQueue<>(2);
     AtomicBoolean cancelled = new AtomicBoolean();
     AtomicReference<RuntimeException> decodeFailure = new AtomicReference<>();
-    Windower windower = new Windower(windowFrames, window -> hand(ready, copy(window), cancelled));
+    WindowSource windower = segmentation.open(window -> hand(ready, copy(window), cancelled));
     Thread decoding = new Thread(() -> {
       try {
         source.accept(windower);
@@ -118,6 +145,7 @@ public final class WindowedTranscriber {
     List<Segment> segments = new ArrayList<>();
     java.util.Map<String, Integer> languages = new java.util.LinkedHashMap<>();
     WhisperEngine.Slot slot = null;
+    int windows = 0;
     try {
       for (Windower.Window window = take(ready); window != END; window = take(ready)) {
         if (slot == null) {
@@ -127,6 +155,7 @@ public final class WindowedTranscriber {
           throw new CancellationException("shutting down: the recording goes back to the queue");
         }
         WhisperEngine.Decoded decoded = slot.decode(window.mono(), window.frames(), WhisperEngine.Decoding.NORMAL);
+        windows++;
         languages.merge(decoded.language(), 1, Integer::sum);
         segments.addAll(place(window, decoded.segments(), segments));
       }
@@ -141,18 +170,23 @@ public final class WindowedTranscriber {
     if (windower.rms() < SILENCE_RMS) {
       throw new DecodeException("the recording is silent throughout", null);
     }
+    SpeechSummary speech = windower.speech();
+    if (speech != null && speech.regions().isEmpty()) {
+      throw new DecodeException("no speech: the voice-activity model found none in the recording", null);
+    }
     String language = languages.entrySet().stream().max(java.util.Map.Entry.comparingByValue())
         .map(java.util.Map.Entry::getKey).orElse("auto");
-    return new Timeline(List.copyOf(segments), language);
+    return new Timeline(List.copyOf(segments), language, speech, windows);
   }
 
-  private static final Windower.Window END = new Windower.Window(-1, 0, new float[0], null, null);
+  private static final Windower.Window END = new Windower.Window(-1, 0, new float[0], null, null,
+      TimeMap.contiguous(-1));
 
   /** The windower reuses its buffers, so a window handed to another thread is a copy. */
   private static Windower.Window copy(Windower.Window w) {
     return new Windower.Window(w.startFrame(), w.frames(), java.util.Arrays.copyOf(w.mono(), w.frames()),
         w.left() == null ? null : java.util.Arrays.copyOf(w.left(), w.frames()),
-        w.right() == null ? null : java.util.Arrays.copyOf(w.right(), w.frames()));
+        w.right() == null ? null : java.util.Arrays.copyOf(w.right(), w.frames()), w.map());
   }
 
   private static void hand(BlockingQueue<Windower.Window> ready, Windower.Window window, AtomicBoolean cancelled) {
@@ -185,28 +219,36 @@ public final class WindowedTranscriber {
     }
   }
 
-  /** Window-relative segments onto recording time, cleaned and attributed. */
-  static List<Segment> place(Windower.Window window, List<Segment> found, List<Segment> before) {
+  /**
+   * Window-relative segments onto recording time (through the window's {@link TimeMap}), cleaned
+   * and attributed. A segment Whisper places in the padding after the window's audio is dropped.
+   */
+  public static List<Segment> place(Windower.Window window, List<Segment> found, List<Segment> before) {
     List<Segment> placed = new ArrayList<>();
-    double windowStart = window.startSeconds();
-    double windowEnd = windowStart + window.frames() / (double) AudioDecoder.SAMPLE_RATE;
+    double windowSeconds = window.frames() / (double) AudioDecoder.SAMPLE_RATE;
     String previous = before.isEmpty() ? null : before.get(before.size() - 1).text();
     for (Segment segment : found) {
       String text = segment.text() == null ? "" : segment.text().strip();
-      if (text.isEmpty() || text.equals(previous)) {
+      if (text.isEmpty() || text.equals(previous) || segment.start() >= windowSeconds) {
         continue;
       }
-      double start = clamp(windowStart + segment.start(), windowStart, windowEnd);
-      double end = clamp(windowStart + segment.end(), start, windowEnd);
+      double from = clamp(segment.start(), 0, windowSeconds);
+      double to = clamp(segment.end(), from, windowSeconds);
+      double start = recordingSeconds(window, from, false);
+      double end = Math.max(start, recordingSeconds(window, to, true));
       int id = before.size() + placed.size();
-      placed.add(new Segment(id, round(start), round(end), text, speaker(window, start - windowStart,
-          end - windowStart), segment.noSpeech()));
+      placed.add(new Segment(id, round(start), round(end), text, speaker(window, from, to), segment.noSpeech()));
       previous = text;
     }
     return placed;
   }
 
-  static String speaker(Windower.Window window, double from, double to) {
+  private static double recordingSeconds(Windower.Window window, double seconds, boolean end) {
+    int offset = (int) Math.min(window.frames(), Math.round(seconds * AudioDecoder.SAMPLE_RATE));
+    return window.map().recordingSample(offset, end) / (double) AudioDecoder.SAMPLE_RATE;
+  }
+
+  public static String speaker(Windower.Window window, double from, double to) {
     if (window.left() == null) {
       return null;
     }

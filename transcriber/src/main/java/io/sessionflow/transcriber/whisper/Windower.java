@@ -1,7 +1,6 @@
 package io.sessionflow.transcriber.whisper;
 
 import io.sessionflow.transcriber.decode.AudioDecoder;
-import io.sessionflow.transcriber.decode.PcmSink;
 import java.util.function.Consumer;
 
 /**
@@ -11,7 +10,7 @@ import java.util.function.Consumer;
  * {@link Window#startFrame()} turns its timestamps into recording time exactly. Memory is three
  * window buffers, however long the recording.
  */
-public final class Windower implements PcmSink {
+public final class Windower implements WindowSource {
   public static final int WINDOW_FRAMES = 30 * AudioDecoder.SAMPLE_RATE;
 
   private final int windowFrames;
@@ -30,8 +29,16 @@ public final class Windower implements PcmSink {
     this.mono = new float[windowFrames];
   }
 
-  /** One window of audio. {@code left}/{@code right} are null unless the recording is stereo. */
-  public record Window(long startFrame, int frames, float[] mono, float[] left, float[] right) {
+  /**
+   * One window of audio. {@code left}/{@code right} are null unless the recording is stereo;
+   * {@code map} puts window samples on recording time ({@code startFrame} is where it begins).
+   */
+  public record Window(long startFrame, int frames, float[] mono, float[] left, float[] right, TimeMap map) {
+    /** An uncut stretch of the recording. */
+    public Window(long startFrame, int frames, float[] mono, float[] left, float[] right) {
+      this(startFrame, frames, mono, left, right, TimeMap.contiguous(startFrame));
+    }
+
     public double startSeconds() {
       return startFrame / (double) AudioDecoder.SAMPLE_RATE;
     }
@@ -64,17 +71,19 @@ public final class Windower implements PcmSink {
   }
 
   /** Hands over the last, partial window. */
+  @Override
   public void finish() {
     if (filled > 0) {
       emit();
     }
   }
 
-  /** Root mean square of everything seen (mono), to tell silence from sound. */
+  @Override
   public double rms() {
     return frames == 0 ? 0 : Math.sqrt(sumSquares / frames);
   }
 
+  @Override
   public long frames() {
     return frames;
   }

@@ -1,5 +1,6 @@
 package io.sessionflow.transcriber.decode;
 
+import io.sessionflow.transcriber.speech.SpeechCorpus;
 import java.io.ByteArrayOutputStream;
 import java.nio.FloatBuffer;
 import java.util.Map;
@@ -8,8 +9,9 @@ import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 
 /**
- * Test recordings made in memory with FFmpeg's encoders (never written to disk): a tone whose
- * left and right channels can differ, in the containers and codecs phones and archives produce.
+ * Test recordings made in memory with FFmpeg's encoders (never written to disk): recorded speech
+ * ({@link SpeechCorpus}) or a tone, whose left and right channels can differ, in the containers and
+ * codecs phones and archives produce.
  */
 public final class AudioFixtures {
   /** container, codec, sample format the encoder takes. */
@@ -35,9 +37,10 @@ public final class AudioFixtures {
   /**
    * An M4A the way phones save it: one moov index, written at the end, so a reader must seek
    * back to find it. FFmpeg can only write that to a seekable file, so it goes through a
-   * temporary file (a synthetic tone, deleted at once) and comes back as bytes.
+   * temporary file (generated, deleted at once) and comes back as bytes.
    */
   public static byte[] m4aWithIndexAtTheEnd(double seconds) throws Exception {
+    float[] speech = resample(SpeechCorpus.speech(seconds, 45).mono(), 44_100);
     java.nio.file.Path file = java.nio.file.Files.createTempFile("fixture", ".m4a");
     try {
       try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), 1)) {
@@ -52,9 +55,7 @@ public final class AudioFixtures {
         for (int start = 0; start < total; start += 1024) {
           int n = Math.min(1024, total - start);
           float[] samples = new float[n];
-          for (int i = 0; i < n; i++) {
-            samples[i] = (float) (0.4 * Math.sin(2 * Math.PI * 440 * (start + i) / 44_100.0));
-          }
+          System.arraycopy(speech, start, samples, 0, Math.min(n, speech.length - start));
           recorder.recordSamples(44_100, 1, FloatBuffer.wrap(samples));
         }
         recorder.stop();
@@ -63,6 +64,35 @@ public final class AudioFixtures {
     } finally {
       java.nio.file.Files.deleteIfExists(file);
     }
+  }
+
+  /**
+   * Encodes {@code seconds} of recorded speech ({@link SpeechCorpus#speech}, chosen by {@code seed});
+   * {@code rightGain} scales the right channel (stereo only), so 0.05 makes the left channel
+   * clearly dominant.
+   */
+  public static byte[] speech(Format format, int sampleRate, int channels, double seconds, double rightGain,
+      long seed) throws Exception {
+    float[] speech = resample(SpeechCorpus.speech(seconds, seed).mono(), sampleRate);
+    return encode(format, sampleRate, channels, speech.length, i -> speech[i], rightGain);
+  }
+
+  /** 16 kHz samples at {@code rate}, by linear interpolation (enough for test recordings). */
+  static float[] resample(float[] samples, int rate) {
+    if (rate == SpeechCorpus.RATE) {
+      return samples;
+    }
+    int n = (int) ((long) samples.length * rate / SpeechCorpus.RATE);
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      double at = i * (double) SpeechCorpus.RATE / rate;
+      int k = (int) at;
+      double frac = at - k;
+      float a = samples[Math.min(k, samples.length - 1)];
+      float b = samples[Math.min(k + 1, samples.length - 1)];
+      out[i] = (float) (a + (b - a) * frac);
+    }
+    return out;
   }
 
   /**
@@ -77,6 +107,12 @@ public final class AudioFixtures {
   /** Same, with the left channel's amplitude given (0 makes silence). */
   public static byte[] tone(Format format, int sampleRate, int channels, double seconds, double rightGain,
       double amplitude) throws Exception {
+    return encode(format, sampleRate, channels, (int) (seconds * sampleRate),
+        i -> (float) (amplitude * Math.sin(2 * Math.PI * 440 * i / sampleRate)), rightGain);
+  }
+
+  private static byte[] encode(Format format, int sampleRate, int channels, int total,
+      java.util.function.IntFunction<Float> sample, double rightGain) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(out, channels)) {
       recorder.setFormat(format.container());
@@ -87,13 +123,12 @@ public final class AudioFixtures {
       recorder.setAudioBitrate(64_000);
       format.options().forEach(recorder::setOption);
       recorder.start();
-      int total = (int) (seconds * sampleRate);
       int block = 1024;
       for (int start = 0; start < total; start += block) {
         int n = Math.min(block, total - start);
         float[] interleaved = new float[n * channels];
         for (int i = 0; i < n; i++) {
-          float v = (float) (amplitude * Math.sin(2 * Math.PI * 440 * (start + i) / sampleRate));
+          float v = sample.apply(start + i);
           interleaved[i * channels] = v;
           if (channels == 2) {
             interleaved[i * channels + 1] = (float) (v * rightGain);

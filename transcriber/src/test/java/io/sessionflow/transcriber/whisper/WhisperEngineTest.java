@@ -282,8 +282,9 @@ class WhisperEngineTest {
       cycle(tiny, settings, samples);
     }
     long grown = residentKib() - before;
-    // One leaked context would be the model (about 75 MiB for the tiny shape in f16) each time.
-    assertThat(grown).as("resident KiB grown over 12 load/transcribe/close cycles").isLessThan(150_000);
+    // One leaked context would be the model (about 75 MiB for the tiny shape in f16) each time: 900 MiB
+    // over 12 cycles. Half of that is the bar; malloc's arenas alone once grew 156 MiB (150 MiB failed).
+    assertThat(grown).as("resident KiB grown over 12 load/transcribe/close cycles").isLessThan(450_000);
   }
 
   private static void cycle(Path modelFile, WhisperSettings settings, float[] samples) {

@@ -1,0 +1,216 @@
+package io.sessionflow.transcriber.vad;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Silero VAD v5 (ONNX) through ONNX Runtime, on the calling thread. The model is recurrent (an
+ * LSTM over 32-ms frames), so one stream is one frame per call: slow for a long recording. A block
+ * of audio is therefore cut into {@value #LANES} lanes that run side by side as one batch, each
+ * starting {@value #WARMUP} frames early (from zeroed state, on the audio before it) so that its
+ * state has settled by the frames it reports. The session is shared by every recording; each
+ * recording gets its own {@link #stream()}.
+ */
+public final class SileroVad implements AutoCloseable {
+  /** Lanes per batch: what the model runs at once. */
+  public static final int LANES = 16;
+  /** Frames each lane reports (8 s): a block is {@code LANES × LANE_FRAMES} frames (128 s). */
+  public static final int LANE_FRAMES = 250;
+  /** Frames a lane runs before the ones it reports, for its state to settle. */
+  public static final int WARMUP = 8;
+  /** The audio block one batch covers, in samples. */
+  public static final int BLOCK = LANES * LANE_FRAMES * FrameClassifier.FRAME;
+  private static final int CONTEXT = 64;
+  private static final int INPUT = CONTEXT + FrameClassifier.FRAME;
+  private static final int STATE = 128;
+  private static final String RESOURCE = "/io/sessionflow/transcriber/vad/silero_vad.onnx";
+
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final OnnxTensor sampleRate;
+  private final String source;
+
+  private SileroVad(OrtEnvironment env, OrtSession session, OnnxTensor sampleRate, String source) {
+    this.env = env;
+    this.session = session;
+    this.sampleRate = sampleRate;
+    this.source = source;
+  }
+
+  /** The model at {@code path}, or the one built into the jar when {@code path} is empty. */
+  public static SileroVad load(String path) {
+    byte[] model;
+    String source;
+    try {
+      if (path == null || path.isBlank()) {
+        try (InputStream in = SileroVad.class.getResourceAsStream(RESOURCE)) {
+          if (in == null) {
+            throw new IllegalStateException("the Silero VAD model is missing from the build (" + RESOURCE
+                + "; native/vad-model.sh puts it there); set VAD_MODEL to its path");
+          }
+          model = in.readAllBytes();
+        }
+        source = "silero-vad-v5 (built in)";
+      } else {
+        model = Files.readAllBytes(Path.of(path));
+        source = "silero-vad-v5 (" + Path.of(path).getFileName() + ")";
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the VAD model " + path + ": " + e.getMessage(), e);
+    }
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      // One thread: the caller's (a recording's decode thread); recordings run side by side instead.
+      options.setIntraOpNumThreads(1);
+      options.setInterOpNumThreads(1);
+      options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      OrtSession session = env.createSession(model, options);
+      if (!session.getInputNames().containsAll(java.util.List.of("input", "state", "sr"))) {
+        session.close();
+        throw new IllegalStateException("the VAD model takes " + session.getInputNames()
+            + ", not Silero VAD v5's input, state and sr");
+      }
+      return new SileroVad(env, session, OnnxTensor.createTensor(env, new long[] {16_000}), source);
+    } catch (OrtException e) {
+      throw new IllegalStateException("cannot load the VAD model: " + e.getMessage(), e);
+    }
+  }
+
+  /** Which model runs, for the log and the transcript. */
+  public String describe() {
+    return source;
+  }
+
+  /** A classifier for one recording. */
+  public FrameClassifier stream() {
+    return new Stream(false);
+  }
+
+  /**
+   * The model as it was trained to run: one lane, its state carried from call to call, no
+   * warm-up. The reference the lanes are measured against; too slow for the pipeline.
+   */
+  public FrameClassifier sequential() {
+    return new Stream(true);
+  }
+
+  @Override
+  public void close() {
+    try {
+      sampleRate.close();
+      session.close();
+    } catch (OrtException e) {
+      throw new IllegalStateException("closing the VAD model: " + e.getMessage(), e);
+    }
+  }
+
+  /** Keeps the last {@code WARMUP} frames of the audio before, for the first lane of the next block. */
+  private final class Stream implements FrameClassifier {
+    private final float[] history = new float[Math.max(WARMUP, 1) * FRAME];
+    private final boolean sequential;
+    private final float[] carried = new float[2 * STATE];
+
+    Stream(boolean sequential) {
+      this.sequential = sequential;
+    }
+
+    @Override
+    public float[] classify(float[] mono, int samples) {
+      if (samples > BLOCK) {
+        throw new IllegalArgumentException("at most " + BLOCK + " samples at once");
+      }
+      int frames = (samples + FRAME - 1) / FRAME;
+      float[] probabilities = new float[frames];
+      if (frames == 0) {
+        return probabilities;
+      }
+      // Frames spread evenly over the lanes, so that a short last block takes few steps.
+      int lanes = sequential ? 1 : (frames + LANE_FRAMES - 1) / LANE_FRAMES;
+      int perLane = (frames + lanes - 1) / lanes;
+      int warmup = sequential ? 0 : WARMUP;
+      FloatBuffer input = ByteBuffer.allocateDirect(lanes * INPUT * Float.BYTES).order(ByteOrder.nativeOrder())
+          .asFloatBuffer();
+      FloatBuffer state = ByteBuffer.allocateDirect(2 * lanes * STATE * Float.BYTES).order(ByteOrder.nativeOrder())
+          .asFloatBuffer();
+      if (sequential) {
+        state.put(carried).clear();
+      }
+      try (OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {lanes, INPUT})) {
+        for (int step = 0; step < warmup + perLane; step++) {
+          for (int lane = 0; lane < lanes; lane++) {
+            // The frame this lane runs at this step, relative to the block (negative: from history).
+            int frame = lane * perLane - warmup + step;
+            int at = lane * INPUT;
+            if (step == 0) {
+              fill(input, at, mono, samples, frame * FRAME - CONTEXT, CONTEXT);
+            } else {
+              // The context is the end of the frame before, already in place at the end of the input.
+              for (int i = 0; i < CONTEXT; i++) {
+                input.put(at + i, input.get(at + INPUT - CONTEXT + i));
+              }
+            }
+            fill(input, at + CONTEXT, mono, samples, frame * FRAME, FRAME);
+          }
+          try (OnnxTensor stateIn = OnnxTensor.createTensor(env, state, new long[] {2, lanes, STATE});
+              OrtSession.Result out = session.run(Map.of("input", in, "state", stateIn, "sr", sampleRate))) {
+            FloatBuffer p = ((OnnxTensor) out.get(0)).getFloatBuffer();
+            FloatBuffer next = ((OnnxTensor) out.get(1)).getFloatBuffer();
+            state.clear();
+            state.put(next);
+            state.clear();
+            if (step >= warmup) {
+              for (int lane = 0; lane < lanes; lane++) {
+                int frame = lane * perLane + step - warmup;
+                if (frame < frames) {
+                  probabilities[frame] = p.get(lane);
+                }
+              }
+            }
+          }
+        }
+      } catch (OrtException e) {
+        throw new IllegalStateException("the VAD model failed: " + e.getMessage(), e);
+      }
+      if (sequential) {
+        state.get(carried);
+      }
+      remember(mono, samples);
+      return probabilities;
+    }
+
+    /** {@code count} samples from block position {@code from} (negative: the history; past the end: zeros). */
+    private void fill(FloatBuffer input, int at, float[] mono, int samples, int from, int count) {
+      for (int i = 0; i < count; i++) {
+        int position = from + i;
+        float value;
+        if (position < 0) {
+          int h = history.length + position;
+          value = h >= 0 ? history[h] : 0f;
+        } else {
+          value = position < samples ? mono[position] : 0f;
+        }
+        input.put(at + i, value);
+      }
+    }
+
+    private void remember(float[] mono, int samples) {
+      if (samples >= history.length) {
+        System.arraycopy(mono, samples - history.length, history, 0, history.length);
+      } else {
+        System.arraycopy(history, samples, history, 0, history.length - samples);
+        System.arraycopy(mono, 0, history, history.length - samples, samples);
+      }
+    }
+  }
+}
