@@ -9,7 +9,10 @@ import java.util.Map;
 
 /**
  * Duration, speech and silence, speaking rate, the longest silence, turns and each speaker's share
- * of the talk, from the segments' timestamps. Overlapping segments count once.
+ * of the talk. Speech and silence come from the voice-activity model's regions when the transcript
+ * has them ({@code speechFrom: "voice-activity"}), else from the segments' timestamps
+ * ({@code "segments"}; overlapping segments count once): Whisper's segment times cover pauses and
+ * drift, the model's regions are the audio's own.
  */
 final class SessionMetrics {
   private SessionMetrics() {
@@ -20,6 +23,9 @@ final class SessionMetrics {
   }
 
   static Silence longestSilence(Transcript transcript) {
+    if (transcript.speech() != null) {
+      return longestSilence(transcript, transcript.speech());
+    }
     List<Transcript.Segment> segments = transcript.segments();
     double duration = duration(transcript);
     Silence longest = new Silence(0, 0, 0, null, null);
@@ -38,12 +44,47 @@ final class SessionMetrics {
     return longest;
   }
 
+  /** The longest gap the regions leave (the start and the end included), with the segments either side. */
+  private static Silence longestSilence(Transcript transcript, Transcript.Speech speech) {
+    double duration = duration(transcript);
+    double from = 0;
+    double to = duration;
+    double longest = -1;
+    double heard = 0;
+    for (double[] region : speech.regions()) {
+      if (region[0] - heard > longest) {
+        longest = region[0] - heard;
+        from = heard;
+        to = region[0];
+      }
+      heard = Math.max(heard, region[1]);
+    }
+    if (duration - heard > longest) {
+      from = heard;
+      to = duration;
+    }
+    Integer before = null;
+    Integer after = null;
+    for (Transcript.Segment segment : transcript.segments()) {
+      if (segment.start() < from) {
+        before = segment.id();
+      }
+      if (after == null && segment.end() > to) {
+        after = segment.id();
+      }
+    }
+    return new Silence(Math.max(0, to - from), from, to, before, after);
+  }
+
   static double duration(Transcript transcript) {
     double lastEnd = transcript.segments().stream().mapToDouble(Transcript.Segment::end).max().orElse(0);
     return Math.max(transcript.audioSeconds(), lastEnd);
   }
 
   static double speechSeconds(Transcript transcript) {
+    if (transcript.speech() != null) {
+      return transcript.speech().seconds();
+    }
     double speech = 0;
     double heard = 0;
     for (Transcript.Segment segment : transcript.segments()) {
@@ -64,6 +105,7 @@ final class SessionMetrics {
     Silence silence = longestSilence(transcript);
     ObjectNode metrics = f.objectNode();
     metrics.put("durationSeconds", round(duration));
+    metrics.put("speechFrom", transcript.speech() != null ? "voice-activity" : "segments");
     metrics.put("speechSeconds", round(speech));
     metrics.put("silenceSeconds", round(Math.max(0, duration - speech)));
     metrics.put("speechRatio", duration == 0 ? 0 : round(speech / duration));

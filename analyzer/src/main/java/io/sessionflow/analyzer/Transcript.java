@@ -7,17 +7,24 @@ import java.util.function.UnaryOperator;
 
 /**
  * A transcript as the API serves it and {@code analyze --transcript} reads it:
- * {@code {segments:[{id, start, end, text, speaker?}], language, model, audioSeconds, pseudonymisedBy?}};
+ * {@code {segments:[{id, start, end, text, speaker?}], language, model, audioSeconds, pseudonymisedBy?, speech?}};
  * {@code pseudonymisedBy} names what replaced its identifiers before it was stored (the transcriber
- * writes it beside {@code pseudonymised: true}; transcripts stored before the tagger have none).
+ * writes it beside {@code pseudonymised: true}; transcripts stored before the tagger have none);
+ * {@code speech} is the voice-activity model's view of the audio (transcripts from before it have none).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Transcript(List<Segment> segments, String language, String model, double audioSeconds,
-    String pseudonymisedBy) {
+    String pseudonymisedBy, Speech speech) {
 
   public Transcript {
     segments = segments == null ? List.of() : List.copyOf(segments);
+  }
+
+  /** Without the voice-activity model's view (transcripts from before it). */
+  public Transcript(List<Segment> segments, String language, String model, double audioSeconds,
+      String pseudonymisedBy) {
+    this(segments, language, model, audioSeconds, pseudonymisedBy, null);
   }
 
   /** A transcript whose text may still hold identifiers. */
@@ -38,10 +45,25 @@ public record Transcript(List<Segment> segments, String language, String model, 
     }
   }
 
+  /**
+   * Speech as the voice-activity model heard it: regions {@code [start, end]} in seconds (ascending,
+   * never overlapping), the share of the audio they cover, the longest pause between two of them.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Speech(double ratio, List<double[]> regions, double longestPause) {
+    public Speech {
+      regions = regions == null ? List.of() : List.copyOf(regions);
+    }
+
+    public double seconds() {
+      return regions.stream().mapToDouble(r -> Math.max(0, r[1] - r[0])).sum();
+    }
+  }
+
   /** The same transcript with every segment's text rewritten. */
   public Transcript mapText(UnaryOperator<String> rewrite) {
     return new Transcript(segments.stream().map(s -> new Segment(s.id(), s.start(), s.end(), rewrite.apply(s.text()),
-        s.speaker())).toList(), language, model, audioSeconds, pseudonymisedBy);
+        s.speaker())).toList(), language, model, audioSeconds, pseudonymisedBy, speech);
   }
 
   public boolean speakersKnown() {

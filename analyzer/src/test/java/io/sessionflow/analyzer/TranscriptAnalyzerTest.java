@@ -33,6 +33,32 @@ class TranscriptAnalyzerTest {
   }
 
   @Test
+  void speechAndSilenceComeFromTheVoiceActivityRegionsWhenTheTranscriptHasThem() {
+    // Whisper's segments run on through pauses; the model heard speech in three regions only.
+    List<double[]> regions = List.of(new double[] {1.0, 20.0}, new double[] {25.0, 40.0},
+        new double[] {150.0, 180.0});
+    Transcript heard = new Transcript(transcript.segments(), transcript.language(), transcript.model(),
+        transcript.audioSeconds(), transcript.pseudonymisedBy(), new Transcript.Speech(64 / 190.0, regions, 110.0));
+    JsonNode m = new TranscriptAnalyzer().analyze(heard, NoteFormat.SOAP).path("metrics");
+    assertThat(m.path("speechFrom").asText()).isEqualTo("voice-activity");
+    assertThat(m.path("speechSeconds").asDouble()).isEqualTo(64.0);
+    assertThat(m.path("silenceSeconds").asDouble()).isEqualTo(126.0);
+    assertThat(m.path("speechRatio").asDouble()).isEqualTo(0.34);
+    assertThat(m.path("longestSilence").path("seconds").asDouble()).isEqualTo(110.0);
+    assertThat(m.path("longestSilence").path("from").asDouble()).isEqualTo(40.0);
+    assertThat(m.path("longestSilence").path("to").asDouble()).isEqualTo(150.0);
+    assertThat(m.path("wordsPerMinute").asDouble()).isGreaterThan(
+        analysis.path("metrics").path("wordsPerMinute").asDouble());
+    // The transcript JSON as the transcriber writes it reads back with its regions.
+    Transcript read = EventCodec.mapper().convertValue(EventCodec.mapper().createObjectNode()
+        .put("audioSeconds", 190.0).set("speech", EventCodec.mapper().createObjectNode().put("ratio", 0.5)
+            .put("longestPause", 3.0).set("regions", EventCodec.mapper().createArrayNode()
+                .add(EventCodec.mapper().createArrayNode().add(1.0).add(2.5)))), Transcript.class);
+    assertThat(read.speech().regions()).hasSize(1);
+    assertThat(read.speech().seconds()).isEqualTo(1.5);
+  }
+
+  @Test
   void flagsNameTheirCategorySeverityEvidenceAndGuidance() {
     JsonNode flags = analysis.path("flags");
     assertThat(flags.findValuesAsText("category")).containsExactlyInAnyOrder("substance_use", "suicidal_ideation");
@@ -56,6 +82,7 @@ class TranscriptAnalyzerTest {
     assertThat(m.path("durationSeconds").asDouble()).isEqualTo(190.0);
     assertThat(m.path("longestSilence").path("seconds").asDouble()).isEqualTo(70.0);
     assertThat(ids(m.path("longestSilence").path("segmentIds"))).containsExactly(9);
+    assertThat(m.path("speechFrom").asText()).isEqualTo("segments");
     assertThat(m.path("turns").asInt()).isEqualTo(10);
     assertThat(m.path("talkTimeShare").path("A").asDouble() + m.path("talkTimeShare").path("B").asDouble())
         .isBetween(0.99, 1.01);
