@@ -10,8 +10,40 @@ export function options(argv = process.argv.slice(2)) {
   }, []));
 }
 
-// A generated mono 16 kHz WAV: tones that change every second under a little seeded noise,
-// different for every seed, so no two recordings hash alike.
+// Recorded speech (Debian's pocketsphinx-testdata, 16 kHz mono; .ci/run installs it), so that the
+// transcriber's voice-activity model hears speech: its utterances in a seeded order, 0.3-1.2 s
+// apart, under seeded noise at -60 dBFS so that no two recordings hash alike.
+const SPEECH_DIR = process.env.SPEECH_DIR || '/usr/share/pocketsphinx/test/data';
+const SPEECH_FILES = ['librivox/sense_and_sensibility_01_austen_64kb-0870.wav',
+  'librivox/sense_and_sensibility_01_austen_64kb-0880.wav', 'librivox/sense_and_sensibility_01_austen_64kb-0890.wav',
+  'librivox/sense_and_sensibility_01_austen_64kb-0920.wav', 'librivox/sense_and_sensibility_01_austen_64kb-0930.wav',
+  'cards/001.wav', 'cards/002.wav', 'cards/003.wav', 'cards/004.wav', 'cards/005.wav', 'something.raw',
+  'numbers.raw', 'goforward.raw', 'tidigits/dhd.2934z.raw'];
+let utterances;
+
+function speechSamples() {
+  if (!utterances) {
+    utterances = SPEECH_FILES.map((file) => {
+      let bytes;
+      try {
+        bytes = readFileSync(`${SPEECH_DIR}/${file}`);
+      } catch (e) {
+        throw new Error(`no recorded speech in ${SPEECH_DIR}: apt-get install pocketsphinx-testdata (or set SPEECH_DIR)`);
+      }
+      let at = 0;
+      if (file.endsWith('.wav')) {
+        at = 12;
+        while (bytes.toString('ascii', at, at + 4) !== 'data') at += 8 + bytes.readUInt32LE(at + 4);
+        at += 8;
+      }
+      const samples = new Int16Array((bytes.length - at) >> 1);
+      for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(at + i * 2);
+      return samples;
+    });
+  }
+  return utterances;
+}
+
 export function wav(secs, seed) {
   const rate = 16000;
   const samples = rate * secs;
@@ -21,11 +53,17 @@ export function wav(secs, seed) {
   buf.writeUInt32LE(rate * 2, 28); buf.writeUInt16LE(2, 32); buf.writeUInt16LE(16, 34); buf.write('data', 36);
   buf.writeUInt32LE(samples * 2, 40);
   let x = seed >>> 0;
+  const random = () => { x = (x * 1664525 + 1013904223) >>> 0; return x / 2 ** 32; };
+  const speech = new Int16Array(samples);
+  const all = speechSamples();
+  for (let at = Math.round(0.2 * rate); at < samples;) {
+    const utterance = all[Math.floor(random() * all.length)];
+    speech.set(utterance.subarray(0, Math.min(utterance.length, samples - at)), at);
+    at += utterance.length + Math.round((0.3 + 0.9 * random()) * rate);
+  }
   for (let i = 0; i < samples; i++) {
-    x = (x * 1664525 + 1013904223) >>> 0;
-    const hz = 220 + 110 * (Math.floor(i / rate) % 4);
-    const v = 6000 * Math.sin(2 * Math.PI * hz * i / rate) + ((x / 2 ** 32) - 0.5) * 1600;
-    buf.writeInt16LE(Math.round(v), 44 + i * 2);
+    const v = speech[i] + (random() - 0.5) * 110;
+    buf.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v))), 44 + i * 2);
   }
   return buf;
 }

@@ -242,8 +242,8 @@ class KubernetesManifestsIT {
       assertThat(section.stream().filter(l -> l.startsWith("ENTRYPOINT")).findFirst()).isPresent();
     }
     assertThat(String.join("\n", section(lines, "transcriber")))
-        .contains("ENV WHISPER_LIBRARY_DIR=/opt/whisper")
-        .contains("COPY --from=native /opt/whisper/");
+        .contains("ENV WHISPER_LIBRARY_DIR=/opt/whisper VAD_MODEL=/opt/vad/silero_vad.onnx")
+        .contains("COPY --from=native /opt/whisper/").contains("COPY --from=native /opt/vad/");
     // Maven reads every module of the reactor, so the build stage has each one (or its pom).
     String build = String.join("\n", section(lines, "build"));
     for (String module : Files.readString(K8S.resolveSibling("pom.xml")).split("<module>")) {
@@ -256,6 +256,7 @@ class KubernetesManifestsIT {
     // The CUDA build comes from the same pinned, integrity-checked source as the Maven build: no clone.
     assertThat(String.join("\n", section(lines, "native")))
         .contains("COPY transcriber/native/ native/").contains("bash native/build.sh --cuda")
+        .contains("bash native/vad-model.sh --out /opt/vad")
         .contains("CUDA_ARCHITECTURES=\"75;80;86;89;90\"").doesNotContain("git clone");
     for (String overlay : OVERLAYS) {
       for (JsonObject deployment : all(overlay, "Deployment")) {

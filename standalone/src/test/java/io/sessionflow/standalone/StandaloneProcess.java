@@ -210,25 +210,12 @@ final class StandaloneProcess implements AutoCloseable {
     }
   }
 
-  /** A mono 16 kHz WAV, generated: a tone that changes pitch every second plus seeded noise. */
+  /**
+   * A mono 16 kHz WAV of recorded speech (pocketsphinx-testdata's utterances, chosen by {@code seed},
+   * a fraction of a second apart): the voice-activity model finds speech in it, as in a session.
+   */
   static byte[] wav(int seconds, long seed) {
-    int rate = 16_000;
-    int samples = rate * seconds;
-    java.util.Random noise = new java.util.Random(seed);
-    java.nio.ByteBuffer data = java.nio.ByteBuffer.allocate(samples * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < samples; i++) {
-      double hz = 220 + 110 * ((i / rate) % 4);
-      data.putShort((short) (6000 * Math.sin(2 * Math.PI * hz * i / rate) + noise.nextGaussian() * 800));
-    }
-    java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(44).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    header.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + samples * 2)
-        .put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1)
-        .putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16)
-        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(samples * 2);
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    out.writeBytes(header.array());
-    out.writeBytes(data.array());
-    return out.toByteArray();
+    return io.sessionflow.transcriber.speech.SpeechCorpus.speechWav(seconds, seed);
   }
 
   /**
