@@ -1,0 +1,388 @@
+package io.sessionflow.transcriber.bench;
+
+import io.sessionflow.transcriber.model.GgmlModelWriter;
+import io.sessionflow.transcriber.model.ModelShape;
+import io.sessionflow.transcriber.speech.SpeechCorpus;
+import io.sessionflow.transcriber.vad.SileroVad;
+import io.sessionflow.transcriber.vad.SpeechSummary;
+import io.sessionflow.transcriber.vad.SpeechWindower;
+import io.sessionflow.transcriber.vad.VadSettings;
+import io.sessionflow.transcriber.whisper.WhisperEngine;
+import io.sessionflow.transcriber.whisper.WhisperSettings;
+import io.sessionflow.transcriber.whisper.WindowSource;
+import io.sessionflow.transcriber.whisper.Windower;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Voice-activity figures (bench/vad-bench.sh; never in the normal suite). {@code tenMinutes}: a
+ * 10-minute recording of real utterances with 40 % pauses, cut into fixed 30-s windows and into
+ * windows from speech: windows, Whisper inference seconds (tiny shape, random weights), cuts that
+ * fall inside speech, the model's throughput per CPU second, heap. {@code quality}: boundaries,
+ * recall and cuts on the held-out set (written blind, frozen before the first run) beside the same
+ * on the tuning arrangements the tests use.
+ */
+@Tag("bench")
+class VadBench {
+  private static final int RATE = 16_000;
+
+  @Test
+  void tenMinutes() throws Exception {
+    SpeechCorpus.Built built = tenMinuteRecording();
+    float[] mono = built.mono();
+    double audio = built.seconds();
+    double speech = built.utterances().stream().mapToDouble(u -> u[1] - u[0]).sum();
+    System.out.printf("recording: %.0f s, %d utterances, %.1f %% pauses%n", audio, built.utterances().size(),
+        100 * (1 - speech / audio));
+    try (SileroVad vad = SileroVad.load("")) {
+      // Warm-up (JIT, ONNX Runtime's first run), then each measured.
+      Opener fixedWindows = onWindow -> new Windower(Windower.WINDOW_FRAMES, onWindow);
+      Opener fromSpeech = onWindow -> new SpeechWindower(vad.stream(), VadSettings.DEFAULTS, onWindow);
+      segment(mono, fromSpeech, false);
+      // Heap first, with the windows' audio dropped as it comes (the pipeline hands it to Whisper).
+      long fixedHeap = segment(mono, fixedWindows, false).heapPeak;
+      long speechHeap = segment(mono, fromSpeech, false).heapPeak;
+      Segmented fixed = segment(mono, fixedWindows, true);
+      Segmented speechWindows = segment(mono, fromSpeech, true);
+      long cpu = cpu();
+      float[] reference = vad.sequential().classify(java.util.Arrays.copyOf(mono, Math.min(mono.length,
+          SileroVad.BLOCK)), Math.min(mono.length, SileroVad.BLOCK));
+      double sequentialSeconds = (cpu() - cpu) / 1e9;
+      SpeechSummary summary = speechWindows.source.speech();
+      System.out.printf("vad: %.3f CPU s for %.0f s of audio = %.0f audio s per CPU s (one lane, frame after "
+          + "frame: %.0f); speech %.1f s, ratio %.3f, left out %.1f s%n", summary.vadSeconds(), audio,
+          audio / summary.vadSeconds(), reference.length * 0.032 / sequentialSeconds, summary.speechSeconds(),
+          summary.ratio(), summary.skippedSeconds());
+      for (Segmented s : List.of(fixed, speechWindows)) {
+        System.out.printf("%s: %d windows, %.1f s sent, %d of %d cuts inside speech (%.1f %%), heap peak +%.1f MiB%n",
+            s == fixed ? "fixed 30 s" : "from speech", s.windows.size(), s.sentSeconds(), cutsInSpeech(s, built),
+            s.windows.size() - 1, 100.0 * cutsInSpeech(s, built) / Math.max(1, s.windows.size() - 1),
+            (s == fixed ? fixedHeap : speechHeap) / 1048576.0);
+      }
+      // Whisper on each set of windows: the same tiny-shaped random-weight model, greedy, 2 threads.
+      Path dir = Files.createTempDirectory("vad-bench");
+      Path model = GgmlModelWriter.write(dir.resolve("tiny.bin"), ModelShape.TINY, 1);
+      try (WhisperEngine engine = WhisperEngine.load(model, new WhisperSettings("", "en",
+          Runtime.getRuntime().availableProcessors(), 1, false)); WhisperEngine.Slot slot = engine.newSlot()) {
+        for (WhisperEngine.Decoding decoding : List.of(WhisperEngine.Decoding.fixed(100),
+            WhisperEngine.Decoding.NORMAL)) {
+          double[] seconds = new double[2];
+          for (int i = 0; i < 2; i++) {
+            Segmented s = i == 0 ? fixed : speechWindows;
+            long start = System.nanoTime();
+            for (Windower.Window w : s.windows) {
+              slot.decode(w.mono(), w.frames(), decoding);
+            }
+            seconds[i] = (System.nanoTime() - start) / 1e9;
+          }
+          System.out.printf("inference (%s): fixed %.1f s, from speech %.1f s = %.1f %% less%n",
+              decoding == WhisperEngine.Decoding.NORMAL ? "as the pipeline decodes" : "100 tokens per window",
+              seconds[0], seconds[1], 100 * (1 - seconds[1] / seconds[0]));
+        }
+      }
+    }
+  }
+
+  @Test
+  void quality() throws Exception {
+    try (SileroVad vad = SileroVad.load("")) {
+      String heldOut = new String(VadBench.class.getResourceAsStream("/vad/heldout.json").readAllBytes(),
+          StandardCharsets.UTF_8);
+      List<Named> heldOutSet = new ArrayList<>();
+      for (Object o : new JsonObject(heldOut).getJsonArray("recordings")) {
+        JsonObject r = (JsonObject) o;
+        heldOutSet.add(new Named(r.getString("id"), build(r)));
+      }
+      List<Named> tuning = List.of(new Named("t-mono", tuning(1, 7, -60)), new Named("t-long", tuning(1, 5, -60)),
+          new Named("t-stereo", tuningStereo()));
+      for (var set : List.of(java.util.Map.entry("tuning", tuning), java.util.Map.entry("held-out", heldOutSet))) {
+        Tally all = new Tally();
+        for (Named named : set.getValue()) {
+          Tally one = measure(vad, named.built);
+          all.add(one);
+          System.out.printf("%s %s: %s%n", set.getKey(), named.name, one);
+        }
+        System.out.printf("%s all: %s%n", set.getKey(), all);
+      }
+    }
+  }
+
+  record Named(String name, SpeechCorpus.Built built) {
+  }
+
+  /** Counts over recordings. */
+  static final class Tally {
+    int utterances;
+    int startsWithin;
+    int endsWithin;
+    int apartEdges;
+    int apartWithin;
+    int overlapped;
+    double speechSeconds;
+    double speechInRegions;
+    double speechSent;
+    int cuts;
+    int cutsInSpeech;
+    double noSpeechSeconds;
+    double regionsInNoSpeech;
+    int noSpeechRecordings;
+    int noSpeechFound;
+
+    void add(Tally t) {
+      utterances += t.utterances;
+      startsWithin += t.startsWithin;
+      endsWithin += t.endsWithin;
+      apartEdges += t.apartEdges;
+      apartWithin += t.apartWithin;
+      overlapped += t.overlapped;
+      speechSeconds += t.speechSeconds;
+      speechInRegions += t.speechInRegions;
+      speechSent += t.speechSent;
+      cuts += t.cuts;
+      cutsInSpeech += t.cutsInSpeech;
+      noSpeechSeconds += t.noSpeechSeconds;
+      regionsInNoSpeech += t.regionsInNoSpeech;
+      noSpeechRecordings += t.noSpeechRecordings;
+      noSpeechFound += t.noSpeechFound;
+    }
+
+    @Override
+    public String toString() {
+      if (utterances == 0 && noSpeechRecordings > 0) {
+        return String.format("no-speech recordings %d, ended 'no speech' %d, speech found %.2f s in %.0f s",
+            noSpeechRecordings, noSpeechFound, regionsInNoSpeech, noSpeechSeconds);
+      }
+      return String.format("utterances %d | starts within 150 ms %.1f %% | ends within 150 ms %.1f %% | edges "
+          + "with a pause >= 0.5 s within 150 ms %.1f %% of %d | utterances overlapped %.1f %% | speech time in "
+          + "regions %.1f %% | speech time sent to Whisper %.2f %% | cuts inside speech %d of %d"
+          + (noSpeechRecordings > 0 ? " | no-speech recordings %d, ended 'no speech' %d, speech found %.2f s" : ""),
+          utterances, 100.0 * startsWithin / utterances, 100.0 * endsWithin / utterances,
+          100.0 * apartWithin / Math.max(1, apartEdges), apartEdges, 100.0 * overlapped / utterances,
+          100 * speechInRegions / speechSeconds, 100 * speechSent / speechSeconds, cutsInSpeech, cuts,
+          noSpeechRecordings, noSpeechFound, regionsInNoSpeech);
+    }
+  }
+
+  static Tally measure(SileroVad vad, SpeechCorpus.Built built) {
+    float[] interleaved = built.interleaved();
+    int channels = built.channels().length;
+    List<Windower.Window> windows = new ArrayList<>();
+    SpeechWindower windower = new SpeechWindower(vad.stream(), VadSettings.DEFAULTS, w -> windows.add(
+        new Windower.Window(w.startFrame(), w.frames(), null, null, null, w.map())));
+    int chunk = 4096 * channels;
+    for (int i = 0; i < interleaved.length; i += chunk) {
+      int n = Math.min(chunk, interleaved.length - i);
+      windower.accept(java.util.Arrays.copyOfRange(interleaved, i, i + n), n / channels, channels);
+    }
+    windower.finish();
+    List<double[]> regions = windower.speech().regions();
+    List<double[]> utterances = built.utterances();
+    Tally t = new Tally();
+    if (utterances.isEmpty()) {
+      t.noSpeechRecordings = 1;
+      t.noSpeechFound = regions.isEmpty() ? 1 : 0;
+      t.noSpeechSeconds = built.seconds();
+      t.regionsInNoSpeech = regions.stream().mapToDouble(r -> r[1] - r[0]).sum();
+      return t;
+    }
+    boolean[] sent = new boolean[built.channels()[0].length];
+    for (Windower.Window w : windows) {
+      for (int o = 0; o < w.frames(); o++) {
+        sent[(int) w.map().recordingSample(o, false)] = true;
+      }
+    }
+    for (int i = 0; i < utterances.size(); i++) {
+      double[] u = utterances.get(i);
+      t.utterances++;
+      if (regions.stream().anyMatch(r -> Math.abs(r[0] - u[0]) <= 0.150)) {
+        t.startsWithin++;
+      }
+      if (regions.stream().anyMatch(r -> Math.abs(r[1] - u[1]) <= 0.150)) {
+        t.endsWithin++;
+      }
+      if (i == 0 || u[0] - utterances.get(i - 1)[1] >= 0.5) {
+        t.apartEdges++;
+        t.apartWithin += regions.stream().anyMatch(r -> Math.abs(r[0] - u[0]) <= 0.150) ? 1 : 0;
+      }
+      if (i + 1 == utterances.size() || utterances.get(i + 1)[0] - u[1] >= 0.5) {
+        t.apartEdges++;
+        t.apartWithin += regions.stream().anyMatch(r -> Math.abs(r[1] - u[1]) <= 0.150) ? 1 : 0;
+      }
+      if (regions.stream().anyMatch(r -> r[0] < u[1] && r[1] > u[0])) {
+        t.overlapped++;
+      }
+      t.speechSeconds += u[1] - u[0];
+      for (double[] r : regions) {
+        t.speechInRegions += Math.max(0, Math.min(r[1], u[1]) - Math.max(r[0], u[0]));
+      }
+      int sentSamples = 0;
+      for (int s = (int) Math.round(u[0] * RATE); s < Math.round(u[1] * RATE); s++) {
+        sentSamples += sent[s] ? 1 : 0;
+      }
+      t.speechSent += sentSamples / (double) RATE;
+    }
+    for (int k = 0; k + 1 < windows.size(); k++) {
+      t.cuts++;
+      long end = windows.get(k).map().recordingSample(windows.get(k).frames(), true);
+      long start = windows.get(k + 1).startFrame();
+      if (inside(end, utterances) || inside(start, utterances)) {
+        t.cutsInSpeech++;
+      }
+    }
+    return t;
+  }
+
+  static boolean inside(long sample, List<double[]> utterances) {
+    double at = sample / (double) RATE;
+    return utterances.stream().anyMatch(u -> at > u[0] && at < u[1]);
+  }
+
+  /** A held-out recording as its JSON describes it. */
+  static SpeechCorpus.Built build(JsonObject r) {
+    int channels = r.getInteger("channels", 1);
+    SpeechCorpus.Builder b = SpeechCorpus.recording(channels).silence(r.getDouble("lead_silence_s", 0.0));
+    JsonObject background = r.getJsonObject("background");
+    double level = background.getDouble("level_dbfs", -120.0);
+    long seed = r.getString("id").hashCode();
+    switch (background.getString("type")) {
+      case "white" -> b.noise(level, seed);
+      case "hum" -> b.hum(background.getDouble("hum_hz", 50.0), level);
+      // Both at half the power each, together the level given.
+      case "white+hum" -> b.noise(level - 3, seed).hum(background.getDouble("hum_hz", 50.0), level - 3);
+      default -> { }
+    }
+    for (Object o : r.getJsonArray("items", new JsonArray())) {
+      JsonObject item = (JsonObject) o;
+      String channel = item.getString("channel", "both");
+      b.silence(item.getDouble("pause_before_s", 0.0)).utterance(item.getString("file"),
+          item.getDouble("gain_db", 0.0), channel.equals("L") ? 0 : channel.equals("R") ? 1 : -1);
+    }
+    for (Object o : r.getJsonArray("tones", new JsonArray())) {
+      JsonObject tone = (JsonObject) o;
+      double[] hz = tone.getJsonArray("freqs_hz").stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray();
+      b.tones(hz, tone.getDouble("duration_s"), tone.getDouble("level_dbfs")).silence(tone.getDouble("gap_s", 0.0));
+    }
+    b.silence(r.getDouble("tail_silence_s", 0.0));
+    Double duration = r.getDouble("duration_s");
+    if (duration != null && b.seconds() < duration) {
+      b.silence(duration - b.seconds());
+    }
+    return b.build();
+  }
+
+  /** The tests' arrangement (VoiceActivityTest): every utterance, pauses short, typical and long. */
+  static SpeechCorpus.Built tuning(int rounds, long seed, double noiseDbfs) {
+    SpeechCorpus.Builder builder = SpeechCorpus.recording(1).silence(1.0).noise(noiseDbfs, seed);
+    Random random = new Random(seed);
+    for (int round = 0; round < rounds; round++) {
+      for (String file : SpeechCorpus.FILES) {
+        double pause = switch (random.nextInt(3)) {
+          case 0 -> 0.25 + 0.35 * random.nextDouble();
+          case 1 -> 0.6 + 1.4 * random.nextDouble();
+          default -> 2.5 + 7.5 * random.nextDouble();
+        };
+        builder.utterance(file, -12 * random.nextDouble(), 0).silence(pause);
+      }
+    }
+    return builder.build();
+  }
+
+  static SpeechCorpus.Built tuningStereo() {
+    SpeechCorpus.Builder builder = SpeechCorpus.recording(2).silence(0.8).hum(50, -42);
+    Random random = new Random(11);
+    for (int round = 0; round < 2; round++) {
+      for (String file : SpeechCorpus.FILES) {
+        builder.utterance(file, -10 * random.nextDouble(), random.nextInt(2)).silence(0.25 + 2.5 * random.nextDouble());
+      }
+    }
+    return builder.build();
+  }
+
+  /**
+   * Ten minutes: rounds of every utterance at gains down to -12 dB, pauses drawn short (0.25–0.6 s),
+   * typical (0.6–2 s) or long (2.5–12 s) in equal parts, then scaled so that pauses are 40 % of
+   * the recording; white noise at -60 dBFS.
+   */
+  static SpeechCorpus.Built tenMinuteRecording() {
+    Random random = new Random(600);
+    List<String> order = new ArrayList<>();
+    List<Double> gains = new ArrayList<>();
+    List<Double> pauses = new ArrayList<>();
+    double speech = 0;
+    while (speech < 0.6 * 600 + 10) {
+      String file = SpeechCorpus.FILES.get(random.nextInt(SpeechCorpus.FILES.size()));
+      order.add(file);
+      gains.add(-12 * random.nextDouble());
+      pauses.add(switch (random.nextInt(3)) {
+        case 0 -> 0.25 + 0.35 * random.nextDouble();
+        case 1 -> 0.6 + 1.4 * random.nextDouble();
+        default -> 2.5 + 9.5 * random.nextDouble();
+      });
+      speech += SpeechCorpus.utterance(file).length / (double) RATE;
+    }
+    double total = pauses.stream().mapToDouble(Double::doubleValue).sum();
+    double scale = speech * 0.4 / 0.6 / total;
+    SpeechCorpus.Builder builder = SpeechCorpus.recording(1).noise(-60, 600);
+    for (int i = 0; i < order.size(); i++) {
+      builder.silence(pauses.get(i) * scale).utterance(order.get(i), gains.get(i), 0);
+    }
+    return builder.build().cut(600);
+  }
+
+  record Segmented(List<Windower.Window> windows, WindowSource source, long heapPeak) {
+    double sentSeconds() {
+      return windows.stream().mapToDouble(w -> w.frames() / (double) RATE).sum();
+    }
+  }
+
+  interface Opener {
+    WindowSource open(Consumer<Windower.Window> onWindow);
+  }
+
+  /** The windows (their audio too when {@code keepAudio}) and the heap the segmentation took at its peak. */
+  static Segmented segment(float[] mono, Opener opener, boolean keepAudio) {
+    List<Windower.Window> windows = new ArrayList<>();
+    WindowSource source = opener.open(w -> windows.add(new Windower.Window(w.startFrame(), w.frames(),
+        keepAudio ? java.util.Arrays.copyOf(w.mono(), w.frames()) : null, null, null, w.map())));
+    System.gc();
+    List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(p -> p.getType() == MemoryType.HEAP).toList();
+    long before = heap.stream().mapToLong(p -> p.getUsage().getUsed()).sum();
+    heap.forEach(MemoryPoolMXBean::resetPeakUsage);
+    for (int i = 0; i < mono.length; i += 4096) {
+      int n = Math.min(4096, mono.length - i);
+      source.accept(java.util.Arrays.copyOfRange(mono, i, i + n), n, 1);
+    }
+    source.finish();
+    long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+    return new Segmented(windows, source, peak - before);
+  }
+
+  static int cutsInSpeech(Segmented s, SpeechCorpus.Built built) {
+    int inside = 0;
+    for (int k = 0; k + 1 < s.windows.size(); k++) {
+      long end = s.windows.get(k).map().recordingSample(s.windows.get(k).frames(), true);
+      if (inside(end, built.utterances()) || inside(s.windows.get(k + 1).startFrame(), built.utterances())) {
+        inside++;
+      }
+    }
+    return inside;
+  }
+
+  private static long cpu() {
+    return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+  }
+
+}
