@@ -120,6 +120,12 @@ public final class SileroVad implements AutoCloseable {
     private final float[] history = new float[Math.max(WARMUP, 1) * FRAME];
     private final boolean sequential;
     private final float[] carried = new float[2 * STATE];
+    // The model's input, its state in and out (swapped every step) and its output, reused from block
+    // to block; direct, so that ONNX Runtime reads and writes them in place and a step makes no garbage.
+    private FloatBuffer inputs;
+    private FloatBuffer statesA;
+    private FloatBuffer statesB;
+    private FloatBuffer outputs;
 
     Stream(boolean sequential) {
       this.sequential = sequential;
@@ -139,14 +145,29 @@ public final class SileroVad implements AutoCloseable {
       int lanes = sequential ? 1 : (frames + LANE_FRAMES - 1) / LANE_FRAMES;
       int perLane = (frames + lanes - 1) / lanes;
       int warmup = sequential ? 0 : WARMUP;
-      FloatBuffer input = ByteBuffer.allocateDirect(lanes * INPUT * Float.BYTES).order(ByteOrder.nativeOrder())
-          .asFloatBuffer();
-      FloatBuffer state = ByteBuffer.allocateDirect(2 * lanes * STATE * Float.BYTES).order(ByteOrder.nativeOrder())
-          .asFloatBuffer();
+      if (inputs == null) {
+        inputs = direct(LANES * INPUT);
+        statesA = direct(2 * LANES * STATE);
+        statesB = direct(2 * LANES * STATE);
+        outputs = direct(LANES);
+      }
+      FloatBuffer input = inputs.clear().limit(lanes * INPUT).slice();
+      FloatBuffer state = statesA.clear().limit(2 * lanes * STATE).slice();
+      FloatBuffer next = statesB.clear().limit(2 * lanes * STATE).slice();
+      FloatBuffer p = outputs.clear().limit(lanes).slice();
+      for (int i = 0; i < state.capacity(); i++) {
+        state.put(i, 0f);
+      }
       if (sequential) {
         state.put(carried).clear();
       }
-      try (OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {lanes, INPUT})) {
+      long[] stateShape = {2, lanes, STATE};
+      try (OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {lanes, INPUT});
+          OnnxTensor a = OnnxTensor.createTensor(env, state, stateShape);
+          OnnxTensor b = OnnxTensor.createTensor(env, next, stateShape);
+          OnnxTensor out = OnnxTensor.createTensor(env, p, new long[] {lanes, 1})) {
+        OnnxTensor current = a;
+        OnnxTensor following = b;
         for (int step = 0; step < warmup + perLane; step++) {
           for (int lane = 0; lane < lanes; lane++) {
             // The frame this lane runs at this step, relative to the block (negative: from history).
@@ -162,13 +183,8 @@ public final class SileroVad implements AutoCloseable {
             }
             fill(input, at + CONTEXT, mono, samples, frame * FRAME, FRAME);
           }
-          try (OnnxTensor stateIn = OnnxTensor.createTensor(env, state, new long[] {2, lanes, STATE});
-              OrtSession.Result out = session.run(Map.of("input", in, "state", stateIn, "sr", sampleRate))) {
-            FloatBuffer p = ((OnnxTensor) out.get(0)).getFloatBuffer();
-            FloatBuffer next = ((OnnxTensor) out.get(1)).getFloatBuffer();
-            state.clear();
-            state.put(next);
-            state.clear();
+          try (OrtSession.Result ignored = session.run(Map.of("input", in, "state", current, "sr", sampleRate),
+              Map.of("output", out, "stateN", following))) {
             if (step >= warmup) {
               for (int lane = 0; lane < lanes; lane++) {
                 int frame = lane * perLane + step - warmup;
@@ -178,15 +194,22 @@ public final class SileroVad implements AutoCloseable {
               }
             }
           }
+          OnnxTensor swap = current;
+          current = following;
+          following = swap;
+        }
+        if (sequential) {
+          (current == a ? state : next).get(0, carried);
         }
       } catch (OrtException e) {
         throw new IllegalStateException("the VAD model failed: " + e.getMessage(), e);
       }
-      if (sequential) {
-        state.get(carried);
-      }
       remember(mono, samples);
       return probabilities;
+    }
+
+    private FloatBuffer direct(int floats) {
+      return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /** {@code count} samples from block position {@code from} (negative: the history; past the end: zeros). */

@@ -8,8 +8,9 @@ import java.util.List;
  * Speech regions from frame labels, as they come: speech frames less than the minimum pause apart
  * are one region, a region shorter than {@value #MIN_SPEECH_MS} ms is dropped (a click, a cough),
  * and each starts {@value #PAD_MS} ms early (Silero's defaults), never into its neighbour. Its end
- * is not padded: the model's probability falls a frame or more after the speech has (on the
- * tuning recordings regions ended 30–156 ms late with Silero's 30-ms pad there, 0–126 ms without).
+ * is its last frame at the threshold, unpadded: the model's probability falls a frame or more
+ * after the speech has (on the tuning recordings regions ended 30–156 ms late with Silero's 30-ms
+ * pad and its leaving threshold, and up to 210 ms late in noise).
  */
 final class SpeechRegions {
   static final int MIN_SPEECH_MS = 250;
@@ -21,18 +22,27 @@ final class SpeechRegions {
   private boolean open;
   private long start;
   private long end;
+  private long strongEnd;
 
   SpeechRegions(long minPauseSamples) {
     this.minPause = minPauseSamples;
   }
 
-  void frame(long at, int length, boolean speech) {
+  /**
+   * One frame: {@code speech} as the hysteresis labels it, {@code strong} when it reached the
+   * threshold itself. A region ends where its last strong frame does: the frames after it that
+   * only stayed above the lower leaving threshold are the model's lag, not speech.
+   */
+  void frame(long at, int length, boolean speech, boolean strong) {
     if (speech) {
       if (!open) {
         open = true;
         start = at;
       }
       end = at + length;
+      if (strong) {
+        strongEnd = at + length;
+      }
     } else if (open && at + length - end >= minPause) {
       close();
     }
@@ -64,8 +74,9 @@ final class SpeechRegions {
 
   private void close() {
     open = false;
-    if (end - start >= minSpeech) {
-      regions.add(new long[] {start, end});
+    long last = strongEnd > start ? strongEnd : end;
+    if (last - start >= minSpeech) {
+      regions.add(new long[] {start, last});
     }
   }
 

@@ -11,8 +11,10 @@ import java.util.function.Consumer;
 
 /**
  * Windows built from speech. The voice-activity model labels every 32-ms frame speech or silence
- * (with hysteresis: entering speech takes the threshold, leaving it 0.15 less). Frames go into the
- * window as they come, except silence longer than the maximum: of such a pause only
+ * (with hysteresis: entering speech takes the threshold, leaving it 0.15 less); those labels make
+ * the speech regions. Frames go into the window as they come, except silence longer than the
+ * maximum, where silence is what the model is sure of ({@value #KEEP} or less, so that quiet speech
+ * in noise that scores under the threshold is still sent): of such a pause only
  * {@value #EDGE_MS} ms after the speech before it and {@value #EDGE_MS} ms before the speech
  * after it are kept, and the window goes on from there ({@link TimeMap} keeps the recording time of
  * each stretch). When the window is full (30 s), it ends in the middle of the longest pause of at
@@ -27,6 +29,8 @@ import java.util.function.Consumer;
  */
 public final class SpeechWindower implements WindowSource {
   static final int EDGE_MS = 300;
+  /** A frame scoring at least this is sent to Whisper even where it is no speech region's. */
+  static final double KEEP = 0.15;
   static final int LOOKBACK_S = 8;
   private static final int RATE = AudioDecoder.SAMPLE_RATE;
   private static final int FRAME = FrameClassifier.FRAME;
@@ -39,6 +43,7 @@ public final class SpeechWindower implements WindowSource {
   private final int block;
   private final double enter;
   private final double leave;
+  private final double keep;
   private final long minPause;
   private final long maxSilence;
   private final SpeechRegions regions;
@@ -96,6 +101,7 @@ public final class SpeechWindower implements WindowSource {
     this.block = blockFrames;
     this.enter = settings.threshold();
     this.leave = Math.max(0.01, settings.threshold() - 0.15);
+    this.keep = Math.min(KEEP, settings.threshold());
     this.minPause = settings.minPauseSamples();
     this.maxSilence = settings.maxSilenceSamples();
     this.regions = new SpeechRegions(minPause);
@@ -173,8 +179,10 @@ public final class SpeechWindower implements WindowSource {
       double p = probabilities[f];
       inSpeech = p >= enter || (inSpeech && p >= leave);
       long at = pendingStart + from;
-      regions.frame(at, length, inSpeech);
-      if (inSpeech) {
+      regions.frame(at, length, inSpeech, p >= enter);
+      // A window leaves out only silence the model is sure of: quiet speech in noise often scores
+      // under the threshold but rarely under this.
+      if (inSpeech || p >= keep) {
         speech(from, length, at);
       } else {
         silence(from, length, at);

@@ -176,7 +176,7 @@ class SpeechWindowerTest {
 
   private static void label(SpeechRegions regions, double from, double to, boolean speech) {
     for (long at = Math.round(from * RATE); at < Math.round(to * RATE); at += 160) {
-      regions.frame(at, 160, speech);
+      regions.frame(at, 160, speech, speech);
     }
   }
 
