@@ -15,7 +15,7 @@ OUT = ROOT / "bench" / "out"
 REPORT = ROOT / "bench" / "report"
 SECTIONS = ["upload", "encryption", "transcriber", "e2e", "soak"]
 # Included when their bench has run (bench/report.sh runs them too).
-OPTIONAL = ["fairness", "analyzer", "gpu-bench"]
+OPTIONAL = ["fairness", "analyzer", "gpu-bench", "vad"]
 
 
 def rows(name):
@@ -56,6 +56,20 @@ def figures():
             ("transcription", "pipeline / direct", tr["pipeline_overhead_x"], "ratio")]
     out += [("transcription", f"throughput, {k.rsplit('_', 2)[1]} slot(s)", v, "audio-min/min")
             for k, v in tr.items() if k.startswith("audio_minutes_per_minute_")]
+    if (OUT / "vad.csv").exists():
+        vad = {r["what"]: r["value"] for r in rows("vad")}
+        out += [("voice activity", "10 min, 40 % pauses: windows, fixed / from speech",
+                 f"{vad['windows_fixed']} / {vad['windows_from_speech']}", "count"),
+                ("voice activity", "10 min: cuts inside speech, fixed / from speech",
+                 f"{vad['cuts_inside_speech_fixed_percent']} / {vad['cuts_inside_speech_from_speech_percent']}", "%"),
+                ("voice activity", "10 min: inference saved, 100 tokens per window / as the pipeline decodes",
+                 f"{vad['inference_less_percent_100_tokens']} / {vad['inference_less_percent_pipeline']}", "%"),
+                ("voice activity", "Silero VAD, 16 lanes", vad["vad_audio_s_per_cpu_s"], "audio s per CPU s"),
+                ("voice activity", "held-out-2: utterance starts / ends within 150 ms",
+                 f"{vad['held_out_2_starts_within_150ms_percent']} / {vad['held_out_2_ends_within_150ms_percent']}",
+                 "%"),
+                ("voice activity", "held-out-2: speech time sent to Whisper", vad["held_out_2_speech_time_sent_percent"],
+                 "%")]
     e2e = json.loads((OUT / "e2e.json").read_text())
     n = f"{e2e['recordings']} x {e2e['secondsEach']} s"
     out += [("end to end", f"{n}: upload complete to audio purged, p50", e2e["p50"], "s"),

@@ -12,6 +12,7 @@ if [ "${1:-}" != "--assemble" ]; then
   bench/encryption-bench.sh
   bench/upload-bench.sh
   bench/transcriber-bench.sh
+  bench/vad-bench.sh
   bench/e2e-bench.sh "${E2E_COUNT:-100}" "${E2E_SECONDS:-60}" 1
   bench/soak-bench.sh "${SOAK_MINUTES:-30}"
   bench/fairness-bench.sh 16 32
