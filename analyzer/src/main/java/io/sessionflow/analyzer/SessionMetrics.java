@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * Duration, speech and silence, speaking rate, the longest silence, turns and each speaker's share
  * of the talk. Speech and silence come from the voice-activity model's regions when the transcript
- * has them ({@code speechFrom: "voice-activity"}), else from the segments' timestamps
+ * has any ({@code speechFrom: "voice-activity"}), else from the segments' timestamps
  * ({@code "segments"}; overlapping segments count once): Whisper's segment times cover pauses and
  * drift, the model's regions are the audio's own.
  */
@@ -23,7 +23,7 @@ final class SessionMetrics {
   }
 
   static Silence longestSilence(Transcript transcript) {
-    if (transcript.speech() != null) {
+    if (transcript.regionsKnown()) {
       return longestSilence(transcript, transcript.speech());
     }
     List<Transcript.Segment> segments = transcript.segments();
@@ -69,7 +69,7 @@ final class SessionMetrics {
       if (segment.start() < from) {
         before = segment.id();
       }
-      if (after == null && segment.end() > to) {
+      if (after == null && segment.start() >= to) {
         after = segment.id();
       }
     }
@@ -82,7 +82,7 @@ final class SessionMetrics {
   }
 
   static double speechSeconds(Transcript transcript) {
-    if (transcript.speech() != null) {
+    if (transcript.regionsKnown()) {
       return transcript.speech().seconds();
     }
     double speech = 0;
@@ -105,7 +105,7 @@ final class SessionMetrics {
     Silence silence = longestSilence(transcript);
     ObjectNode metrics = f.objectNode();
     metrics.put("durationSeconds", round(duration));
-    metrics.put("speechFrom", transcript.speech() != null ? "voice-activity" : "segments");
+    metrics.put("speechFrom", transcript.regionsKnown() ? "voice-activity" : "segments");
     metrics.put("speechSeconds", round(speech));
     metrics.put("silenceSeconds", round(Math.max(0, duration - speech)));
     metrics.put("speechRatio", duration == 0 ? 0 : round(speech / duration));

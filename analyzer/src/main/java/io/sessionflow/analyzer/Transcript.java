@@ -51,8 +51,10 @@ public record Transcript(List<Segment> segments, String language, String model, 
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Speech(double ratio, List<double[]> regions, double longestPause) {
+    /** Regions that are not two finite numbers in order are dropped rather than trusted. */
     public Speech {
-      regions = regions == null ? List.of() : List.copyOf(regions);
+      regions = regions == null ? List.of() : regions.stream().filter(r -> r != null && r.length == 2
+          && Double.isFinite(r[0]) && Double.isFinite(r[1]) && r[0] <= r[1]).toList();
     }
 
     public double seconds() {
@@ -64,6 +66,11 @@ public record Transcript(List<Segment> segments, String language, String model, 
   public Transcript mapText(UnaryOperator<String> rewrite) {
     return new Transcript(segments.stream().map(s -> new Segment(s.id(), s.start(), s.end(), rewrite.apply(s.text()),
         s.speaker())).toList(), language, model, audioSeconds, pseudonymisedBy, speech);
+  }
+
+  /** The voice-activity regions, when the transcript has any: what speech metrics are measured on. */
+  public boolean regionsKnown() {
+    return speech != null && !speech.regions().isEmpty();
   }
 
   public boolean speakersKnown() {

@@ -56,6 +56,15 @@ class TranscriptAnalyzerTest {
                 .add(EventCodec.mapper().createArrayNode().add(1.0).add(2.5)))), Transcript.class);
     assertThat(read.speech().regions()).hasSize(1);
     assertThat(read.speech().seconds()).isEqualTo(1.5);
+    // No regions (the model was unsure of everything it sent) or malformed ones: Whisper's times count.
+    Transcript none = new Transcript(transcript.segments(), transcript.language(), transcript.model(),
+        transcript.audioSeconds(), null, new Transcript.Speech(0, List.of(new double[] {5.0}, new double[] {3, 1}),
+            0));
+    assertThat(none.speech().regions()).isEmpty();
+    JsonNode fallback = new TranscriptAnalyzer().analyze(none, NoteFormat.SOAP).path("metrics");
+    assertThat(fallback.path("speechFrom").asText()).isEqualTo("segments");
+    assertThat(fallback.path("speechSeconds").asDouble())
+        .isEqualTo(analysis.path("metrics").path("speechSeconds").asDouble());
   }
 
   @Test

@@ -255,7 +255,8 @@ class KubernetesManifestsIT {
     }
     // The CUDA build comes from the same pinned, integrity-checked source as the Maven build: no clone.
     assertThat(String.join("\n", section(lines, "native")))
-        .contains("COPY transcriber/native/ native/").contains("bash native/build.sh --cuda")
+        .contains("transcriber/native/build.sh").contains("transcriber/native/whisper.cpp.source")
+        .contains("bash native/build.sh --cuda")
         .contains("bash native/vad-model.sh --out /opt/vad")
         .contains("CUDA_ARCHITECTURES=\"75;80;86;89;90\"").doesNotContain("git clone");
     for (String overlay : OVERLAYS) {

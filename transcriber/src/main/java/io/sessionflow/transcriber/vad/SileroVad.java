@@ -76,12 +76,17 @@ public final class SileroVad implements AutoCloseable {
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       OrtSession session = env.createSession(model, options);
-      if (!session.getInputNames().containsAll(java.util.List.of("input", "state", "sr"))) {
+      try {
+        java.util.Set<String> inputs = session.getInputNames();
+        if (!inputs.containsAll(java.util.List.of("input", "state", "sr"))) {
+          throw new IllegalStateException("the VAD model takes " + inputs + ", not Silero VAD v5's input, state "
+              + "and sr; set VAD_MODEL to a Silero VAD v5 ONNX file");
+        }
+        return new SileroVad(env, session, OnnxTensor.createTensor(env, new long[] {16_000}), source);
+      } catch (OrtException | RuntimeException e) {
         session.close();
-        throw new IllegalStateException("the VAD model takes " + session.getInputNames()
-            + ", not Silero VAD v5's input, state and sr");
+        throw e;
       }
-      return new SileroVad(env, session, OnnxTensor.createTensor(env, new long[] {16_000}), source);
     } catch (OrtException e) {
       throw new IllegalStateException("cannot load the VAD model: " + e.getMessage(), e);
     }

@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * least the minimum length within its last {@value #LOOKBACK_S} s (a left-out pause counts as
  * its full length); failing that, at the last such pause in its second half; failing that (speech
  * without a pause), at the quietest frame of its last {@value #LOOKBACK_S} s. What follows the cut
- * starts the next window. Windows without speech are never handed over.
+ * starts the next window. A window with nothing in it the model scored {@value #KEEP} or more is
+ * never handed over.
  *
  * <p>Memory is one block of audio the model labels at once ({@link SileroVad#BLOCK}, 128 s) and
  * one window, however long the recording; both channels of a stereo recording are kept for

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * stereo channel clearly dominates. Blocking; one transcription per {@link WhisperEngine.Slot}.
  */
 public final class WindowedTranscriber {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WindowedTranscriber.class);
   /** Below this RMS (about -70 dBFS) a recording counts as silent throughout. */
   static final double SILENCE_RMS = 3e-4;
   /** A channel "clearly dominates" with four times the other's energy (6 dB). */
@@ -81,8 +82,12 @@ public final class WindowedTranscriber {
     }
   }
 
-  /** Segments on recording time, the language of most windows, the speech found and the windows sent. */
-  public record Timeline(List<Segment> segments, String language, SpeechSummary speech, int windows) {
+  /**
+   * Segments on recording time, the language of most windows, the speech found, the windows sent
+   * and the CPU seconds of the decode thread (decoding, resampling, the voice-activity model).
+   */
+  public record Timeline(List<Segment> segments, String language, SpeechSummary speech, int windows,
+      double decodeSeconds) {
   }
 
   public Result transcribe(InputStream audio, WhisperEngine.Slot slot) {
@@ -95,18 +100,9 @@ public final class WindowedTranscriber {
    */
   public Result transcribe(InputStream audio, java.util.function.Supplier<WhisperEngine.Slot> slot) {
     AudioDecoder.Decoded[] decoded = new AudioDecoder.Decoded[1];
-    double[] cpu = new double[1];
-    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-    Timeline timeline = transcribe(sink -> {
-      long start = threads.getCurrentThreadCpuTime();
-      try {
-        decoded[0] = decoder.decode(audio, sink);
-      } finally {
-        cpu[0] = (threads.getCurrentThreadCpuTime() - start) / 1e9;
-      }
-    }, slot);
+    Timeline timeline = transcribe(sink -> decoded[0] = decoder.decode(audio, sink), slot);
     return new Result(timeline.segments(), timeline.language(), decoded[0].seconds(), decoded[0].channels(),
-        decoded[0].codec(), cpu[0], timeline.speech(), timeline.windows());
+        decoded[0].codec(), timeline.decodeSeconds(), timeline.speech(), timeline.windows());
   }
 
   /**
@@ -124,15 +120,30 @@ public final class WindowedTranscriber {
     AtomicBoolean cancelled = new AtomicBoolean();
     AtomicReference<RuntimeException> decodeFailure = new AtomicReference<>();
     WindowSource windower = segmentation.open(window -> hand(ready, copy(window), cancelled));
+    // Once inference has given up, the decode thread stops at its next chunk: long silence hands
+    // over no window, so it would otherwise go on decoding and running the model to the end.
+    PcmSink guarded = (pcm, count, channels) -> {
+      if (cancelled.get()) {
+        throw new CancellationException("transcription stopped");
+      }
+      windower.accept(pcm, count, channels);
+    };
+    java.util.concurrent.atomic.AtomicLong decodeCpu = new java.util.concurrent.atomic.AtomicLong();
     Thread decoding = new Thread(() -> {
+      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      long start = threads.getCurrentThreadCpuTime();
       try {
-        source.accept(windower);
-        windower.finish();
+        source.accept(guarded);
+        if (!cancelled.get()) {
+          windower.finish();
+        }
       } catch (RuntimeException e) {
         decodeFailure.set(e);
       } catch (Error e) {
         // Still hand over the end below, or inference would wait for a window forever.
         decodeFailure.set(new IllegalStateException("decoding failed: " + e.getClass().getSimpleName(), e));
+      } finally {
+        decodeCpu.set(threads.getCurrentThreadCpuTime() - start);
       }
       try {
         hand(ready, END, cancelled);
@@ -162,8 +173,9 @@ public final class WindowedTranscriber {
     } finally {
       cancelled.set(true);
       ready.clear();
+      // Joined on every path, so no decode thread runs the shared model after its job has ended.
+      join(decoding);
     }
-    join(decoding);
     if (decodeFailure.get() != null) {
       throw decodeFailure.get();
     }
@@ -171,12 +183,14 @@ public final class WindowedTranscriber {
       throw new DecodeException("the recording is silent throughout", null);
     }
     SpeechSummary speech = windower.speech();
-    if (speech != null && speech.regions().isEmpty()) {
+    // No speech: nothing went to Whisper. A recording whose frames were sent for scoring near the
+    // threshold but formed no region keeps its transcript (its regions are empty).
+    if (speech != null && windows == 0) {
       throw new DecodeException("no speech: the voice-activity model found none in the recording", null);
     }
     String language = languages.entrySet().stream().max(java.util.Map.Entry.comparingByValue())
         .map(java.util.Map.Entry::getKey).orElse("auto");
-    return new Timeline(List.copyOf(segments), language, speech, windows);
+    return new Timeline(List.copyOf(segments), language, speech, windows, decodeCpu.get() / 1e9);
   }
 
   private static final Windower.Window END = new Windower.Window(-1, 0, new float[0], null, null,
@@ -211,9 +225,13 @@ public final class WindowedTranscriber {
     }
   }
 
+  /** The decode thread stops at its next chunk once cancelled; a read that hangs is left behind after a minute. */
   private static void join(Thread thread) {
     try {
-      thread.join();
+      thread.join(60_000);
+      if (thread.isAlive()) {
+        LOG.warn("a decode thread did not stop within 60 s of its transcription ending (a storage read hanging?)");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

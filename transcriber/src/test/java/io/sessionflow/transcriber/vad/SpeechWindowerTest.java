@@ -110,6 +110,27 @@ class SpeechWindowerTest {
   }
 
   @Test
+  void soundTheModelIsUnsureOfIsSentButMakesNoRegion() {
+    // Frames scoring 0.3: under the threshold, above what counts as sure silence.
+    FrameClassifier unsure = (mono, samples) -> {
+      float[] p = LOUDNESS.classify(mono, samples);
+      for (int f = 0; f < p.length; f++) {
+        p[f] = p[f] > 0.5f ? 0.3f : p[f];
+      }
+      return p;
+    };
+    float[] audio = audio(3, SPEECH, 6, 0, 3, SPEECH);
+    List<Windower.Window> windows = new ArrayList<>();
+    SpeechWindower windower = new SpeechWindower(unsure, VadSettings.DEFAULTS, Windower.WINDOW_FRAMES, 8 * FRAME,
+        windows::add);
+    windower.accept(audio, audio.length, 1);
+    windower.finish();
+    assertThat(windows).hasSize(1);
+    assertThat(windows.get(0).frames() / (double) RATE).isCloseTo(6.6, within(0.07));
+    assertThat(windower.speech().regions()).isEmpty();
+  }
+
+  @Test
   void windowsAreHandedOverWhileTheRecordingStillStreams() {
     List<Windower.Window> windows = new ArrayList<>();
     SpeechWindower windower = new SpeechWindower(LOUDNESS, VadSettings.DEFAULTS, Windower.WINDOW_FRAMES, 8 * FRAME,

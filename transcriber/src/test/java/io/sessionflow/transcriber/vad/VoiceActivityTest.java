@@ -104,6 +104,18 @@ class VoiceActivityTest {
         .hasMessageContaining("cannot read the VAD model /nonexistent/silero.onnx");
   }
 
+  @Test
+  void aModelThatIsNotSileroIsRefusedSayingSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    // Another ONNX model on the class path: the sentence encoder the language module ships.
+    java.nio.file.Path other = dir.resolve("other.onnx");
+    try (java.io.InputStream in = VoiceActivityTest.class.getResourceAsStream("/all-minilm-l6-v2-q.onnx")) {
+      java.nio.file.Files.copy(in, other);
+    }
+    assertThatThrownBy(() -> SileroVad.load(other.toString())).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not Silero VAD v5's input, state and sr").hasMessageContaining("VAD_MODEL");
+  }
+
   /** Every utterance of the corpus, {@code rounds} times, gains and pauses drawn with {@code seed}. */
   static SpeechCorpus.Built arranged(int rounds, long seed, double noiseDbfs) {
     SpeechCorpus.Builder builder = SpeechCorpus.recording(1).silence(1.0).noise(noiseDbfs, seed);

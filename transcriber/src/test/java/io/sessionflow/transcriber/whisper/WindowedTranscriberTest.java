@@ -73,6 +73,35 @@ class WindowedTranscriberTest {
   }
 
   @Test
+  void withTheVoiceActivityModelSegmentsLandOnSpeechAndAToneIsNoSpeech() throws Exception {
+    try (io.sessionflow.transcriber.vad.SileroVad vad = io.sessionflow.transcriber.vad.SileroVad.load("")) {
+      WindowedTranscriber fromSpeech = new WindowedTranscriber(new AudioDecoder(), onWindow ->
+          new io.sessionflow.transcriber.vad.SpeechWindower(vad.stream(),
+              io.sessionflow.transcriber.vad.VadSettings.DEFAULTS, onWindow), () -> false);
+      // Two stretches of speech 8 s apart: the middle 7.4 s of that pause never reaches Whisper.
+      io.sessionflow.transcriber.speech.SpeechCorpus.Built built = io.sessionflow.transcriber.speech.SpeechCorpus
+          .recording(1).silence(0.5)
+          .utterance(io.sessionflow.transcriber.speech.SpeechCorpus.FILES.get(0), -3, 0).silence(8)
+          .utterance(io.sessionflow.transcriber.speech.SpeechCorpus.FILES.get(3), -3, 0).silence(0.5).build();
+      double pauseFrom = built.utterances().get(0)[1];
+      double pauseTo = built.utterances().get(1)[0];
+      WindowedTranscriber.Result result = fromSpeech.transcribe(new ByteArrayInputStream(built.wav()), slot);
+      assertThat(result.windows()).isEqualTo(1);
+      assertThat(result.speech().regions()).hasSizeGreaterThanOrEqualTo(2);
+      assertThat(result.speech().skippedSeconds()).isBetween(6.5, 8.0);
+      assertThat(result.segments()).as("the generated model emits segments for this input").isNotEmpty()
+          .allSatisfy(segment -> {
+            assertThat(segment.start()).isBetween(0.0, result.audioSeconds());
+            assertThat(segment.start() > pauseFrom + 0.5 && segment.start() < pauseTo - 0.5)
+                .as("segment at %.3f starts in left-out silence", segment.start()).isFalse();
+          });
+      byte[] tone = AudioFixtures.tone(AudioFixtures.FORMATS.get("wav-s16"), 16_000, 1, 5, 1.0);
+      assertThatThrownBy(() -> fromSpeech.transcribe(new ByteArrayInputStream(tone), slot))
+          .isInstanceOf(DecodeException.class).hasMessageStartingWith("no speech");
+    }
+  }
+
+  @Test
   void theDominantStereoChannelNamesTheSpeaker() {
     float[] left = new float[16_000];
     float[] right = new float[16_000];
