@@ -37,6 +37,7 @@ public final class SpeechWindower implements WindowSource {
   private static final int FRAME = FrameClassifier.FRAME;
   private static final int EDGE = EDGE_MS * RATE / 1000;
   private static final int LOOKBACK = LOOKBACK_S * RATE;
+  private static final int START_BLOCK = 4 * RATE / FRAME * FRAME;
 
   private final FrameClassifier classifier;
   private final Consumer<Windower.Window> onWindow;
@@ -106,15 +107,17 @@ public final class SpeechWindower implements WindowSource {
     this.minPause = settings.minPauseSamples();
     this.maxSilence = settings.maxSilenceSamples();
     this.regions = new SpeechRegions(minPause);
-    this.pendingMono = new float[block];
+    // The block grows to its full size only for recordings that long: a one-second recording holds
+    // four seconds of it, not 128 (a clinic import is hundreds of short ones).
+    this.pendingMono = new float[Math.min(block, START_BLOCK)];
     this.mono = new float[capacity];
   }
 
   @Override
   public void accept(float[] interleaved, int count, int channels) {
     if (channels == 2 && left == null) {
-      pendingLeft = new float[block];
-      pendingRight = new float[block];
+      pendingLeft = new float[pendingMono.length];
+      pendingRight = new float[pendingMono.length];
       left = new float[capacity];
       right = new float[capacity];
       leadLeft = new float[EDGE];
@@ -126,6 +129,9 @@ public final class SpeechWindower implements WindowSource {
         sum += interleaved[i * channels + c];
       }
       float sample = sum / channels;
+      if (pending == pendingMono.length) {
+        grow();
+      }
       pendingMono[pending] = sample;
       if (channels == 2) {
         pendingLeft[pending] = interleaved[i * 2];
@@ -164,6 +170,15 @@ public final class SpeechWindower implements WindowSource {
   @Override
   public SpeechSummary speech() {
     return summary;
+  }
+
+  private void grow() {
+    int size = Math.min(block, pendingMono.length * 2);
+    pendingMono = Arrays.copyOf(pendingMono, size);
+    if (pendingLeft != null) {
+      pendingLeft = Arrays.copyOf(pendingLeft, size);
+      pendingRight = Arrays.copyOf(pendingRight, size);
+    }
   }
 
   /** Labels the pending block and moves its frames into windows. */
