@@ -1,5 +1,6 @@
 package io.sessionflow.transcriber.vad;
 
+import io.sessionflow.common.config.ConfigException;
 import io.sessionflow.common.config.ConfigSource;
 import io.sessionflow.common.config.Setting;
 import io.sessionflow.transcriber.decode.AudioDecoder;
@@ -37,17 +38,33 @@ public record VadSettings(boolean enabled, double threshold, Duration minPause, 
   public static final Setting<Double> THRESHOLD = Setting.string("vad-threshold", "VAD_THRESHOLD", "0.5",
       "Speech probability from which a 32-ms frame counts as speech (0.05 to 0.95)").map(VadSettings::probability);
   public static final Setting<Duration> MIN_PAUSE = Setting.duration("vad-min-pause", "VAD_MIN_PAUSE", "200ms",
-      "Shortest silence that ends a speech region and may end a window (50ms to 2s)");
+      "Shortest silence that ends a speech region and may end a window (50ms to 2s)")
+      .map(d -> within(d, Duration.ofMillis(50), Duration.ofSeconds(2), "50ms to 2s"));
   public static final Setting<Duration> MAX_SILENCE = Setting.duration("vad-max-silence", "VAD_MAX_SILENCE", "2s",
-      "Silence longer than this is not sent to Whisper (1s to 10m)");
+      "Silence longer than this is not sent to Whisper (1s to 10m)")
+      .map(d -> within(d, Duration.ofSeconds(1), Duration.ofMinutes(10), "1s to 10m"));
   public static final Setting<String> MODEL = Setting.string("vad-model", "VAD_MODEL", "",
       "Path of a Silero VAD v5 ONNX model; empty uses the one built into the jar");
 
   public static final List<Setting<?>> SETTINGS = List.of(ENABLED, THRESHOLD, MIN_PAUSE, MAX_SILENCE, MODEL);
 
   public static VadSettings from(ConfigSource source) {
-    return new VadSettings(source.get(ENABLED), source.get(THRESHOLD), source.get(MIN_PAUSE), source.get(MAX_SILENCE),
+    Duration minPause = source.get(MIN_PAUSE);
+    Duration maxSilence = source.get(MAX_SILENCE);
+    if (maxSilence.compareTo(minPause) <= 0) {
+      throw new ConfigException("Invalid setting --" + MAX_SILENCE.flag() + " (env " + MAX_SILENCE.env() + ") = "
+          + "'" + maxSilence.toMillis() + "ms': expected more than --" + MIN_PAUSE.flag() + " (" + minPause.toMillis()
+          + "ms)");
+    }
+    return new VadSettings(source.get(ENABLED), source.get(THRESHOLD), minPause, maxSilence,
         source.get(MODEL).trim());
+  }
+
+  private static Duration within(Duration value, Duration min, Duration max, String range) {
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new IllegalArgumentException("expected a duration from " + range);
+    }
+    return value;
   }
 
   long minPauseSamples() {
