@@ -231,9 +231,9 @@ public final class SpeechWindower implements WindowSource {
     if (!runSkipped && runSamples > maxSilence) {
       // Too long to send: keep the edge after the speech before it (none without speech before it).
       runSkipped = true;
-      int keep = firstSpeech >= 0 ? Math.min(EDGE, fill - runStart) : 0;
-      skipped += fill - (runStart + keep);
-      fill = runStart + keep;
+      int edge = firstSpeech >= 0 ? Math.min(EDGE, fill - runStart) : 0;
+      skipped += fill - (runStart + edge);
+      fill = runStart + edge;
       trimPieces();
     }
     if (runSkipped) {
