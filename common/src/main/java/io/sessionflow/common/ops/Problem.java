@@ -116,6 +116,11 @@ public record Problem(int status, String title, String detail) {
     if (response.ended() || response.closed()) {
       return Future.succeededFuture();
     }
-    return response.setStatusCode(status).putHeader("Content-Type", MEDIA_TYPE).end(toJson().encode());
+    response.setStatusCode(status);
+    // A status Netty has no name for (tus's 460) would go out as "Client Error (460)": give it its title.
+    if (io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase().endsWith("(" + status + ")")) {
+      response.setStatusMessage(title);
+    }
+    return response.putHeader("Content-Type", MEDIA_TYPE).end(toJson().encode());
   }
 }

@@ -46,7 +46,9 @@ public final class TusRoutes {
       "Upload-Length", "Upload-Metadata", "Upload-Offset", "Upload-Defer-Length", "Upload-Concat",
       "Upload-Checksum", "X-HTTP-Method-Override", "X-Requested-With");
   private static final Logger LOG = LoggerFactory.getLogger(TusRoutes.class);
-  private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+  /** IMF-fixdate (RFC 9110 section 5.6.7): a two-digit day, which RFC_1123_DATE_TIME leaves out on days 1 to 9. */
+  private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'",
+      java.util.Locale.US).withZone(ZoneOffset.UTC);
 
   private final Uploads uploads;
 
@@ -191,7 +193,7 @@ public final class TusRoutes {
           tusHeaders(response);
           response.putHeader("Upload-Offset", Long.toString(state.offset()));
           if (!state.isComplete()) {
-            response.putHeader("Upload-Expires", HTTP_DATE.format(state.expiresAt()));
+            response.putHeader("Upload-Expires", httpDate(state.expiresAt()));
           }
           response.setStatusCode(204).end();
         })
@@ -238,7 +240,7 @@ public final class TusRoutes {
       response.putHeader("Upload-Concat", "final");
     }
     if (!state.isComplete()) {
-      response.putHeader("Upload-Expires", HTTP_DATE.format(state.expiresAt()));
+      response.putHeader("Upload-Expires", httpDate(state.expiresAt()));
     }
   }
 
@@ -361,6 +363,10 @@ public final class TusRoutes {
     respond(ctx, retryable ? 503 : 500, retryable
         ? "Storage or Kafka is briefly unavailable; the bytes received so far are kept. Retry in a few seconds."
         : "The upload could not be processed; it was logged. Resume from the last offset (HEAD) or retry.");
+  }
+
+  static String httpDate(java.time.Instant instant) {
+    return HTTP_DATE.format(instant);
   }
 
   static void respond(RoutingContext ctx, int status, String detail) {

@@ -202,6 +202,18 @@ class TusProtocolIT {
         "sha256 " + Base64.getEncoder().encodeToString(new byte[32]));
     assertThat(bad.statusCode()).isEqualTo(460);
     assertThat(offset(head(therapist, location))).isZero();
+    // The status line names it (not "Client Error (460)").
+    try (java.net.Socket raw = new java.net.Socket("127.0.0.1", harness.port())) {
+      raw.setSoTimeout(20_000);
+      raw.getOutputStream().write(("PATCH " + location.replace(harness.base(), "") + " HTTP/1.1\r\nHost: 127.0.0.1"
+          + "\r\nAuthorization: Bearer " + therapist + "\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
+          + "Upload-Checksum: sha256 " + Base64.getEncoder().encodeToString(new byte[32]) + "\r\n"
+          + "Content-Type: application/offset+octet-stream\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+          + "0123456789").getBytes(StandardCharsets.US_ASCII));
+      raw.getOutputStream().flush();
+      assertThat(new String(raw.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+          .startsWith("HTTP/1.1 460 Checksum Mismatch\r\n");
+    }
     assertThat(patch(therapist, location, 0, half, "Upload-Checksum", "md5 AAAA").statusCode()).isEqualTo(400);
     String sha1 = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1").digest(half));
     assertThat(offset(patch(therapist, location, 0, half, "Upload-Checksum", "sha1 " + sha1))).isEqualTo(3_000_000);
