@@ -100,7 +100,7 @@ public final class DeletionRequests {
       all = all.thenCompose(ignored -> deleteAllVersions(consentKey));
     }
     return all.thenCompose(ignored -> sweepAgain(plan, covered, SWEEPS))
-        .thenCompose(ignored -> appendReceipt(plan, covered));
+        .thenCompose(done -> appendReceipt(done, covered));
   }
 
   /** How often a request's index is listed again after its plan is done, at most. */
@@ -110,27 +110,53 @@ public final class DeletionRequests {
    * Lists the request's index entries again once its plan is done and its consent records are
    * gone, and deletes what is new: an upload created under a consent of the request after the
    * plan was made (its consent was checked just before the consent record went), or an entry a
-   * listing missed while other deletions removed their neighbours. Repeats until a listing finds
-   * nothing new; a recording request has nothing to list again.
+   * listing missed while other deletions removed their neighbours. A client or therapist request
+   * also reads the practice's consent records again, for the same reason: a consent record a
+   * listing missed would leave it and every recording under it. Repeats until a listing finds
+   * nothing new; a recording request has nothing to list again. Returns the plan with every
+   * consent record it deleted.
    */
-  private CompletableFuture<Void> sweepAgain(Plan plan, List<Covered> covered, int sweepsLeft) {
+  private CompletableFuture<Plan> sweepAgain(Plan plan, List<Covered> covered, int sweepsLeft) {
     if (plan.request().scope() == Scope.RECORDING || sweepsLeft == 0) {
-      return CompletableFuture.completedFuture(null);
+      return CompletableFuture.completedFuture(plan);
     }
-    Set<String> done = Set.copyOf(plan.recordings().keySet());
-    return covered(plan.request().practiceId(), matcher(plan.request(), consentIds(plan))).thenCompose(found -> {
-      Map<String, List<String>> fresh = new LinkedHashMap<>(found);
-      fresh.keySet().removeAll(done);
-      synchronized (covered) {
-        fresh.keySet().removeAll(covered.stream().map(Covered::recordingId).toList());
-      }
-      if (fresh.isEmpty()) {
-        return CompletableFuture.completedFuture(null);
-      }
-      LOG.info("deletion request {}: {} recording(s) indexed after its plan was made; deleting them too",
-          plan.request().requestId(), fresh.size());
-      return purgeEach(plan, fresh, covered).thenCompose(ignored -> sweepAgain(plan, covered, sweepsLeft - 1));
+    return missedConsents(plan).thenCompose(missed -> {
+      List<String> keys = new ArrayList<>(plan.consentKeys());
+      keys.addAll(missed.stream().map(Owner::key).toList());
+      Plan current = new Plan(plan.request(), plan.recordings(), List.copyOf(keys), plan.chainSearchFrom());
+      Set<String> done = Set.copyOf(current.recordings().keySet());
+      return covered(current.request().practiceId(), matcher(current.request(), consentIds(current)))
+          .thenCompose(found -> {
+            Map<String, List<String>> fresh = new LinkedHashMap<>(found);
+            fresh.keySet().removeAll(done);
+            synchronized (covered) {
+              fresh.keySet().removeAll(covered.stream().map(Covered::recordingId).toList());
+            }
+            if (fresh.isEmpty() && missed.isEmpty()) {
+              return CompletableFuture.completedFuture(current);
+            }
+            LOG.info("deletion request {}: {} recording(s) indexed after its plan was made and {} consent record(s) "
+                + "a listing had missed; deleting them too", current.request().requestId(), fresh.size(),
+                missed.size());
+            CompletableFuture<Void> all = purgeEach(current, fresh, covered);
+            for (Owner consent : missed) {
+              all = all.thenCompose(ignored -> deleteAllVersions(consent.key()));
+            }
+            return all.thenCompose(ignored -> sweepAgain(current, covered, sweepsLeft - 1));
+          });
     });
+  }
+
+  /** A client's or therapist's consent records that are still there and not in the plan. */
+  private CompletableFuture<List<Owner>> missedConsents(Plan plan) {
+    DeletionRequestedEvent request = plan.request();
+    if (request.scope() != Scope.CLIENT && request.scope() != Scope.THERAPIST) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    Set<String> known = Set.copyOf(plan.consentKeys());
+    // Read again: an unreadable one was counted when the plan was made.
+    return consents(request.practiceId(), false).thenApply(all -> all.stream()
+        .filter(c -> covers(request, c) && !known.contains(c.key())).toList());
   }
 
   /** Tombstones and purges each recording in turn, adding each to {@code covered}. */
@@ -242,7 +268,8 @@ public final class DeletionRequests {
             : CompletableFuture.completedFuture(Map.of());
       }
       default -> {
-        consentRecords = consents(practice).thenApply(all -> all.stream().filter(c -> covers(request, c)).toList());
+        consentRecords = consents(practice, true)
+            .thenApply(all -> all.stream().filter(c -> covers(request, c)).toList());
         recordings = consentRecords.thenCompose(records -> covered(practice,
             matcher(request, Set.copyOf(records.stream().map(Owner::id).toList()))));
       }
@@ -310,7 +337,7 @@ public final class DeletionRequests {
   /** Reads at most this many consent records at once. */
   private static final int READ_CONCURRENCY = 8;
 
-  private CompletableFuture<List<Owner>> consents(String practiceId) {
+  private CompletableFuture<List<Owner>> consents(String practiceId, boolean countUnreadable) {
     String prefix = "consents/" + practiceId + "/";
     return store.listKeys(bucket, prefix).thenCompose(keys -> {
       List<String> wanted = keys.stream().filter(key -> key.endsWith(".json")).toList();
@@ -320,7 +347,7 @@ public final class DeletionRequests {
         CompletableFuture<Void> chainOfReads = CompletableFuture.completedFuture(null);
         for (int i = lane; i < wanted.size(); i += READ_CONCURRENCY) {
           String key = wanted.get(i);
-          chainOfReads = chainOfReads.thenCompose(ignored -> readConsent(key))
+          chainOfReads = chainOfReads.thenCompose(ignored -> readConsent(key, countUnreadable))
               .thenAccept(found -> found.ifPresent(owners::add));
         }
         lanes.add(chainOfReads);
@@ -329,7 +356,7 @@ public final class DeletionRequests {
     });
   }
 
-  private CompletableFuture<Optional<Owner>> readConsent(String key) {
+  private CompletableFuture<Optional<Owner>> readConsent(String key, boolean countUnreadable) {
     return store.get(bucket, key).thenApply(bytes -> {
       try {
         JsonNode json = JSON.readTree(bytes);
@@ -341,7 +368,7 @@ public final class DeletionRequests {
       } catch (IOException e) {
         LOG.warn("deletion request: consent record {} is unreadable ({}); skipped", key,
             e.getClass().getSimpleName());
-        if (metrics != null) {
+        if (metrics != null && countUnreadable) {
           metrics.unreadable("consent");
         }
         return Optional.<Owner>empty();
