@@ -67,6 +67,11 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
     String[] resource = resourceOf(ctx.normalizedPath());
     audit.unauthenticated(verifiedSubject, resource[0], resource[1], reason);
     ctx.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    String path = ctx.normalizedPath();
+    if (path != null && (path.equals("/files") || path.startsWith("/files/"))) {
+      // Every tus answer carries the protocol version, a refusal too (tus clients check it).
+      ctx.response().putHeader("Tus-Resumable", io.sessionflow.ingest.tus.TusRoutes.VERSION);
+    }
     new Problem(401, "Unauthorized", detail).reject(ctx.request());
   }
 

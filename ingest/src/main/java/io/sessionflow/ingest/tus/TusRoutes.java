@@ -37,14 +37,17 @@ public final class TusRoutes {
   public static final String EXTENSIONS =
       "creation,creation-with-upload,creation-defer-length,termination,checksum,expiration,concatenation";
   public static final String OFFSET_OCTET_STREAM = "application/offset+octet-stream";
-  /** Response headers browsers may read (tus-js-client and Uppy need these). */
+  /**
+   * Response headers browsers may read: tus-js-client and Uppy need the tus ones; Retry-After (with
+   * a 503 or 429) and WWW-Authenticate (with a 401) say what to do next.
+   */
   public static final Set<String> EXPOSED_HEADERS = Set.of("Location", "Upload-Offset", "Upload-Length",
       "Upload-Metadata", "Upload-Defer-Length", "Upload-Concat", "Upload-Expires", "Tus-Version", "Tus-Resumable",
-      "Tus-Max-Size", "Tus-Extension", "Tus-Checksum-Algorithm");
-  /** Request headers browsers may send. */
+      "Tus-Max-Size", "Tus-Extension", "Tus-Checksum-Algorithm", "Retry-After", "WWW-Authenticate");
+  /** Request headers browsers may send; X-Request-ID is tus-js-client's {@code addRequestId} (and in tusd's list). */
   public static final Set<String> ALLOWED_HEADERS = Set.of("Authorization", "Content-Type", "Tus-Resumable",
       "Upload-Length", "Upload-Metadata", "Upload-Offset", "Upload-Defer-Length", "Upload-Concat",
-      "Upload-Checksum", "X-HTTP-Method-Override", "X-Requested-With");
+      "Upload-Checksum", "X-HTTP-Method-Override", "X-Requested-With", "X-Request-ID");
   private static final Logger LOG = LoggerFactory.getLogger(TusRoutes.class);
   /** IMF-fixdate (RFC 9110 section 5.6.7): a two-digit day, which RFC_1123_DATE_TIME leaves out on days 1 to 9. */
   private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'",
@@ -275,9 +278,10 @@ public final class TusRoutes {
     }
     for (String pair : header.split(",")) {
       String[] kv = pair.trim().split(" ");
-      if (kv.length == 0 || kv[0].isEmpty() || kv.length > 2 || !kv[0].matches("[A-Za-z0-9_.-]{1,64}")) {
-        throw new UploadException(UploadException.Kind.BAD_REQUEST,
-            "Upload-Metadata must be comma-separated 'key base64value' pairs");
+      // tus forbids only spaces and commas in a key (and an empty one): "app:version" is a key.
+      if (kv.length == 0 || kv[0].isEmpty() || kv.length > 2 || !kv[0].matches("[!-~&&[^,]]{1,64}")) {
+        throw new UploadException(UploadException.Kind.BAD_REQUEST, "Upload-Metadata must be comma-separated "
+            + "'key base64value' pairs, each key 1 to 64 printable ASCII characters without spaces or commas");
       }
       if (metadata.containsKey(kv[0])) {
         throw new UploadException(UploadException.Kind.BAD_REQUEST, "Upload-Metadata repeats key " + kv[0]);

@@ -126,18 +126,33 @@ class TusProtocolIT {
   }
 
   @Test
+  void aRefusalForWantOfATokenIsATusAnswerToo() {
+    HttpResponse<String> refused = harness.send(harness.request("/files/", null).header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", "10").POST(BodyPublishers.noBody()));
+    assertThat(refused.statusCode()).isEqualTo(401);
+    assertThat(refused.headers().firstValue("Tus-Resumable")).hasValue("1.0.0");
+    assertThat(refused.headers().firstValue("WWW-Authenticate")).isPresent();
+    assertThat(harness.send(harness.request("/v1/me", null).GET()).headers().firstValue("Tus-Resumable"))
+        .as("not on the rest of the API").isEmpty();
+  }
+
+  @Test
   void corsPreflightExposesTheHeadersBrowserClientsNeed() {
     HttpResponse<String> preflight = harness.send(harness.request("/files/", null)
         .header("Origin", "https://app.example").header("Access-Control-Request-Method", "PATCH")
-        .header("Access-Control-Request-Headers", "authorization,tus-resumable,upload-offset,content-type")
+        .header("Access-Control-Request-Headers", "authorization,tus-resumable,upload-offset,content-type,"
+            + "x-request-id")
         .method("OPTIONS", BodyPublishers.noBody()));
     assertThat(preflight.statusCode()).isIn(200, 204);
     assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods").orElse("")).contains("PATCH");
+    assertThat(String.join(",", preflight.headers().allValues("Access-Control-Allow-Headers")).toLowerCase())
+        .as("tus-js-client's addRequestId").contains("x-request-id");
     HttpResponse<String> actual = harness.send(harness.request("/files/", therapist)
         .header("Origin", "https://app.example").header("Tus-Resumable", "1.0.0")
         .method("HEAD", BodyPublishers.noBody()));
     assertThat(String.join(",", actual.headers().allValues("Access-Control-Expose-Headers")))
-        .contains("Upload-Offset").contains("Location").contains("Tus-Resumable");
+        .contains("Upload-Offset").contains("Location").contains("Tus-Resumable")
+        .as("what a 503 or 401 tells browser code").contains("Retry-After").contains("WWW-Authenticate");
   }
 
   @Test
