@@ -81,18 +81,45 @@ final class UploadLock {
   final class Held {
     private final String uploadId;
     private final long timer;
+    private boolean released;
+    private CompletableFuture<?> renewing = CompletableFuture.completedFuture(null);
 
     Held(String uploadId) {
       this.uploadId = uploadId;
       held.add(this);
-      this.timer = vertx.setPeriodic(LEASE.toMillis() / 3, id -> store.put(bucket, key(uploadId),
-          (owner + " " + clock.instant().plus(LEASE)).getBytes(StandardCharsets.UTF_8), Map.of()));
+      this.timer = vertx.setPeriodic(LEASE.toMillis() / 3, id -> renew());
     }
 
+    /** Puts the lease forward, after the renewal before it and never once released. */
+    synchronized void renew() {
+      if (released) {
+        return;
+      }
+      renewing = renewing.handle((ok, failed) -> null).thenCompose(ignored -> {
+        synchronized (this) {
+          if (released) {
+            return CompletableFuture.completedFuture(null);
+          }
+        }
+        return store.put(bucket, key(uploadId), (owner + " " + clock.instant().plus(LEASE))
+            .getBytes(StandardCharsets.UTF_8), Map.of());
+      });
+    }
+
+    /**
+     * Deletes the lock once a renewal still on its way has landed: deleted first, that renewal
+     * would put the lock back for a whole lease, and the client's next request would get 423.
+     */
     CompletableFuture<Void> release() {
+      CompletableFuture<?> last;
+      synchronized (this) {
+        released = true;
+        last = renewing;
+      }
       held.remove(this);
       vertx.cancelTimer(timer);
-      return store.delete(bucket, key(uploadId)).exceptionally(e -> null);
+      return last.handle((ok, failed) -> null).thenCompose(ignored -> store.delete(bucket, key(uploadId)))
+          .exceptionally(e -> null);
     }
   }
 }
