@@ -108,8 +108,9 @@ class VadBench {
     String only = System.getProperty("vad.sets", "tuning,held-out-2,held-out-1");
     try (SileroVad vad = SileroVad.load("")) {
       java.util.Map<String, List<Named>> sets = new java.util.LinkedHashMap<>();
-      sets.put("tuning", List.of(new Named("t-mono", tuning(1, 7, -60)), new Named("t-long", tuning(1, 5, -60)),
-          new Named("t-stereo", tuningStereo()), new Named("t-quiet-white-40", quiet(true)),
+      sets.put("tuning", List.of(new Named("t-mono", SpeechCorpus.arranged(1, 7, -60)),
+          new Named("t-long", SpeechCorpus.arranged(1, 5, -60)),
+          new Named("t-stereo", SpeechCorpus.twoSpeakers()), new Named("t-quiet-white-40", quiet(true)),
           new Named("t-quiet-hum-38", quiet(false))));
       // held-out-2: written blind after held-out-1's run, frozen before its own. held-out-1: its first run is in
       // bench/report/vad-heldout-first-run.md; what it shows now is no longer a held-out figure.
@@ -319,34 +320,6 @@ class VadBench {
       b.silence(duration - b.seconds());
     }
     return b.build();
-  }
-
-  /** The tests' arrangement (VoiceActivityTest): every utterance, pauses short, typical and long. */
-  static SpeechCorpus.Built tuning(int rounds, long seed, double noiseDbfs) {
-    SpeechCorpus.Builder builder = SpeechCorpus.recording(1).silence(1.0).noise(noiseDbfs, seed);
-    Random random = new Random(seed);
-    for (int round = 0; round < rounds; round++) {
-      for (String file : SpeechCorpus.FILES) {
-        double pause = switch (random.nextInt(3)) {
-          case 0 -> 0.25 + 0.35 * random.nextDouble();
-          case 1 -> 0.6 + 1.4 * random.nextDouble();
-          default -> 2.5 + 7.5 * random.nextDouble();
-        };
-        builder.utterance(file, -12 * random.nextDouble(), 0).silence(pause);
-      }
-    }
-    return builder.build();
-  }
-
-  static SpeechCorpus.Built tuningStereo() {
-    SpeechCorpus.Builder builder = SpeechCorpus.recording(2).silence(0.8).hum(50, -42);
-    Random random = new Random(11);
-    for (int round = 0; round < 2; round++) {
-      for (String file : SpeechCorpus.FILES) {
-        builder.utterance(file, -10 * random.nextDouble(), random.nextInt(2)).silence(0.25 + 2.5 * random.nextDouble());
-      }
-    }
-    return builder.build();
   }
 
   /**

@@ -130,6 +130,39 @@ public final class SpeechCorpus {
     return builder.build().cut(seconds);
   }
 
+  /**
+   * The tuning arrangement the voice-activity tests and bench share: every utterance,
+   * {@code rounds} times, gains down to -12 dB and pauses a third short (0.25–0.6 s), a third
+   * typical (0.6–2 s), a third long (2.5–10 s), drawn with {@code seed}, over white noise.
+   */
+  public static Built arranged(int rounds, long seed, double noiseDbfs) {
+    Builder builder = recording(1).silence(1.0).noise(noiseDbfs, seed);
+    Random random = new Random(seed);
+    for (int round = 0; round < rounds; round++) {
+      for (String file : FILES) {
+        double pause = switch (random.nextInt(3)) {
+          case 0 -> 0.25 + 0.35 * random.nextDouble();
+          case 1 -> 0.6 + 1.4 * random.nextDouble();
+          default -> 2.5 + 7.5 * random.nextDouble();
+        };
+        builder.utterance(file, -12 * random.nextDouble(), 0).silence(pause);
+      }
+    }
+    return builder.build();
+  }
+
+  /** Two speakers on their own channels over 50-Hz hum, every utterance twice, 0.25–2.75 s apart. */
+  public static Built twoSpeakers() {
+    Builder builder = recording(2).silence(0.8).hum(50, -42);
+    Random random = new Random(11);
+    for (int round = 0; round < 2; round++) {
+      for (String file : FILES) {
+        builder.utterance(file, -10 * random.nextDouble(), random.nextInt(2)).silence(0.25 + 2.5 * random.nextDouble());
+      }
+    }
+    return builder.build();
+  }
+
   /** A 16-bit PCM WAV of {@link #speech(double, long)}. */
   public static byte[] speechWav(double seconds, long seed) {
     return speech(seconds, seed).wav();

@@ -7,7 +7,6 @@ import io.sessionflow.transcriber.speech.SpeechCorpus;
 import io.sessionflow.transcriber.whisper.Windower;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +32,7 @@ class VoiceActivityTest {
 
   @Test
   void utteranceBoundariesAreFoundWithin150MsAndEveryCutFallsInAPause() {
-    SpeechCorpus.Built built = arranged(1, 7, -60);
+    SpeechCorpus.Built built = SpeechCorpus.arranged(1, 7, -60);
     Result result = segment(built);
     assertBoundaries(built, result);
     assertCutsInPausesAndSpeechSent(built, result);
@@ -42,14 +41,7 @@ class VoiceActivityTest {
 
   @Test
   void twoSpeakersOnTheirOwnChannelsOverHum() {
-    SpeechCorpus.Builder builder = SpeechCorpus.recording(2).silence(0.8).hum(50, -42);
-    Random random = new Random(11);
-    for (int round = 0; round < 2; round++) {
-      for (String file : SpeechCorpus.FILES) {
-        builder.utterance(file, -10 * random.nextDouble(), random.nextInt(2)).silence(0.25 + 2.5 * random.nextDouble());
-      }
-    }
-    SpeechCorpus.Built built = builder.build();
+    SpeechCorpus.Built built = SpeechCorpus.twoSpeakers();
     Result result = segment(built);
     assertBoundaries(built, result);
     assertCutsInPausesAndSpeechSent(built, result);
@@ -57,7 +49,7 @@ class VoiceActivityTest {
 
   @Test
   void longSilenceIsNotSent() {
-    SpeechCorpus.Built built = arranged(1, 5, -60);
+    SpeechCorpus.Built built = SpeechCorpus.arranged(1, 5, -60);
     Result result = segment(built);
     double sent = result.windows.stream().mapToDouble(w -> w.frames() / 16_000.0).sum();
     double speech = built.utterances().stream().mapToDouble(u -> u[1] - u[0]).sum();
@@ -82,7 +74,7 @@ class VoiceActivityTest {
 
   @Test
   void lanesRunSideBySideAgreeWithTheModelRunFrameAfterFrame() {
-    float[] mono = arranged(2, 2, -55).cut(120).mono();
+    float[] mono = SpeechCorpus.arranged(2, 2, -55).cut(120).mono();
     float[] lanes = vad.stream().classify(mono, mono.length);
     float[] reference = vad.sequential().classify(mono, mono.length);
     int agree = 0;
@@ -114,24 +106,6 @@ class VoiceActivityTest {
     }
     assertThatThrownBy(() -> SileroVad.load(other.toString())).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("not Silero VAD v5's input, state and sr").hasMessageContaining("VAD_MODEL");
-  }
-
-  /** Every utterance of the corpus, {@code rounds} times, gains and pauses drawn with {@code seed}. */
-  static SpeechCorpus.Built arranged(int rounds, long seed, double noiseDbfs) {
-    SpeechCorpus.Builder builder = SpeechCorpus.recording(1).silence(1.0).noise(noiseDbfs, seed);
-    Random random = new Random(seed);
-    for (int round = 0; round < rounds; round++) {
-      for (String file : SpeechCorpus.FILES) {
-        // Pauses: a third short (0.25–0.6 s), a third typical (0.6–2 s), a third long (2.5–10 s).
-        double pause = switch (random.nextInt(3)) {
-          case 0 -> 0.25 + 0.35 * random.nextDouble();
-          case 1 -> 0.6 + 1.4 * random.nextDouble();
-          default -> 2.5 + 7.5 * random.nextDouble();
-        };
-        builder.utterance(file, -12 * random.nextDouble(), 0).silence(pause);
-      }
-    }
-    return builder.build();
   }
 
   record Result(List<Windower.Window> windows, SpeechSummary speech) {
