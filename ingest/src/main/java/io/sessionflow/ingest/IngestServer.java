@@ -24,6 +24,7 @@ import io.sessionflow.ingest.recording.RecordingView;
 import io.sessionflow.ingest.tus.TusRoutes;
 import io.sessionflow.ingest.upload.CompletionPublisher;
 import io.sessionflow.ingest.upload.MemoryBudget;
+import io.sessionflow.ingest.upload.UploadState;
 import io.sessionflow.ingest.upload.UploadStore;
 import io.sessionflow.ingest.upload.Uploads;
 import io.vertx.core.Future;
@@ -68,6 +69,9 @@ public final class IngestServer implements AutoCloseable {
         runtime.registry());
     publisher.discardRefusedWith(uploads::discard);
     this.view = new RecordingView();
+    uploads.recordedFrom(id -> view.stored(id).map(UploadState::recorded));
+    uploads.duplicatesFrom(done -> view.sameContent(done.practiceId(), done.therapistId(), done.consentId(),
+        done.sha256()));
     IngestLimiter limiter = new IngestLimiter(config.limits(), runtime.clock(), config.uploads().expiry(),
         runtime.registry());
     uploads.onFinished(limiter::release);
@@ -160,6 +164,9 @@ public final class IngestServer implements AutoCloseable {
     return server;
   }
 
+  /** How long a shutdown waits for the upload bodies it cut short to be stored and answered. */
+  static final Duration UPLOAD_DRAIN = Duration.ofSeconds(10);
+
   /** Waits for the status view to catch up, then reports ready. */
   public IngestServer awaitReady(Duration timeout) {
     try {
@@ -186,8 +193,12 @@ public final class IngestServer implements AutoCloseable {
    */
   public HttpServer listen(String host, int port, Duration idleTimeout) {
     HttpServerOptions options = StrictHttpServer.options(idleTimeout);
-    return OpsServer.listen(runtime, router, host, port, options, server -> StrictHttpServer.install(server,
-        options));
+    HttpServer listening = OpsServer.listen(runtime, router, host, port, options,
+        server -> StrictHttpServer.install(server, options));
+    // Closed before the server (last registered, first closed): bodies in flight are stored and answered first.
+    runtime.onClose(() -> uploads.shutDown(UPLOAD_DRAIN).await(UPLOAD_DRAIN.toMillis() + 5000,
+        TimeUnit.MILLISECONDS));
+    return listening;
   }
 
   public Uploads uploads() {

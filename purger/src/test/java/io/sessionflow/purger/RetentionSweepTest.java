@@ -97,6 +97,25 @@ class RetentionSweepTest {
   }
 
   @Test
+  void aRecognisedReuploadIsKeptUntilItsExpiryThenPurged() {
+    Instant now = clock.instant();
+    // What the ingest leaves of a re-upload of a recording it already had: the state alone, pointing at it.
+    put("uploads/again/state.json", "{\"id\":\"again\",\"status\":\"COMPLETED\",\"createdAt\":\"" + now
+        + "\",\"expiresAt\":\"" + now.plus(Duration.ofHours(24)) + "\",\"offset\":10,\"length\":10,"
+        + "\"practiceId\":\"prac\",\"therapistId\":\"ther\",\"consentId\":\"cons\",\"duplicateOf\":\"first\"}");
+    clock.advance(Duration.ofHours(2));
+    sweep.run().join();
+    assertThat(store.versionCount(BUCKET, "uploads/again/")).isPositive();
+    assertThat(verifyPurge(0)).contains("re-upload of recording first: its bytes were not kept");
+
+    clock.advance(Duration.ofHours(23));
+    sweep.run().join();
+    assertThat(rawGone("again")).isTrue();
+    assertThat(reasonPurged("again")).isEqualTo("expired-upload");
+    verifyPurge(0);
+  }
+
+  @Test
   void aFailedRecordingIsPurgedOnceItOutlivesTheMaximumRetentionAndNotBefore() {
     upload("failed", "COMPLETED", clock.instant(), clock.instant().plus(Duration.ofHours(24)));
     clock.advance(RETENTION.minus(Duration.ofMinutes(1)));

@@ -56,7 +56,9 @@ public record Problem(int status, String title, String detail) {
    * for its size is not read at all ({@link #rejectAndClose}).
    */
   public Future<Void> reject(HttpServerRequest request) {
-    return status == 413 ? rejectAndClose(request) : drainAndSend(request);
+    // A client waiting for 100 Continue may or may not send its body now: only closing keeps it from being
+    // read as the next request.
+    return status == 413 || ExpectContinue.awaited(request) ? rejectAndClose(request) : drainAndSend(request);
   }
 
   /**

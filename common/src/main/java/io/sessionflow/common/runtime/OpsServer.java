@@ -27,6 +27,9 @@ public final class OpsServer {
     return router;
   }
 
+  /** How long a closing server waits for the requests in flight to be answered before it closes their connections. */
+  public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
   /** Listens on {@code port} (0 = any free port) and returns the server; a taken port is a clear error. */
   public static HttpServer listen(StageRuntime runtime, Router router, String host, int port) {
     return listen(runtime, router, host, port, Duration.ZERO);
@@ -57,7 +60,9 @@ public final class OpsServer {
       HttpServer server = runtime.vertx().createHttpServer(options).requestHandler(router);
       setup.accept(server);
       HttpServer listening = server.listen(port, host).await(30, TimeUnit.SECONDS);
-      runtime.onClose(() -> listening.close().await(10, TimeUnit.SECONDS));
+      // Graceful: idle connections close at once, a request being answered gets its answer out first.
+      runtime.onClose(() -> listening.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)
+          .await(SHUTDOWN_GRACE.toMillis() + 5000, TimeUnit.MILLISECONDS));
       return listening;
     } catch (Exception e) {
       if (rootCause(e) instanceof BindException) {

@@ -224,6 +224,12 @@ public final class RecordingRoutes {
   }
 
   private static JsonObject receiving(UploadState state) {
+    if (state.isDuplicate()) {
+      // A re-upload of a recording the caller already has: that recording is the one to follow.
+      return new JsonObject().put("id", state.id()).put("status", "DUPLICATE").put("duplicateOf", state.duplicateOf())
+          .put("audio", "NOT_KEPT").put("history", new JsonArray().add(new JsonObject().put("status", "RECEIVING")
+              .put("at", state.createdAt().toString())));
+    }
     return new JsonObject().put("id", state.id()).put("status", state.isComplete() ? "STORED" : "RECEIVING")
         .put("audio", "PRESENT")
         .put("history", new JsonArray().add(new JsonObject().put("status", "RECEIVING")

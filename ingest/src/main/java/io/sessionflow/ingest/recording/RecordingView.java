@@ -33,6 +33,8 @@ public final class RecordingView implements AutoCloseable {
   static final String DELETION_REQUEST = "deletion-request";
 
   private final Map<String, Entry> recordings = new ConcurrentHashMap<>();
+  /** Recordings by uploader, consent and SHA-256 of their bytes (deleted ones leave). */
+  private final Map<String, String> byContent = new ConcurrentHashMap<>();
   private EventStream.Replay replay;
 
   /** Starts following the topics; {@link #caughtUp()} says when the past has been read. */
@@ -71,6 +73,27 @@ public final class RecordingView implements AutoCloseable {
     return Map.of("status", byStatus, "audio", byAudio, "failedAtStage", failures);
   }
 
+  /** What {@code recording.stored} said of a recording that was not deleted since. */
+  public Optional<RecordingStoredEvent> stored(String recordingId) {
+    return find(recordingId).filter(e -> !e.isDeleted()).map(Entry::storedEvent);
+  }
+
+  /**
+   * The recording (not deleted) this uploader stored under this consent with these bytes, if any:
+   * what a re-upload of the same file is recognised by.
+   */
+  public Optional<String> sameContent(String practiceId, String therapistId, String consentId, String sha256) {
+    if (practiceId == null || therapistId == null || consentId == null || sha256 == null) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(byContent.get(contentKey(practiceId, therapistId, consentId, sha256)))
+        .filter(id -> stored(id).isPresent());
+  }
+
+  private static String contentKey(String practiceId, String therapistId, String consentId, String sha256) {
+    return practiceId + '\n' + therapistId + '\n' + consentId + '\n' + sha256;
+  }
+
   /** Whether {@code recording.stored} for this recording is on the topic. */
   public boolean isStored(String recordingId) {
     Entry entry = recordings.get(recordingId);
@@ -81,12 +104,20 @@ public final class RecordingView implements AutoCloseable {
     PipelineEvent event = consumed.event();
     if (event instanceof RecordingStoredEvent e) {
       entry(e.recordingId()).stored(e);
+      if (e.plaintextSha256() != null && e.consentId() != null) {
+        byContent.putIfAbsent(contentKey(e.practiceId(), e.therapistId(), e.consentId(), e.plaintextSha256()),
+            e.recordingId());
+      }
     } else if (event instanceof TranscriptReadyEvent e) {
       entry(e.recordingId()).transcribed(e);
     } else if (event instanceof AnalysisReadyEvent e) {
       entry(e.recordingId()).analyzed(e);
     } else if (event instanceof AudioPurgedEvent e) {
-      entry(e.recordingId()).purged(e);
+      Entry entry = entry(e.recordingId());
+      entry.purged(e);
+      if (entry.isDeleted()) {
+        byContent.values().remove(e.recordingId());
+      }
     } else if (event instanceof RecordingFailedEvent e) {
       entry(e.recordingId()).failed(e);
     }
@@ -109,6 +140,7 @@ public final class RecordingView implements AutoCloseable {
     private final String id;
     private String practiceId;
     private String therapistId;
+    private RecordingStoredEvent storedEvent;
     private String status = "STORED";
     private String audio = "PRESENT";
     private String failureStage;
@@ -126,6 +158,7 @@ public final class RecordingView implements AutoCloseable {
     synchronized void stored(RecordingStoredEvent event) {
       practiceId = event.practiceId();
       therapistId = event.therapistId();
+      storedEvent = event;
       history.add(0, new JsonObject().put("status", "STORED").put("at", event.occurredAt().toString()));
     }
 
@@ -191,6 +224,10 @@ public final class RecordingView implements AutoCloseable {
 
     public synchronized boolean hasReceipt() {
       return receipt;
+    }
+
+    synchronized RecordingStoredEvent storedEvent() {
+      return storedEvent;
     }
 
     public synchronized String practiceId() {

@@ -113,9 +113,11 @@ public final class TusRoutes {
     Caller caller = BearerAuthHandler.caller(ctx);
     Map<String, String> metadata;
     Long length;
+    Uploads.Checksum checksum;
     try {
       metadata = parseMetadata(request.getHeader("Upload-Metadata"));
       length = parseLength(request);
+      checksum = parseChecksum(request.getHeader("Upload-Checksum"));
     } catch (UploadException e) {
       fail(ctx, e);
       return;
@@ -140,16 +142,24 @@ public final class TusRoutes {
     }
     boolean withBody = OFFSET_OCTET_STREAM.equals(contentType(request)) && hasBody(request);
     Future<Void> ended = withBody ? RequestEnd.of(request) : null;
-    created.compose(state -> withBody ? uploads.append(caller, state.id(), 0, null, null, request, ended)
-        .recover(error -> Future.succeededFuture(state)) : Future.succeededFuture(state))
-        .onSuccess(state -> {
-          HttpServerResponse response = ctx.response();
-          tusHeaders(response);
-          response.putHeader("Location", "/files/" + state.id());
-          uploadHeaders(response, state);
-          response.setStatusCode(201).end();
-        })
-        .onFailure(error -> fail(ctx, error));
+    created.compose(state -> {
+      if (!withBody) {
+        return Future.succeededFuture(state);
+      }
+      // The upload exists whatever happens to its first body: an error names it, so the client can resume it.
+      return uploads.append(caller, state.id(), 0, null, checksum, request, ended)
+          .onFailure(error -> ctx.response().putHeader("Location", location(state.id())));
+    }).onSuccess(state -> {
+      HttpServerResponse response = ctx.response();
+      tusHeaders(response);
+      response.putHeader("Location", location(state.id()));
+      uploadHeaders(response, state);
+      response.setStatusCode(201).end();
+    }).onFailure(error -> fail(ctx, error));
+  }
+
+  private static String location(String id) {
+    return "/files/" + id;
   }
 
   private void head(RoutingContext ctx) {
@@ -240,7 +250,8 @@ public final class TusRoutes {
     if (state.concat() == UploadState.Concat.PARTIAL) {
       response.putHeader("Upload-Concat", "partial");
     } else if (state.concat() == UploadState.Concat.FINAL) {
-      response.putHeader("Upload-Concat", "final");
+      response.putHeader("Upload-Concat", "final;" + String.join(" ",
+          state.partials().stream().map(TusRoutes::location).toList()));
     }
     if (!state.isComplete()) {
       response.putHeader("Upload-Expires", httpDate(state.expiresAt()));
@@ -347,11 +358,15 @@ public final class TusRoutes {
   private static void fail(RoutingContext ctx, Throwable error) {
     Throwable cause = Failures.unwrap(error);
     if (cause instanceof UploadException ue) {
-      if (ue.kind() == UploadException.Kind.INTERRUPTED || ue.kind() == UploadException.Kind.BUSY) {
-        // The body a newer request took over from, or one memory was not found for, is not read.
+      if (ue.kind() == UploadException.Kind.INTERRUPTED || ue.kind() == UploadException.Kind.BUSY
+          || ue.kind() == UploadException.Kind.SHUTTING_DOWN) {
+        // The body a newer request or the shutdown cut short, or one memory was not found for, is not read.
         tusHeaders(ctx.response());
         if (ue.kind() == UploadException.Kind.BUSY) {
           ctx.response().putHeader("Retry-After", Long.toString(UploadException.BUSY_RETRY_AFTER_SECONDS));
+        } else if (ue.kind() == UploadException.Kind.SHUTTING_DOWN) {
+          ctx.response().putHeader("Retry-After", "2");
+          ue.storedOffset().ifPresent(offset -> ctx.response().putHeader("Upload-Offset", Long.toString(offset)));
         }
         Problem.of(ue.kind().status(), ue.getMessage()).rejectAndClose(ctx.request());
       } else {

@@ -5,7 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,6 +32,25 @@ final class UploadClaims {
   UploadClaims(Vertx vertx, Duration takeoverWait) {
     this.vertx = vertx;
     this.takeoverWait = takeoverWait;
+  }
+
+  /**
+   * Cuts every request body held here short with {@code why} (what arrived is kept, as in a
+   * takeover) and completes once every holder let go, or after {@code wait}.
+   */
+  Future<Void> interruptAll(UploadException why, Duration wait) {
+    List<Future<Void>> releases = new ArrayList<>();
+    for (Claim claim : held.values()) {
+      claim.interrupt(why);
+      releases.add(claim.released.future());
+    }
+    Promise<Void> done = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, wait.toMillis()), t -> done.tryComplete());
+    Future.join(releases).onComplete(all -> {
+      vertx.cancelTimer(timer);
+      done.tryComplete();
+    });
+    return done.future();
   }
 
   /** The uploads held right now (a live view, for the gauge). */
@@ -59,7 +80,7 @@ final class UploadClaims {
     if (current == null) {
       return claim(id, locked, tookOver); // it let go in between
     }
-    current.interrupt();
+    current.interrupt(interruptedError());
     Promise<Void> waited = Promise.promise();
     long timer = vertx.setTimer(takeoverWait.toMillis(), t -> waited.tryComplete());
     current.released.future().onComplete(done -> {
@@ -88,7 +109,7 @@ final class UploadClaims {
     private final Context context; // null for work claimed off any Vert.x context
     private final Promise<Void> ended = Promise.promise();
     private final Promise<Void> released = Promise.promise();
-    private volatile boolean interrupted;
+    private volatile UploadException interruption;
 
     private Claim(String id, Context context) {
       this.id = id;
@@ -110,23 +131,28 @@ final class UploadClaims {
       return ended.future();
     }
 
-    /** True once a newer request cut this one's body short. */
+    /** True once a newer request (or the shutdown) cut this one's body short. */
     boolean interrupted() {
-      return interrupted;
+      return interruption != null;
     }
 
-    private void interrupt() {
+    /** Why this claim's body was cut short, or null. */
+    UploadException interruption() {
+      return interruption;
+    }
+
+    private void interrupt(UploadException why) {
       if (context == null) {
-        markInterrupted(); // background work: no body to cut short
+        markInterrupted(why); // background work: no body to cut short
       } else {
         // On the holder's own context: its body and writer are confined there.
-        context.runOnContext(v -> markInterrupted());
+        context.runOnContext(v -> markInterrupted(why));
       }
     }
 
-    private void markInterrupted() {
-      if (ended.tryFail(interruptedError())) {
-        interrupted = true;
+    private void markInterrupted(UploadException why) {
+      if (ended.tryFail(why)) {
+        interruption = why;
       }
     }
 

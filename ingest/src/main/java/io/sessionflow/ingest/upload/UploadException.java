@@ -13,7 +13,9 @@ public final class UploadException extends RuntimeException {
     /** Upload memory did not come free in time; nothing of this body was read: retry after a pause. */
     BUSY(503),
     /** A newer request for the upload took over from this one. */
-    INTERRUPTED(400);
+    INTERRUPTED(400),
+    /** The server is shutting down: what arrived is kept (the offset says how much), resume elsewhere. */
+    SHUTTING_DOWN(503);
 
     private final int status;
 
@@ -27,10 +29,28 @@ public final class UploadException extends RuntimeException {
   }
 
   private final Kind kind;
+  private final Long storedOffset;
 
   public UploadException(Kind kind, String message) {
+    this(kind, message, null);
+  }
+
+  private UploadException(Kind kind, String message, Long storedOffset) {
     super(message);
     this.kind = kind;
+    this.storedOffset = storedOffset;
+  }
+
+  /** The answer to a body the shutdown cut short; {@code stored} is the upload's offset now, or null if unknown. */
+  public static UploadException shuttingDown(Long stored) {
+    return new UploadException(Kind.SHUTTING_DOWN, "the server is shutting down"
+        + (stored == null ? "" : "; the bytes received up to offset " + stored + " are stored")
+        + ". Resume from the offset HEAD reports in a few seconds (another replica answers)", stored);
+  }
+
+  /** The upload's offset after this request, when the answer should tell it (a shutdown's 503). */
+  public java.util.Optional<Long> storedOffset() {
+    return java.util.Optional.ofNullable(storedOffset);
   }
 
   public Kind kind() {

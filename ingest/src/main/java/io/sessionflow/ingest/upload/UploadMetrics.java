@@ -41,6 +41,13 @@ public final class UploadMetrics {
     sizes.record(state.length());
   }
 
+  /** A completed upload whose bytes were already a recording of the same uploader and consent. */
+  void duplicate(String source) {
+    Counter.builder("sessionflow.uploads.duplicates").tag("source", source)
+        .description("Completed uploads recognised (by SHA-256) as a recording the uploader already stored "
+            + "under the same consent; not stored again").register(registry).increment();
+  }
+
   void tookOver() {
     tookOver.increment();
   }

@@ -150,6 +150,10 @@ public final class UploadStore {
     }
   }
 
+  public CompletableFuture<Void> deleteMetadata(String id) {
+    return store.delete(bucket, metadataKey(id));
+  }
+
   /** The client's Upload-Metadata, decrypted; empty when it sent none. */
   public CompletableFuture<Map<String, String>> loadMetadata(DataKey key, String id) {
     return objects.readAll(key, metadataKey(id), "upload-meta").<Map<String, String>>thenApply(bytes -> {

@@ -60,6 +60,11 @@ public final class Uploads {
   private final RecordingIndex index;
   private final io.sessionflow.common.storage.Tombstones tombstones;
   private volatile java.util.function.Consumer<String> onFinished = id -> { };
+  private volatile boolean closing;
+  private volatile java.util.function.Function<String, java.util.Optional<UploadState>> recorded =
+      id -> java.util.Optional.empty();
+  private volatile java.util.function.Function<UploadState, java.util.Optional<String>> duplicates =
+      done -> java.util.Optional.empty();
 
   public Uploads(Vertx vertx, Executor blocking, UploadStore store, RecordingKeys keys, ConsentStore consents,
       MemoryBudget budget, UploadSettings settings, long partSize, Clock clock, CompletionPublisher publisher,
@@ -91,6 +96,25 @@ public final class Uploads {
     this.onFinished = listener;
   }
 
+  /**
+   * Where a completed upload is found once its upload objects are gone (the purge deletes them
+   * with the raw audio, seconds after transcription): the recording as announced, as a completed
+   * upload. Its URL keeps answering HEAD, and a PATCH at its end, for as long as the recording
+   * exists, so a client that lost the last response (or resumes by fingerprint) never uploads it
+   * again as a new recording.
+   */
+  public void recordedFrom(java.util.function.Function<String, java.util.Optional<UploadState>> lookup) {
+    this.recorded = lookup;
+  }
+
+  /**
+   * Which recording a completed upload's bytes already are, if any: the same uploader, the same
+   * consent and the same SHA-256. Such an upload is kept only as a pointer to that recording.
+   */
+  public void duplicatesFrom(java.util.function.Function<UploadState, java.util.Optional<String>> lookup) {
+    this.duplicates = lookup;
+  }
+
   // ---- create ----------------------------------------------------------------------------------
 
   /**
@@ -99,6 +123,9 @@ public final class Uploads {
    */
   public Future<UploadState> create(Caller caller, String consentId, Long length, Map<String, String> metadata,
       UploadState.Concat concat, String source) {
+    if (closing) {
+      return Future.failedFuture(UploadException.shuttingDown(null));
+    }
     if (length != null && length > settings.maxSize()) {
       return Future.failedFuture(new UploadException(UploadException.Kind.TOO_LARGE,
           "the upload of " + length + " bytes is larger than the maximum of " + settings.maxSize()));
@@ -112,9 +139,8 @@ public final class Uploads {
         Purpose.DATA)).compose(dataKey -> {
           Instant now = clock.instant();
           return on(store.objects().begin(key, UploadStore.rawKey(id), "raw", partSize)).compose(upload -> {
-            UploadState state = new UploadState(1, id, caller.practiceId(), caller.subject(), checkedConsent, length,
-                0, partSize, upload.uploadId(), List.of(), 0, now, now.plus(settings.expiry()), concat,
-                UploadState.Status.RECEIVING, null, null, false, source);
+            UploadState state = UploadState.receiving(id, caller.practiceId(), caller.subject(), checkedConsent,
+                length, partSize, upload.uploadId(), now, now.plus(settings.expiry()), concat, source);
             // Indexed before its state exists: a deletion request finds an upload in progress like any recording.
             return on(index.record(indexEntry(state)))
                 .compose(ignored -> on(store.create(state)))
@@ -194,7 +220,8 @@ public final class Uploads {
    * request that was still open when the purge ran is not an upload any more (the sweep removes it).
    */
   private Future<java.util.Optional<UploadState>> live(String id) {
-    return on(store.load(id)).compose(found -> found.isEmpty() ? Future.succeededFuture(found)
+    return on(store.load(id)).map(found -> found.isPresent() ? found : recorded.apply(id))
+        .compose(found -> found.isEmpty() ? Future.succeededFuture(found)
         : on(tombstones.isDeleted(id)).map(deleted -> deleted ? java.util.Optional.<UploadState>empty() : found));
   }
 
@@ -230,6 +257,10 @@ public final class Uploads {
 
   /** The Upload-Metadata the client gave at creation (consentId included), decrypted for the caller. */
   private Future<Map<String, String>> metadata(UploadState state) {
+    if (state.isDuplicate()) {
+      // Its bytes and keys are gone; the recording it duplicates has the client's metadata.
+      return Future.succeededFuture(state.consentId() == null ? Map.of() : Map.of("consentId", state.consentId()));
+    }
     return on(keys.load(state.id(), Purpose.DATA).thenCompose(key -> store.loadMetadata(key, state.id()))
         .exceptionally(e -> {
           if (Failures.unwrap(e) instanceof io.sessionflow.common.storage.StorageException se && se.isNotFound()) {
@@ -253,8 +284,9 @@ public final class Uploads {
     return caller.role() == Role.CLINIC_ADMIN && state.practiceId().equals(caller.practiceId());
   }
 
+  /** An unfinished upload, or a re-upload kept as a pointer, past its expiry. */
   boolean isExpired(UploadState state) {
-    return !state.isComplete() && clock.instant().isAfter(state.expiresAt());
+    return (!state.isComplete() || state.isDuplicate()) && clock.instant().isAfter(state.expiresAt());
   }
 
   // ---- append ----------------------------------------------------------------------------------
@@ -270,14 +302,20 @@ public final class Uploads {
    */
   public Future<UploadState> append(Caller caller, String id, long offset, Long declaredLength,
       Checksum checksum, ReadStream<Buffer> body, Future<Void> requestEnded) {
+    if (closing) {
+      return Future.failedFuture(UploadException.shuttingDown(null));
+    }
     return claim(caller, id, this::findWritable).compose(claim -> findWritable(caller, id)
         .compose(state -> checkAppend(state, offset, declaredLength))
-        .compose(state -> withLock(id, () -> appendChecked(state, checksum, body, claim.ended(requestEnded))))
+        .compose(state -> state.isComplete() ? nothingMore(state, body, claim.ended(requestEnded))
+            : withLock(id, () -> appendChecked(state, checksum, body, claim.ended(requestEnded))))
         .transform(result -> {
           claim.release();
           if (claim.interrupted()) {
-            // What arrived before the newer request took over is kept; this request's client is told why it ended.
-            return Future.<UploadState>failedFuture(UploadClaims.interruptedError());
+            // What arrived before the newer request (or the shutdown) cut it short is kept; its client is told why.
+            return Future.<UploadState>failedFuture(claim.interruption().kind() == UploadException.Kind.SHUTTING_DOWN
+                ? UploadException.shuttingDown(result.succeeded() ? result.result().offset() : null)
+                : claim.interruption());
           }
           return result.succeeded() ? Future.succeededFuture(result.result()) : Future.failedFuture(result.cause());
         }));
@@ -338,11 +376,48 @@ public final class Uploads {
       }
       next = state.withLength(declaredLength);
     }
-    if (next.isComplete()) {
-      return Future.failedFuture(new UploadException(UploadException.Kind.CONFLICT,
-          "the upload is already complete"));
-    }
     return Future.succeededFuture(next);
+  }
+
+  /**
+   * A request at the end of a completed upload (tusd answers it 204 with the offset): a client
+   * that lost the last response, or whose file is a multiple of its chunk size, asks once more
+   * with nothing to send. A body with bytes in it is refused without being read.
+   */
+  private Future<UploadState> nothingMore(UploadState state, ReadStream<Buffer> body, Future<Void> ended) {
+    UploadException full = new UploadException(UploadException.Kind.TOO_LARGE,
+        "the upload is complete (" + state.length() + " bytes): it takes no more bytes");
+    if (body instanceof io.vertx.core.http.HttpServerRequest request && declaresBody(request)) {
+      return Future.failedFuture(full);
+    }
+    Promise<UploadState> answered = Promise.promise();
+    body.handler(chunk -> {
+      if (chunk.length() > 0) {
+        answered.tryFail(full);
+      }
+    });
+    ended.onComplete(end -> {
+      if (end.succeeded()) {
+        answered.tryComplete(state);
+      } else {
+        answered.tryFail(end.cause());
+      }
+    });
+    resume(body);
+    return answered.future();
+  }
+
+  private static boolean declaresBody(io.vertx.core.http.HttpServerRequest request) {
+    String length = request.getHeader("Content-Length");
+    return length != null && !length.trim().equals("0");
+  }
+
+  /** Starts reading a body: a client waiting for {@code 100 Continue} is told to send it now. */
+  private static void resume(ReadStream<Buffer> body) {
+    if (body instanceof io.vertx.core.http.HttpServerRequest request) {
+      io.sessionflow.common.ops.ExpectContinue.accept(request);
+    }
+    body.resume();
   }
 
   private Future<UploadState> appendChecked(UploadState state, Checksum checksum, ReadStream<Buffer> body,
@@ -421,7 +496,7 @@ public final class Uploads {
         streamed.tryComplete();
       }
     }));
-    body.resume();
+    resume(body);
     return streamed.future();
   }
 
@@ -478,10 +553,18 @@ public final class Uploads {
             : on(verify(key, state)))
         .compose(verified -> {
           UploadState done = state.completed(upload.parts(), verified.sha256(), verified.mediaType());
+          java.util.Optional<String> original = done.concat() == UploadState.Concat.PARTIAL
+              ? java.util.Optional.empty() : duplicates.apply(done);
+          if (original.isPresent()) {
+            return keepAsDuplicate(done, original.get());
+          }
           return on(store.save(done)).onSuccess(saved -> dropStaleTails(done)).map(done);
         })
         .onSuccess(done -> {
           onFinished.accept(done.id());
+          if (done.isDuplicate()) {
+            return;
+          }
           metrics.completed(done);
           LOG.info("upload {} complete: {} bytes, {} parts, {}", done.id(), done.length(), done.parts().size(),
               done.mediaType());
@@ -489,6 +572,30 @@ public final class Uploads {
             publisher.publish(done);
           }
         });
+  }
+
+  /**
+   * A completed upload whose bytes are a recording the uploader already stored under the same
+   * consent: the state says so and is answered until the upload's expiry (HEAD at its end, GET
+   * of the recording points at the original), while its bytes and keys go at once. Nothing is
+   * announced: no second transcript, no second analysis. The index entry stays, so a deletion
+   * of the consent or the therapist finds this upload's state too.
+   */
+  private Future<UploadState> keepAsDuplicate(UploadState done, String original) {
+    UploadState duplicate = done.duplicateOf(original, clock.instant().plus(settings.expiry()));
+    return on(store.save(duplicate))
+        .compose(ignored -> on(store.objectStore().delete(store.bucket(), UploadStore.rawKey(done.id()))))
+        .compose(ignored -> on(store.deleteMetadata(done.id())))
+        .compose(ignored -> on(keys.destroy(done.id(), Purpose.AUDIO)))
+        .compose(ignored -> on(keys.destroy(done.id(), Purpose.DATA)))
+        .onSuccess(ignored -> {
+          dropStaleTails(duplicate);
+          metrics.duplicate(duplicate.source());
+          audit.record(duplicate.therapistId(), "therapist", "upload.duplicate", "recording", done.id(),
+              "duplicate-of:" + original);
+          LOG.info("upload {} complete as a re-upload of recording {}: its bytes were not kept", done.id(), original);
+        })
+        .map(duplicate);
   }
 
   /**
@@ -580,9 +687,8 @@ public final class Uploads {
     keys.create(id, Purpose.DATA).join();
     EncryptedObjects.EncryptedUpload upload = store.objects().begin(key, UploadStore.rawKey(id), "raw", partSize)
         .join();
-    UploadState state = new UploadState(1, id, caller.practiceId(), caller.subject(), null, null, 0, partSize,
-        upload.uploadId(), List.of(), 0, now, now.plus(settings.expiry()), UploadState.Concat.NONE,
-        UploadState.Status.RECEIVING, null, null, false, source);
+    UploadState state = UploadState.receiving(id, caller.practiceId(), caller.subject(), null, null, partSize,
+        upload.uploadId(), now, now.plus(settings.expiry()), UploadState.Concat.NONE, source);
     // Not indexed yet: an archive entry has no consent until the manifest is read, and no deletion
     // scope but the recording's own could find it before then; it is indexed when it is announced.
     store.create(state).join();
@@ -630,10 +736,7 @@ public final class Uploads {
 
   /** Announces a recording stored by {@link #storeBlocking} once its consent is known to be valid. */
   public CompletableFuture<Void> announce(UploadState state, String consentId, Caller caller) {
-    UploadState withConsent = new UploadState(state.version(), state.id(), state.practiceId(), state.therapistId(),
-        consentId, state.length(), state.offset(), state.partSize(), state.multipartUploadId(), state.parts(),
-        state.tailLength(), state.createdAt(), state.expiresAt(), state.concat(), state.status(), state.sha256(),
-        state.mediaType(), false, state.source());
+    UploadState withConsent = state.withConsent(consentId);
     return store.save(withConsent).thenCompose(ignored -> publisher.publish(withConsent))
         .thenRun(() -> audit.record(caller, "upload.create", "recording", state.id(), "ok"));
   }
@@ -671,6 +774,8 @@ public final class Uploads {
     return partials.compose(list -> {
       long total = list.stream().mapToLong(UploadState::length).sum();
       return create(caller, consentId, total, metadata, UploadState.Concat.FINAL, "tus")
+          .map(state -> state.withPartials(partialIds))
+          .compose(state -> on(store.save(state)).map(state))
           .compose(state -> {
             UploadClaims.Claim claim = claims.tryClaim(state.id()); // a new id: always free
             return joinInto(state, list)
@@ -803,6 +908,16 @@ public final class Uploads {
       }
       return count;
     });
+  }
+
+  /**
+   * The first step of a shutdown: new bodies are refused, and every body being received is cut
+   * short where it is; what arrived is stored and its client answered 503 with the offset it can
+   * resume from (elsewhere). Completes once every such request has its answer, or after {@code wait}.
+   */
+  public Future<Void> shutDown(Duration wait) {
+    closing = true;
+    return claims.interruptAll(UploadException.shuttingDown(null), wait);
   }
 
   /** Releases the upload locks this process holds, so a restarted or other replica can continue. */

@@ -392,19 +392,21 @@ class TusProtocolIT {
     assertThat(offset(withBody)).isEqualTo(3000);
     assertThat(stored(id(location(withBody)))).isEqualTo(Arrays.copyOf(audio, 3000));
 
-    // Concatenation: two partial uploads in parallel, joined into one recording.
+    // Concatenation: two partial uploads in parallel, joined into one recording (of other bytes: the same ones
+    // again under the same consent would be recognised as the recording above).
+    byte[] parts = audio(7_000_000, 19);
     String partA = location(create(therapist, 5_500_000L, null, "Upload-Concat", "partial"));
     String partB = location(create(therapist, 1_500_000L, null, "Upload-Concat", "partial"));
     assertThat(head(therapist, partA).headers().firstValue("Upload-Concat")).hasValue("partial");
-    patch(therapist, partA, 0, Arrays.copyOf(audio, 5_500_000));
-    patch(therapist, partB, 0, Arrays.copyOfRange(audio, 5_500_000, audio.length));
+    patch(therapist, partA, 0, Arrays.copyOf(parts, 5_500_000));
+    patch(therapist, partB, 0, Arrays.copyOfRange(parts, 5_500_000, parts.length));
     HttpResponse<String> finalUpload = create(therapist, null, metadata(consentId), "Upload-Concat",
         "final;" + harness.base() + partA + " " + partB);
     String joined = location(finalUpload);
     HttpResponse<String> joinedHead = head(therapist, joined);
-    assertThat(offset(joinedHead)).isEqualTo(audio.length);
-    assertThat(joinedHead.headers().firstValue("Upload-Concat")).hasValue("final");
-    assertThat(stored(id(joined))).isEqualTo(audio);
+    assertThat(offset(joinedHead)).isEqualTo(parts.length);
+    assertThat(joinedHead.headers().firstValue("Upload-Concat")).hasValue("final;" + partA + " " + partB);
+    assertThat(stored(id(joined))).isEqualTo(parts);
     assertThat(head(therapist, partA).statusCode()).isEqualTo(404);
     assertThat(keyGone(id(partA))).isTrue();
   }
@@ -424,6 +426,248 @@ class TusProtocolIT {
     HttpResponse<String> empty = harness.send(harness.request("/v1/recordings?consentId=" + consentId, therapist)
         .POST(BodyPublishers.noBody()));
     assertThat(empty.statusCode()).isEqualTo(400);
+  }
+
+  // ---- what real clients found (issue 19) -------------------------------------------------------
+
+  /** One HTTP/1.1 exchange on a socket, byte for byte: what a client that sends Expect sees. */
+  static final class RawHttp implements AutoCloseable {
+    final java.net.Socket socket;
+    final java.io.InputStream in;
+
+    RawHttp() throws IOException {
+      socket = new java.net.Socket("127.0.0.1", harness.port());
+      socket.setSoTimeout(60_000);
+      in = new java.io.BufferedInputStream(socket.getInputStream());
+    }
+
+    void send(String head, byte[] body) throws IOException {
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      if (body != null) {
+        socket.getOutputStream().write(body);
+      }
+      socket.getOutputStream().flush();
+    }
+
+    /** The next response head: its status line first, then each header lower-cased, then the body if it has one. */
+    List<String> read() throws IOException {
+      List<String> lines = new ArrayList<>();
+      StringBuilder line = new StringBuilder();
+      int c;
+      while ((c = in.read()) >= 0) {
+        if (c == '\n') {
+          String done = line.toString().stripTrailing();
+          line.setLength(0);
+          if (done.isEmpty()) {
+            break;
+          }
+          lines.add(lines.isEmpty() ? done : done.toLowerCase(java.util.Locale.ROOT));
+        } else {
+          line.append((char) c);
+        }
+      }
+      lines.stream().filter(l -> l.startsWith("content-length:")).findFirst().ifPresent(l -> {
+        try {
+          lines.add(new String(in.readNBytes(Integer.parseInt(l.substring(15).trim())), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      return lines;
+    }
+
+    static String patchHead(String location, String token, long offset, long length, String... extra) {
+      StringBuilder head = new StringBuilder("PATCH " + location + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Authorization: Bearer " + token + "\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: " + offset + "\r\n"
+          + "Content-Type: application/offset+octet-stream\r\nContent-Length: " + length + "\r\n");
+      for (String header : extra) {
+        head.append(header).append("\r\n");
+      }
+      return head.append("\r\n").toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  @Test
+  void expectContinueIsAnsweredOnceTheTokenLockAndOffsetChecksPass() throws Exception {
+    byte[] audio = audio(3000, 21);
+    String location = location(create(therapist, (long) audio.length, metadata(consentId)));
+    try (RawHttp client = new RawHttp()) {
+      client.send(RawHttp.patchHead(location, therapist, 0, 1000, "Expect: 100-continue"), null);
+      assertThat(client.read()).first().isEqualTo("HTTP/1.1 100 Continue");
+      client.send("", Arrays.copyOf(audio, 1000));
+      List<String> answer = client.read();
+      assertThat(answer).first().isEqualTo("HTTP/1.1 204 No Content");
+      assertThat(answer).contains("upload-offset: 1000");
+      // The same connection goes on: the next PATCH is read as a request of its own.
+      client.send(RawHttp.patchHead(location, therapist, 1000, 2000, "Expect: 100-continue"), null);
+      assertThat(client.read()).first().isEqualTo("HTTP/1.1 100 Continue");
+      client.send("", Arrays.copyOfRange(audio, 1000, 3000));
+      assertThat(client.read()).contains("upload-offset: 3000");
+    }
+    assertThat(stored(id(location))).isEqualTo(audio);
+    String other = location(create(therapist, 3000L, metadata(consentId)));
+    // A refusal goes out instead of the 100, and the connection closes: the body the client may still send
+    // must not be read as its next request.
+    try (RawHttp client = new RawHttp()) {
+      client.send(RawHttp.patchHead(other, therapist, 5, 1000, "Expect: 100-continue"), null);
+      List<String> refused = client.read();
+      assertThat(refused).first().isEqualTo("HTTP/1.1 409 Conflict");
+      assertThat(refused).contains("connection: close");
+    }
+    try (RawHttp client = new RawHttp()) {
+      client.send(RawHttp.patchHead(other, "not-a-token", 0, 1000, "Expect: 100-continue"), null);
+      assertThat(client.read()).first().isEqualTo("HTTP/1.1 401 Unauthorized");
+    }
+    assertThat(offset(head(therapist, other))).isZero();
+  }
+
+  @Test
+  void aPatchAtTheEndOfACompleteUploadIsAnsweredLikeTusd() {
+    byte[] audio = audio(4000, 22);
+    String location = location(create(therapist, (long) audio.length, metadata(consentId)));
+    assertThat(offset(patch(therapist, location, 0, audio))).isEqualTo(4000);
+    // tus-java-client's loop, for a file that is a multiple of its chunk size, or after a lost response.
+    HttpResponse<String> again = patch(therapist, location, 4000, new byte[0]);
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(204);
+    assertThat(offset(again)).isEqualTo(4000);
+    assertThat(again.headers().firstValue("Upload-Expires")).isEmpty();
+    HttpResponse<String> more = patch(therapist, location, 4000, new byte[10]);
+    assertThat(more.statusCode()).isEqualTo(413);
+    assertThat(more.body()).contains("complete");
+    assertThat(patch(therapist, location, 0, audio).statusCode()).isEqualTo(409);
+    assertThat(stored(id(location))).isEqualTo(audio);
+  }
+
+  /** Waits until the status view has the recording announced (what the purge needs before it runs). */
+  static void announced(String id) {
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      HttpResponse<String> status = harness.send(harness.request("/v1/recordings/" + id, therapist).GET());
+      // Until then it is answered from the upload's state, which counts what it "received".
+      return status.statusCode() == 200 && !new JsonObject(status.body()).containsKey("received");
+    });
+  }
+
+  /** What the purge leaves of a transcribed recording's upload: nothing under uploads/ID/ and no raw audio. */
+  static void purgeUploadObjects(String id) {
+    var store = harness.runtime().store();
+    for (String key : Stream.concat(store.listKeys(IngestHarness.BUCKET, "uploads/" + id + "/").join().stream(),
+        store.listKeys(IngestHarness.BUCKET, "raw/" + id).join().stream()).toList()) {
+      store.delete(IngestHarness.BUCKET, key).join();
+    }
+  }
+
+  @Test
+  void aCompletedUploadKeepsAnsweringAfterThePurgeRemovedItsAudioAndState() {
+    byte[] audio = audio(5000, 23);
+    String location = location(create(therapist, (long) audio.length, metadata(consentId)));
+    assertThat(offset(patch(therapist, location, 0, audio))).isEqualTo(5000);
+    announced(id(location));
+    purgeUploadObjects(id(location));
+    HttpResponse<String> head = head(therapist, location);
+    assertThat(head.statusCode()).as("tus-js-client would upload the whole recording again on a 404")
+        .isEqualTo(200);
+    assertThat(offset(head)).isEqualTo(5000);
+    assertThat(head.headers().firstValue("Upload-Length")).hasValue("5000");
+    assertThat(head.headers().firstValue("Upload-Metadata")).hasValue("consentId " + b64(consentId));
+    assertThat(patch(therapist, location, 5000, new byte[0]).statusCode()).isEqualTo(204);
+    assertThat(head(harness.token("ther-b", Role.THERAPIST, "prac-1"), location).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void theSameBytesUploadedAgainUnderTheSameConsentAreRecognisedNotStoredTwice() {
+    byte[] audio = audio(6000, 24);
+    String first = location(create(therapist, (long) audio.length, metadata(consentId)));
+    assertThat(offset(patch(therapist, first, 0, audio))).isEqualTo(6000);
+    announced(id(first));
+    double before = duplicates();
+
+    String again = location(create(therapist, (long) audio.length, metadata(consentId)));
+    HttpResponse<String> last = patch(therapist, again, 0, audio);
+    assertThat(last.statusCode()).isEqualTo(204);
+    assertThat(offset(last)).isEqualTo(6000);
+    JsonObject status = new JsonObject(harness.send(harness.request("/v1/recordings/" + id(again), therapist)
+        .GET()).body());
+    assertThat(status.getString("status")).isEqualTo("DUPLICATE");
+    assertThat(status.getString("duplicateOf")).isEqualTo(id(first));
+    assertThat(harness.runtime().store().listKeys(IngestHarness.BUCKET, "raw/" + id(again)).join())
+        .as("the second copy's bytes are not kept").isEmpty();
+    assertThat(keyGone(id(again))).isTrue();
+    assertThat(offset(head(therapist, again))).as("its URL still answers").isEqualTo(6000);
+    assertThat(duplicates()).isEqualTo(before + 1);
+
+    // Another consent (another client's session) is another recording, whatever its bytes.
+    String otherConsent = consent(therapist, "[\"record\"]");
+    String elsewhere = location(create(therapist, (long) audio.length, metadata(otherConsent)));
+    assertThat(offset(patch(therapist, elsewhere, 0, audio))).isEqualTo(6000);
+    assertThat(stored(id(elsewhere))).isEqualTo(audio);
+    assertThat(duplicates()).isEqualTo(before + 1);
+  }
+
+  private static double duplicates() {
+    var counter = harness.runtime().registry().find("sessionflow.uploads.duplicates").counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
+  void creationWithUploadVerifiesItsChecksumAndReportsWhatWentWrongWithItsBody() throws Exception {
+    byte[] audio = audio(3000, 25);
+    String sha256 = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(audio));
+    HttpResponse<String> mismatch = createWithBody(3000, audio, "sha256 " + Base64.getEncoder()
+        .encodeToString(new byte[32]));
+    assertThat(mismatch.statusCode()).as(mismatch.body()).isEqualTo(460);
+    String kept = mismatch.headers().firstValue("Location").orElseThrow();
+    assertThat(offset(head(therapist, kept))).as("the upload exists, its unverified bytes do not").isZero();
+    assertThat(offset(patch(therapist, kept, 0, audio, "Upload-Checksum", "sha256 " + sha256))).isEqualTo(3000);
+
+    HttpResponse<String> verified = createWithBody(3000, audio, "sha256 " + sha256);
+    assertThat(verified.statusCode()).isEqualTo(201);
+    assertThat(offset(verified)).isEqualTo(3000);
+
+    HttpResponse<String> tooLong = createWithBody(1000, audio, null);
+    assertThat(tooLong.statusCode()).as("as a PATCH with too many bytes is answered").isEqualTo(413);
+    assertThat(head(therapist, tooLong.headers().firstValue("Location").orElseThrow()).statusCode()).isEqualTo(200);
+  }
+
+  static HttpResponse<String> createWithBody(long length, byte[] body, String checksum) {
+    HttpRequest.Builder request = harness.request("/files/", therapist).header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", Long.toString(length)).header("Upload-Metadata", metadata(consentId))
+        .header("Content-Type", "application/offset+octet-stream");
+    if (checksum != null) {
+      request.header("Upload-Checksum", checksum);
+    }
+    return harness.send(request.POST(BodyPublishers.ofByteArray(body)));
+  }
+
+  @Test
+  void aShutdownAnswersAPatchInFlightWithTheOffsetItStored() throws Exception {
+    byte[] audio = audio(8_000_000, 26);
+    String location = location(create(therapist, (long) audio.length, metadata(consentId)));
+    assertThat(offset(patch(therapist, location, 0, Arrays.copyOf(audio, 1_000_000)))).isEqualTo(1_000_000);
+    try (RawHttp client = new RawHttp()) {
+      client.send(RawHttp.patchHead(location, therapist, 1_000_000, audio.length - 1_000_000),
+          Arrays.copyOfRange(audio, 1_000_000, 3_000_000));
+      await().atMost(Duration.ofSeconds(30)).until(() -> harness.runtime().registry()
+          .get("sessionflow.uploads.active").gauge().value() >= 1);
+      java.util.concurrent.CompletableFuture<Void> stopping = java.util.concurrent.CompletableFuture.runAsync(
+          () -> harness.runtime().close());
+      List<String> answer = client.read();
+      assertThat(answer).first().isEqualTo("HTTP/1.1 503 Service Unavailable");
+      assertThat(answer).anyMatch(h -> h.startsWith("retry-after:"));
+      long told = answer.stream().filter(h -> h.startsWith("upload-offset:")).map(h -> Long.parseLong(h.substring(14)
+          .trim())).findFirst().orElseThrow(() -> new AssertionError("no Upload-Offset in " + answer));
+      assertThat(told).isBetween(1_000_000L, 3_000_000L);
+      stopping.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      harness.restart();
+      assertThat(offset(head(therapist, location))).as("what the 503 said is what is stored").isEqualTo(told);
+      assertThat(offset(patch(therapist, location, told, Arrays.copyOfRange(audio, (int) told, audio.length))))
+          .isEqualTo(audio.length);
+    }
+    assertThat(stored(id(location))).isEqualTo(audio);
   }
 
   static boolean keyGone(String id) {

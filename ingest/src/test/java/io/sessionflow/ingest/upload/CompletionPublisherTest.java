@@ -61,17 +61,14 @@ class CompletionPublisherTest {
   }
 
   static UploadState withConsent(UploadState base, String consentId) {
-    return new UploadState(base.version(), base.id(), base.practiceId(), base.therapistId(), consentId,
-        base.length(), base.offset(), base.partSize(), base.multipartUploadId(), base.parts(), base.tailLength(),
-        base.createdAt(), base.expiresAt(), base.concat(), base.status(), base.sha256(), base.mediaType(), false,
-        base.source());
+    return base.withConsent(consentId);
   }
 
   /** An archive entry stored before its manifest, at {@code created}: no consent yet. */
   static UploadState imported(String id, Instant created) {
     return new UploadState(1, id, "prac", "ther", null, 10L, 10, 5L << 20, "mpu", List.of(), 0, created,
         created.plus(Duration.ofHours(24)), UploadState.Concat.NONE, UploadState.Status.COMPLETED, "ab",
-        "audio/wav", false, "import");
+        "audio/wav", false, "import", List.of(), null);
   }
 
   @AfterEach
@@ -83,7 +80,7 @@ class CompletionPublisherTest {
     Instant now = Instant.now();
     return new UploadState(1, id, "prac", "ther", "cons", 10L, 10, 5L << 20, "mpu", List.of(), 0, now,
         now.plusSeconds(60), UploadState.Concat.NONE, UploadState.Status.COMPLETED, "ab", "audio/wav", false,
-        "tus");
+        "tus", List.of(), null);
   }
 
   @Test

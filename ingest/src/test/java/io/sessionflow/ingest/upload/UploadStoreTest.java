@@ -23,7 +23,8 @@ class UploadStoreTest {
     List<CompletedPart> done = java.util.stream.IntStream.rangeClosed(1, parts)
         .mapToObj(n -> new CompletedPart(n, "e" + n, 5L << 20)).toList();
     return new UploadState(1, "up1", "prac", "ther", "cons", 20L << 20, 0, 5L << 20, "mpu", List.of(), 0, now,
-        now.plusSeconds(600), UploadState.Concat.NONE, UploadState.Status.RECEIVING, null, null, false, "tus")
+        now.plusSeconds(600), UploadState.Concat.NONE, UploadState.Status.RECEIVING, null, null, false, "tus",
+        List.of(), null)
         .withProgress(done, tail, now.plusSeconds(600));
   }
 

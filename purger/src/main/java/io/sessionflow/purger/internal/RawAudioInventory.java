@@ -289,6 +289,18 @@ public final class RawAudioInventory {
     if (isConsentlessImport(state)) {
       return consentlessImport(id, held, now, created == null ? now : created);
     }
+    if (state.path("duplicateOf").isTextual()) {
+      // A re-upload the ingest recognised: its bytes and keys went at once; its state answers the client's
+      // upload URL until the upload's expiry, and goes then (its index entry with it).
+      Optional<Instant> until = instant(state.path("expiresAt"));
+      String original = state.path("duplicateOf").asText();
+      if (until.isEmpty() || now.isAfter(until.get())) {
+        return purge(id, held, "re-upload of recording " + original + " past its expiry", new PurgeOrder(id,
+            PurgeOrder.EXPIRED_UPLOAD, null, null, null, true, uploadIndexKeys(id, state)));
+      }
+      return allowed(id, held.describe(), held.oldest(), "re-upload of recording " + original
+          + ": its bytes were not kept; its upload URL answers until " + until.get());
+    }
     if ("RECEIVING".equals(state.path("status").asText())) {
       Optional<Instant> expires = instant(state.path("expiresAt"));
       if (expires.isPresent() && now.isAfter(expires.get())) {
