@@ -24,9 +24,11 @@ import java.util.Locale;
  * @param uploads            upload limits, expiry and memory budget
  * @param imports            archive import limits
  * @param limits             rate limits, quotas and fair shares of upload memory, per user and practice
+ * @param webhooks           where webhooks may go, how long they are retried
  */
 public record IngestConfig(PipelineConfig pipeline, int port, int opsPort, String bindHost, AuthConfig auth,
-    List<String> corsAllowedOrigins, UploadSettings uploads, ImportLimits imports, LimitSettings limits) {
+    List<String> corsAllowedOrigins, UploadSettings uploads, ImportLimits imports, LimitSettings limits,
+    io.sessionflow.ingest.webhook.WebhookSettings webhooks) {
 
   public static final Setting<Integer> PORT = Setting.port("port", "HTTP_PORT", 8080,
       "Port of the public API, /health/*, /dashboard and /metrics (there with an ops token only)");
@@ -36,7 +38,8 @@ public record IngestConfig(PipelineConfig pipeline, int port, int opsPort, Strin
 
   public static final List<Setting<?>> SETTINGS = PipelineConfig.concat(PipelineConfig.SETTINGS,
       List.of(PORT, StageProcessConfig.OPS_PORT, StageProcessConfig.BIND_HOST, CORS_ALLOWED_ORIGINS),
-      AuthConfig.SETTINGS, UploadSettings.SETTINGS, ImportLimits.SETTINGS, LimitSettings.SETTINGS);
+      AuthConfig.SETTINGS, UploadSettings.SETTINGS, ImportLimits.SETTINGS, LimitSettings.SETTINGS,
+      io.sessionflow.ingest.webhook.WebhookSettings.SETTINGS);
 
   public IngestConfig {
     corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
@@ -46,13 +49,14 @@ public record IngestConfig(PipelineConfig pipeline, int port, int opsPort, Strin
   public IngestConfig(PipelineConfig pipeline, int port, String bindHost, AuthConfig auth, UploadSettings uploads,
       ImportLimits imports) {
     this(pipeline, port, Integer.parseInt(StageProcessConfig.OPS_PORT.defaultValue()), bindHost, auth, List.of(),
-        uploads, imports, LimitSettings.defaults());
+        uploads, imports, LimitSettings.defaults(), io.sessionflow.ingest.webhook.WebhookSettings.defaults());
   }
 
   public static IngestConfig from(ConfigSource source) {
     return new IngestConfig(PipelineConfig.from(source), source.get(PORT), source.get(StageProcessConfig.OPS_PORT),
         source.get(StageProcessConfig.BIND_HOST), AuthConfig.from(source), source.get(CORS_ALLOWED_ORIGINS),
-        UploadSettings.from(source), ImportLimits.from(source), LimitSettings.from(source));
+        UploadSettings.from(source), ImportLimits.from(source), LimitSettings.from(source),
+        io.sessionflow.ingest.webhook.WebhookSettings.from(source));
   }
 
   /** Exact origins only: scheme, host and optional port; never {@code null} or a wildcard. */

@@ -48,6 +48,7 @@ public final class IngestServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestServer.class);
   private final StageRuntime runtime;
   private final RecordingView view;
+  private final io.sessionflow.ingest.webhook.Webhooks webhooks;
   private final Uploads uploads;
   private final CompletionPublisher publisher;
   private final AtomicBoolean started = new AtomicBoolean();
@@ -69,6 +70,12 @@ public final class IngestServer implements AutoCloseable {
         runtime.registry());
     publisher.discardRefusedWith(uploads::discard);
     this.view = new RecordingView();
+    java.util.function.Function<String, java.util.Optional<io.sessionflow.ingest.webhook.WebhookEvent.Owners>> owners =
+        id -> view.find(id).filter(e -> e.practiceId() != null).map(e ->
+            new io.sessionflow.ingest.webhook.WebhookEvent.Owners(e.practiceId(), e.therapistId()));
+    this.webhooks = new io.sessionflow.ingest.webhook.Webhooks(runtime, bucket, config.webhooks(), audit, owners);
+    io.sessionflow.ingest.events.EventFeed feed = new io.sessionflow.ingest.events.EventFeed(owners);
+    view.onEvent(feed::accept);
     uploads.recordedFrom(id -> view.stored(id).map(UploadState::recorded));
     uploads.duplicatesFrom(done -> view.sameContent(done.practiceId(), done.therapistId(), done.consentId(),
         done.sha256()));
@@ -89,6 +96,7 @@ public final class IngestServer implements AutoCloseable {
     tus.mountPublic(router);
     DashboardRoutes dashboard = new DashboardRoutes(runtime.registry(), view, runtime.clock());
     dashboard.mountPublic(router);
+    new io.sessionflow.ingest.docs.ApiDocsRoutes().mountPublic(router);
     router.route("/v1/*").handler(auth);
     router.route("/files*").handler(auth);
     router.get("/v1/me").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
@@ -101,7 +109,7 @@ public final class IngestServer implements AutoCloseable {
     for (String path : new String[] {"/files*", "/v1/recordings", "/v1/imports"}) {
       router.post(path).handler(ctx -> refuseWhenFull(ctx, capacity));
     }
-    router.patch("/files/*").handler(ctx -> refuseWhenFull(ctx, capacity));
+    router.patch("/files/:id").handler(ctx -> refuseWhenFull(ctx, capacity));
     new LimitRoutes(limiter, id -> Future.fromCompletionStage(store.load(id), runtime.vertx().getOrCreateContext())
         .map(found -> found.isEmpty() || found.get().isComplete()
             || runtime.clock().instant().isAfter(found.get().expiresAt()))).mount(router);
@@ -112,10 +120,14 @@ public final class IngestServer implements AutoCloseable {
     router.route("/v1/clients*").handler(IngestServer::clinicalOnly);
     router.route("/v1/therapists*").handler(IngestServer::clinicalOnly);
     new DeletionRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
+    webhooks.mount(router);
+    new io.sessionflow.ingest.events.EventRoutes(feed).mount(router);
     ImportRoutes imports = new ImportRoutes(uploads, config.imports(), audit, runtime.clock(),
         runtime.registry());
     imports.mount(router);
     runtime.onClose(imports);
+    imports.onFinished(done -> webhooks.publish(io.sessionflow.ingest.webhook.WebhookEvent.importCompleted(done.id(),
+        done.practiceId(), done.state(), (int) done.recordings(), done.at())));
     router.route().last().handler(ctx -> new Problem(404, "Not Found",
         "No such endpoint: " + ctx.request().method() + " " + ctx.normalizedPath()).reject(ctx.request()));
     router.route().failureHandler(ctx -> {
@@ -150,6 +162,8 @@ public final class IngestServer implements AutoCloseable {
     IngestServer server = new IngestServer(runtime, config, verifier, capacity);
     server.view.start(runtime.events());
     runtime.onClose(server);
+    // Webhooks need the recordings' owners, which the view knows once it has read the past.
+    server.view.caughtUp().thenRun(() -> server.webhooks.start(runtime.events()));
     server.view.caughtUp()
         .thenCompose(ignored -> server.publisher.recover(server.view::isStored))
         .whenComplete((recovered, error) -> {
@@ -255,6 +269,7 @@ public final class IngestServer implements AutoCloseable {
     if (sweepTimer >= 0) {
       runtime.vertx().cancelTimer(sweepTimer);
     }
+    webhooks.close();
     view.close();
     uploads.close();
   }

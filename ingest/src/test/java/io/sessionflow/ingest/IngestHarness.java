@@ -107,7 +107,9 @@ public final class IngestHarness implements AutoCloseable {
     IngestConfig config = new IngestConfig(pipeline, 0, 0, "127.0.0.1",
         new AuthConfig(issuer.jwksFile().toString(), LocalTokenIssuer.ISSUER, LocalTokenIssuer.AUDIENCE,
             source.get(AuthConfig.MAX_TOKEN_LIFETIME)), source.get(IngestConfig.CORS_ALLOWED_ORIGINS), uploads,
-        ImportLimits.from(source), LimitSettings.from(source.withDefaults(UNLIMITED)));
+        ImportLimits.from(source), LimitSettings.from(source.withDefaults(UNLIMITED)),
+        io.sessionflow.ingest.webhook.WebhookSettings.from(source.withDefaults(Map.of("webhook-allow-http", "true",
+            "webhook-allowed-networks", "127.0.0.0/8"))));
     runtime = StageRuntime.start(pipeline, "ingest-it", clock, Duration.ofSeconds(60));
     ingest = IngestServer.start(runtime, config, JwtVerifier.from(config.auth())).awaitReady(Duration.ofSeconds(60));
     port = ingest.listen("127.0.0.1", port == 0 ? FreePorts.find() : port, uploads.idleTimeout()).actualPort();
@@ -141,7 +143,10 @@ public final class IngestHarness implements AutoCloseable {
 
   public HttpResponse<String> send(HttpRequest.Builder request) {
     try {
-      return http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpRequest built = request.timeout(Duration.ofSeconds(60)).build();
+      HttpResponse<String> response = http.send(built, HttpResponse.BodyHandlers.ofString());
+      ApiContract.get().check(built.method(), built.uri().getRawPath(), response);
+      return response;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

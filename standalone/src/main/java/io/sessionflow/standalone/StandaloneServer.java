@@ -105,7 +105,9 @@ public final class StandaloneServer implements AutoCloseable {
         "kafka-sasl-password", kafka.clientSecurity().password(),
         "kafka-trusted-ca", ""));
     ConfigSource effective = source
-        .withDefaults(Map.of("kafka-partitions", "3", "kafka-replication-factor", "1", "bind-host", "127.0.0.1"))
+        .withDefaults(Map.of("kafka-partitions", "3", "kafka-replication-factor", "1", "bind-host", "127.0.0.1",
+            // A developer's webhook receiver runs on this machine: loopback and plain http are fine here.
+            "webhook-allow-http", "true", "webhook-allowed-networks", "127.0.0.0/8,::1/128"))
         .withFlags(own);
     config = IngestConfig.from(effective);
     StageRuntime runtime = StageRuntime.start(config.pipeline(), "standalone", clock, Duration.ofSeconds(60));

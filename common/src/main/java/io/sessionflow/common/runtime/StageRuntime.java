@@ -45,6 +45,7 @@ public final class StageRuntime implements AutoCloseable {
   private final ObjectStore store;
   private final ExecutorService blocking;
   private final RecordingKeys keys;
+  private final Aead kek;
   private final EncryptedObjects objects;
   private final Deque<AutoCloseable> closers = new ArrayDeque<>();
 
@@ -68,7 +69,7 @@ public final class StageRuntime implements AutoCloseable {
       blocking.awaitTermination(10, TimeUnit.SECONDS);
     });
     CipherWarmup.startInBackground();
-    Aead kek = KeyEncryptionKeys.load(config.crypto());
+    this.kek = KeyEncryptionKeys.load(config.crypto());
     this.keys = new RecordingKeys(store, config.storage().keyBucket(), kek, blocking);
     this.objects = new EncryptedObjects(store, config.storage().bucket());
     health.register("kafka", () -> topics.reachable(Duration.ofSeconds(2)));
@@ -159,6 +160,11 @@ public final class StageRuntime implements AutoCloseable {
 
   public EncryptedObjects objects() {
     return objects;
+  }
+
+  /** The key-encryption key itself, for the few small secrets sealed directly by it (webhook signing secrets). */
+  public Aead kek() {
+    return kek;
   }
 
   static java.util.concurrent.ThreadFactory named(String prefix) {

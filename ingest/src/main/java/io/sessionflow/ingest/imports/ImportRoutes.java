@@ -37,6 +37,12 @@ public final class ImportRoutes implements AutoCloseable {
     return thread;
   });
 
+  private volatile java.util.function.Consumer<Finished> finished = status -> { };
+
+  /** An import that ended: its id, practice, final state (COMPLETED or FAILED) and how many recordings it kept. */
+  public record Finished(String id, String practiceId, String state, long recordings, java.time.Instant at) {
+  }
+
   public ImportRoutes(Uploads uploads, ImportLimits limits, AuditLog audit, Clock clock,
       io.micrometer.core.instrument.MeterRegistry registry) {
     this.uploads = uploads;
@@ -48,6 +54,11 @@ public final class ImportRoutes implements AutoCloseable {
     this.slots = new ImportSlots(limits.perPractice(), limits.maxConcurrent());
     io.micrometer.core.instrument.Gauge.builder("sessionflow.imports.active", slots, ImportSlots::inUse)
         .description("Imports running now (each holds one of its practice's slots)").register(registry);
+  }
+
+  /** Told of every import once it ended (completed or failed), after its client was answered. */
+  public void onFinished(java.util.function.Consumer<Finished> listener) {
+    this.finished = listener;
   }
 
   public void mount(Router router) {
@@ -91,6 +102,8 @@ public final class ImportRoutes implements AutoCloseable {
           // Freed before the answer: a client that sends its next archive on this answer finds the slot free.
           grant.slot().close();
           context.runOnContext(v -> respond(ctx, status));
+          finished.accept(new Finished(status.id(), status.practiceId(), status.state().name(),
+              status.storedCount(), clock.instant()));
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {

@@ -134,6 +134,11 @@ final class ImportStatus {
     return stalled;
   }
 
+  /** Recordings stored and kept so far. */
+  synchronized long storedCount() {
+    return storedCount;
+  }
+
   synchronized State state() {
     return state;
   }

@@ -71,7 +71,7 @@ public final class DashboardRoutes {
     router.get("/dashboard").handler(ctx -> serve(ctx, "text/html; charset=utf-8", page));
     router.get("/dashboard/app.js").handler(ctx -> serve(ctx, "text/javascript; charset=utf-8", script));
     router.get("/dashboard/app.css").handler(ctx -> serve(ctx, "text/css; charset=utf-8", style));
-    router.route("/dashboard/assets/*").handler(StaticHandler.create(UPLOT).setMaxAgeSeconds(86_400));
+    router.get("/dashboard/assets/*").handler(StaticHandler.create(UPLOT).setMaxAgeSeconds(86_400));
   }
 
   private static void serve(RoutingContext ctx, String contentType, Buffer body) {

@@ -36,6 +36,7 @@ public final class RecordingView implements AutoCloseable {
   /** Recordings by uploader, consent and SHA-256 of their bytes (deleted ones leave). */
   private final Map<String, String> byContent = new ConcurrentHashMap<>();
   private EventStream.Replay replay;
+  private volatile java.util.function.Consumer<ConsumedEvent> listener = event -> { };
 
   /** Starts following the topics; {@link #caughtUp()} says when the past has been read. */
   public RecordingView start(EventStream events) {
@@ -100,7 +101,18 @@ public final class RecordingView implements AutoCloseable {
     return entry != null && entry.practiceId != null;
   }
 
+  /** Told of every event after this view applied it (the replay of the past included). */
+  public void onEvent(java.util.function.Consumer<ConsumedEvent> next) {
+    this.listener = next;
+  }
+
   CompletionStage<Void> apply(ConsumedEvent consumed) {
+    applyToView(consumed);
+    listener.accept(consumed);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  private void applyToView(ConsumedEvent consumed) {
     PipelineEvent event = consumed.event();
     if (event instanceof RecordingStoredEvent e) {
       entry(e.recordingId()).stored(e);
@@ -121,7 +133,6 @@ public final class RecordingView implements AutoCloseable {
     } else if (event instanceof RecordingFailedEvent e) {
       entry(e.recordingId()).failed(e);
     }
-    return CompletableFuture.completedFuture(null);
   }
 
   private Entry entry(String id) {

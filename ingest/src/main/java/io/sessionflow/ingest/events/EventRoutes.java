@@ -1,0 +1,81 @@
+package io.sessionflow.ingest.events;
+
+import io.sessionflow.common.ops.Problem;
+import io.sessionflow.ingest.auth.BearerAuthHandler;
+import io.sessionflow.ingest.auth.Caller;
+import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.ingest.webhook.WebhookEvent;
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+
+/**
+ * {@code GET /v1/events}: Server-Sent Events of the caller's recordings (a therapist's own, a
+ * clinic admin's practice), the same events webhooks carry; {@code Last-Event-ID} resumes after
+ * the last one a client saw. A comment every {@link #KEEP_ALIVE} keeps the connection from idling
+ * out; a client that stops reading is dropped rather than buffered for.
+ */
+public final class EventRoutes {
+  static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+  /** A client this far behind (bytes not yet written to it) is disconnected; it resumes with Last-Event-ID. */
+  private static final int MAX_QUEUED = 1 << 20;
+  private final EventFeed feed;
+
+  public EventRoutes(EventFeed feed) {
+    this.feed = feed;
+  }
+
+  public void mount(Router router) {
+    router.get("/v1/events").handler(this::stream);
+  }
+
+  static boolean visible(Caller caller, WebhookEvent event) {
+    if (!caller.practiceId().equals(event.practiceId())) {
+      return false;
+    }
+    return caller.role() == Role.CLINIC_ADMIN || (caller.role() == Role.THERAPIST
+        && caller.subject().equals(event.therapistId()));
+  }
+
+  private void stream(RoutingContext ctx) {
+    Caller caller = BearerAuthHandler.caller(ctx);
+    if (caller.role() == Role.OPS) {
+      new Problem(403, "Forbidden", "The ops role sees metrics and the dashboard only, never clinical data.")
+          .send(ctx.response());
+      return;
+    }
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    HttpServerResponse response = ctx.response();
+    response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
+    response.setWriteQueueMaxSize(MAX_QUEUED);
+    Context context = ctx.vertx().getOrCreateContext();
+    EventFeed.Subscription subscription = feed.subscribe(lastEventId, event -> context.runOnContext(v ->
+        send(response, caller, event)));
+    long keepAlive = ctx.vertx().setPeriodic(KEEP_ALIVE.toMillis(), id -> {
+      if (!response.closed() && !response.ended()) {
+        response.write(": keep-alive\n\n");
+      }
+    });
+    response.closeHandler(v -> {
+      subscription.cancel().run();
+      ctx.vertx().cancelTimer(keepAlive);
+    });
+    response.write("retry: 5000\n\n");
+    subscription.missed().forEach(event -> send(response, caller, event));
+  }
+
+  private static void send(HttpServerResponse response, Caller caller, WebhookEvent event) {
+    if (response.closed() || response.ended() || !visible(caller, event)) {
+      return;
+    }
+    if (response.writeQueueFull()) {
+      response.reset(); // far behind: it reconnects with Last-Event-ID
+      return;
+    }
+    response.write("id: " + event.id() + "\nevent: " + event.type() + "\ndata: " + event.payload().encode()
+        + "\n\n");
+  }
+}

@@ -1,0 +1,133 @@
+package io.sessionflow.ingest.webhook;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sessionflow.common.crypto.Ids;
+import io.sessionflow.common.event.EventCodec;
+import io.sessionflow.common.failure.Failures;
+import io.sessionflow.common.storage.ObjectStore;
+import io.sessionflow.common.storage.StorageException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Webhook state in object storage, so every ingest replica shares it and it survives restarts:
+ * <pre>
+ *   webhooks/endpoints/PRACTICE/ID.json          a registered endpoint (its secret sealed)
+ *   webhooks/pending/DELIVERY.json                a delivery not yet made or given up
+ *   webhooks/log/PRACTICE/ENDPOINT/INV-DELIVERY-N.json  one attempt (INV: newest first when listed)
+ * </pre>
+ * Nothing here is PHI: ids, event types, states, status codes and times.
+ */
+final class WebhookStore {
+  static final String PENDING = "webhooks/pending/";
+  private static final ObjectMapper JSON = EventCodec.mapper();
+  private static final Map<String, String> META = Map.of("sf-kind", "webhook");
+  private final ObjectStore store;
+  private final String bucket;
+
+  WebhookStore(ObjectStore store, String bucket) {
+    this.store = store;
+    this.bucket = bucket;
+  }
+
+  private static String endpointPrefix(String practiceId) {
+    return "webhooks/endpoints/" + Ids.requireId(practiceId, "practice") + "/";
+  }
+
+  private static String logPrefix(String practiceId, String endpointId) {
+    return "webhooks/log/" + Ids.requireId(practiceId, "practice") + "/" + Ids.requireId(endpointId, "endpoint")
+        + "/";
+  }
+
+  CompletableFuture<Void> save(WebhookEndpoint endpoint) {
+    return put(endpointPrefix(endpoint.practiceId()) + endpoint.id() + ".json", endpoint);
+  }
+
+  CompletableFuture<Optional<WebhookEndpoint>> endpoint(String practiceId, String id) {
+    if (!Ids.isValid(practiceId) || !Ids.isValid(id)) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return read(endpointPrefix(practiceId) + id + ".json", WebhookEndpoint.class);
+  }
+
+  CompletableFuture<List<WebhookEndpoint>> endpoints(String practiceId) {
+    return store.listKeys(bucket, endpointPrefix(practiceId)).thenCompose(keys -> {
+      List<CompletableFuture<Optional<WebhookEndpoint>>> reads = keys.stream()
+          .map(key -> read(key, WebhookEndpoint.class)).toList();
+      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(ignored -> reads.stream()
+          .map(CompletableFuture::join).flatMap(Optional::stream)
+          .sorted(java.util.Comparator.comparing(WebhookEndpoint::createdAt)).toList());
+    });
+  }
+
+  CompletableFuture<Void> delete(WebhookEndpoint endpoint) {
+    return store.delete(bucket, endpointPrefix(endpoint.practiceId()) + endpoint.id() + ".json");
+  }
+
+  CompletableFuture<Void> savePending(WebhookDelivery delivery) {
+    return put(PENDING + delivery.id() + ".json", delivery);
+  }
+
+  CompletableFuture<Void> deletePending(WebhookDelivery delivery) {
+    return store.delete(bucket, PENDING + delivery.id() + ".json");
+  }
+
+  CompletableFuture<List<WebhookDelivery>> pending() {
+    return store.listKeys(bucket, PENDING).thenCompose(keys -> {
+      List<CompletableFuture<Optional<WebhookDelivery>>> reads = keys.stream()
+          .map(key -> read(key, WebhookDelivery.class)).toList();
+      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(ignored -> reads.stream()
+          .map(CompletableFuture::join).flatMap(Optional::stream).toList());
+    });
+  }
+
+  /** Records one attempt in the endpoint's delivery log. */
+  CompletableFuture<Void> log(WebhookDelivery delivery, int attempt, Instant at, JsonObject outcome) {
+    String key = logPrefix(delivery.practiceId(), delivery.endpointId())
+        + String.format("%019d", Long.MAX_VALUE - at.toEpochMilli()) + "-" + delivery.id() + "-" + attempt + ".json";
+    JsonObject entry = outcome.copy().put("deliveryId", delivery.id()).put("messageId", delivery.messageId())
+        .put("type", delivery.type()).put("attempt", attempt).put("at", at.toString());
+    if (delivery.recordingId() != null) {
+      entry.put("recordingId", delivery.recordingId());
+    }
+    return store.put(bucket, key, entry.toBuffer().getBytes(), META).thenApply(info -> null);
+  }
+
+  /** The newest {@code limit} attempts of an endpoint, newest first. */
+  CompletableFuture<List<JsonObject>> log(String practiceId, String endpointId, int limit) {
+    return store.listKeys(bucket, logPrefix(practiceId, endpointId)).thenCompose(keys -> {
+      List<CompletableFuture<byte[]>> reads = keys.stream().sorted().limit(limit)
+          .map(key -> store.get(bucket, key)).toList();
+      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+        List<JsonObject> entries = new ArrayList<>();
+        reads.forEach(read -> entries.add(new JsonObject(io.vertx.core.buffer.Buffer.buffer(read.join()))));
+        return entries;
+      });
+    });
+  }
+
+  private CompletableFuture<Void> put(String key, Object value) {
+    try {
+      return store.put(bucket, key, JSON.writeValueAsBytes(value), META).thenApply(info -> null);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private <T> CompletableFuture<Optional<T>> read(String key, Class<T> type) {
+    return store.get(bucket, key).thenApply(bytes -> {
+      try {
+        return Optional.of(JSON.readValue(bytes, type));
+      } catch (IOException e) {
+        throw new StorageException(key + " is unreadable", 0, false, e);
+      }
+    }).exceptionallyCompose(e -> Failures.unwrap(e) instanceof StorageException se && se.isNotFound()
+        ? CompletableFuture.completedFuture(Optional.<T>empty()) : CompletableFuture.failedFuture(Failures.unwrap(e)));
+  }
+}
