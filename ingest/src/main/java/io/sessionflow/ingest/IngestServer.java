@@ -94,6 +94,9 @@ public final class IngestServer implements AutoCloseable {
         TusRoutes.EXPOSED_HEADERS));
     TusRoutes tus = new TusRoutes(uploads);
     tus.mountPublic(router);
+    io.sessionflow.ingest.resumable.ResumableUploadRoutes resumable =
+        new io.sessionflow.ingest.resumable.ResumableUploadRoutes(uploads);
+    resumable.mountPublic(router);
     DashboardRoutes dashboard = new DashboardRoutes(runtime.registry(), view, runtime.clock());
     dashboard.mountPublic(router);
     new io.sessionflow.ingest.docs.ApiDocsRoutes().mountPublic(router);
@@ -105,16 +108,19 @@ public final class IngestServer implements AutoCloseable {
     router.route("/files*").handler(IngestServer::clinicalOnly);
     router.route("/v1/consents*").handler(IngestServer::clinicalOnly);
     router.route("/v1/recordings*").handler(IngestServer::clinicalOnly);
+    router.route("/v1/uploads*").handler(IngestServer::clinicalOnly);
     router.route("/v1/imports*").handler(IngestServer::clinicalOnly);
     for (String path : new String[] {"/files*", "/v1/recordings", "/v1/imports"}) {
       router.post(path).handler(ctx -> refuseWhenFull(ctx, capacity));
     }
     router.patch("/files/:id").handler(ctx -> refuseWhenFull(ctx, capacity));
+    router.patch("/v1/uploads/:id").handler(ctx -> refuseWhenFull(ctx, capacity));
     new LimitRoutes(limiter, id -> Future.fromCompletionStage(store.load(id), runtime.vertx().getOrCreateContext())
         .map(found -> found.isEmpty() || found.get().isComplete()
             || runtime.clock().instant().isAfter(found.get().expiresAt()))).mount(router);
     tus.mount(router);
     new ConsentRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
+    resumable.mount(router);
     new RecordingRoutes(uploads, view, runtime.events().publisher(), audit, runtime.clock(), runtime.keys(),
         runtime.objects(), runtime.store()).mount(router);
     router.route("/v1/clients*").handler(IngestServer::clinicalOnly);

@@ -43,11 +43,16 @@ public final class TusRoutes {
    */
   public static final Set<String> EXPOSED_HEADERS = Set.of("Location", "Upload-Offset", "Upload-Length",
       "Upload-Metadata", "Upload-Defer-Length", "Upload-Concat", "Upload-Expires", "Tus-Version", "Tus-Resumable",
-      "Tus-Max-Size", "Tus-Extension", "Tus-Checksum-Algorithm", "Retry-After", "WWW-Authenticate");
-  /** Request headers browsers may send; X-Request-ID is tus-js-client's {@code addRequestId} (and in tusd's list). */
+      "Tus-Max-Size", "Tus-Extension", "Tus-Checksum-Algorithm", "Retry-After", "WWW-Authenticate",
+      "Upload-Complete", "Upload-Incomplete", "Upload-Limit", "Upload-Draft-Interop-Version");
+  /**
+   * Request headers browsers may send: tus's, the resumable-upload draft's, Last-Event-ID for
+   * /v1/events; X-Request-ID is tus-js-client's {@code addRequestId} (and in tusd's list).
+   */
   public static final Set<String> ALLOWED_HEADERS = Set.of("Authorization", "Content-Type", "Tus-Resumable",
       "Upload-Length", "Upload-Metadata", "Upload-Offset", "Upload-Defer-Length", "Upload-Concat",
-      "Upload-Checksum", "X-HTTP-Method-Override", "X-Requested-With", "X-Request-ID");
+      "Upload-Checksum", "X-HTTP-Method-Override", "X-Requested-With", "X-Request-ID",
+      "Upload-Complete", "Upload-Incomplete", "Upload-Draft-Interop-Version", "Last-Event-ID");
   private static final Logger LOG = LoggerFactory.getLogger(TusRoutes.class);
   /** IMF-fixdate (RFC 9110 section 5.6.7): a two-digit day, which RFC_1123_DATE_TIME leaves out on days 1 to 9. */
   private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'",

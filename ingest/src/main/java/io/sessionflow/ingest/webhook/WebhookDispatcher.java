@@ -100,7 +100,14 @@ public final class WebhookDispatcher implements AutoCloseable {
     this.audit = audit;
     this.registry = registry;
     this.latency = Timer.builder("sessionflow.webhook.delivery.latency")
-        .description("Time from sending a webhook to its endpoint's answer").register(registry);
+        .description("Time from sending a webhook to its endpoint's answer")
+        .serviceLevelObjectives(Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+            Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10))
+        .register(registry);
+    // Every outcome exists from the start, so rates and alerts read 0 rather than nothing.
+    for (String outcome : List.of("delivered", "failed", "given_up", "dropped")) {
+      counter(outcome);
+    }
     Gauge.builder("sessionflow.webhook.undelivered.oldest.age.seconds", this, d -> d.oldestPendingMillis < 0 ? 0
         : Math.max(0, (clock.millis() - d.oldestPendingMillis) / 1000.0))
         .description("Age of the oldest webhook delivery not yet made or given up").register(registry);
@@ -282,8 +289,12 @@ public final class WebhookDispatcher implements AutoCloseable {
   }
 
   private void outcome(String outcome) {
-    Counter.builder("sessionflow.webhook.deliveries").tag("outcome", outcome)
-        .description("Webhook delivery attempts by outcome").register(registry).increment();
+    counter(outcome).increment();
+  }
+
+  private Counter counter(String outcome) {
+    return Counter.builder("sessionflow.webhook.deliveries").tag("outcome", outcome)
+        .description("Webhook delivery attempts by outcome").register(registry);
   }
 
   /** A new endpoint's secret, sealed for storage (bound to its practice and id). Blocking. */

@@ -63,9 +63,12 @@ class RecordingsIT {
     harness.close();
   }
 
+  /** Each upload's bytes differ: the same bytes again under the same consent would be recognised as a re-upload. */
+  private static final java.util.concurrent.atomic.AtomicLong UPLOADS = new java.util.concurrent.atomic.AtomicLong(41);
+
   static String upload() {
     HttpResponse<String> created = harness.send(harness.request("/v1/recordings?consentId=" + consentId, therapist)
-        .POST(BodyPublishers.ofByteArray(IngestHarness.audio(300_000, 41))));
+        .POST(BodyPublishers.ofByteArray(IngestHarness.audio(300_000, UPLOADS.incrementAndGet()))));
     assertThat(created.statusCode()).isEqualTo(201);
     String id = new JsonObject(created.body()).getString("id");
     await().atMost(Duration.ofSeconds(20)).until(() -> "STORED".equals(status(id, therapist).getString("status")));
