@@ -112,7 +112,7 @@ public final class ResumableUploadRoutes {
     router.options(UPLOADS + ":id").handler(this::options);
   }
 
-  /** Mount after authentication, before the plain {@code POST /v1/recordings}, which answers requests without a draft. */
+  /** Mount after authentication, before the plain POST /v1/recordings (it answers requests without a draft). */
   public void mount(Router router) {
     router.post("/v1/recordings").handler(this::create);
     router.head(UPLOADS + ":id").handler(this::head);
