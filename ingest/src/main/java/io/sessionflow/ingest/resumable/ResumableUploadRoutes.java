@@ -269,7 +269,7 @@ public final class ResumableUploadRoutes {
       return;
     }
     Caller caller = BearerAuthHandler.caller(ctx);
-    uploads.find(caller, ctx.pathParam("id")).onSuccess(state -> {
+    uploads.current(caller, ctx.pathParam("id")).onSuccess(state -> {
       HttpServerResponse response = ctx.response();
       progress(response, draft, state);
       response.putHeader("Cache-Control", "no-store").setStatusCode(204).end();

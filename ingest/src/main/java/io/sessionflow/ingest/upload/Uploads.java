@@ -226,6 +226,26 @@ public final class Uploads {
   }
 
   /**
+   * The upload as its offset retrieval answers it. When its uploader asks while a request of
+   * theirs is still writing it here, that request is cut short first and what it received
+   * stored (as tusd does): a client asks only when it gave that request up, and would otherwise
+   * be told an offset its next PATCH no longer matches. Anyone else is told what is stored.
+   */
+  public Future<UploadState> current(Caller caller, String id) {
+    UploadClaims.Claim free = claims.tryClaim(id);
+    if (free != null) {
+      free.release();
+      return find(caller, id);
+    }
+    return findWritable(caller, id)
+        .compose(writable -> claims.claim(id, locked(), metrics::tookOver).map(claim -> {
+          claim.release();
+          return writable;
+        }))
+        .transform(settled -> find(caller, id));
+  }
+
+  /**
    * The upload if the caller may write to it: only its uploader. A clinic admin sees a colleague's
    * upload in progress (and may terminate it) but never appends to it or joins it into another.
    */
@@ -245,7 +265,7 @@ public final class Uploads {
    * it decrypts what the client sent.
    */
   public Future<Map.Entry<UploadState, Map<String, String>>> describe(Caller caller, String id) {
-    return find(caller, id).compose(state -> metadata(state).map(metadata -> {
+    return current(caller, id).compose(state -> metadata(state).map(metadata -> {
       Map<String, String> shown = new java.util.LinkedHashMap<>(metadata);
       if (!isUploader(caller, state)) {
         shown.remove("filename");

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Runs tus-js-client (npm) in Node, the client therapist web apps use. Installs it from
@@ -20,7 +21,9 @@ final class NodeTusClient {
   }
 
   static synchronized void install() throws IOException, InterruptedException {
-    if (Files.exists(DIR.resolve("node_modules/tus-js-client/package.json"))) {
+    // Uppy and playwright-core drive the browser tests (UppyBrowserIT).
+    if (Stream.of("tus-js-client", "uppy", "playwright-core")
+        .allMatch(module -> Files.exists(DIR.resolve("node_modules").resolve(module).resolve("package.json")))) {
       return;
     }
     run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);

@@ -670,6 +670,27 @@ class TusProtocolIT {
     assertThat(stored(id(location))).isEqualTo(audio);
   }
 
+  @Test
+  void theUploadersHeadWhileItsPatchIsStillOpenStoresWhatArrivedAndTellsThatOffset() throws Exception {
+    byte[] audio = audio(2_000_000, 31);
+    String location = location(create(therapist, (long) audio.length, metadata(consentId)));
+    try (RawHttp open = new RawHttp()) {
+      // Uppy's pause: the browser gives the PATCH up, but its connection may linger here.
+      open.send(RawHttp.patchHead(location, therapist, 0, audio.length), Arrays.copyOf(audio, 50_000));
+      await().atMost(Duration.ofSeconds(10)).until(() -> harness.runtime().registry()
+          .get("sessionflow.uploads.active").gauge().value() == 1);
+      String admin = harness.token("admin-1", Role.CLINIC_ADMIN, "prac-1");
+      assertThat(head(admin, location).statusCode()).as("a clinic admin's HEAD interrupts nothing").isEqualTo(200);
+      assertThat(harness.runtime().registry().get("sessionflow.uploads.active").gauge().value()).isEqualTo(1);
+      long told = offset(head(therapist, location));
+      assertThat(open.read()).first().asString().startsWith("HTTP/1.1 400");
+      assertThat(told).as("what the open PATCH had delivered, stored before HEAD answered").isBetween(0L, 50_000L);
+      assertThat(offset(patch(therapist, location, told, Arrays.copyOfRange(audio, (int) told, audio.length))))
+          .as("the next PATCH at the offset HEAD gave is taken, no 409").isEqualTo(audio.length);
+    }
+    assertThat(stored(id(location))).isEqualTo(audio);
+  }
+
   static boolean keyGone(String id) {
     try {
       harness.runtime().keys().load(id, io.sessionflow.common.crypto.RecordingKeys.Purpose.AUDIO).join();
