@@ -127,7 +127,7 @@ public final class IngestServer implements AutoCloseable {
     router.route("/v1/therapists*").handler(IngestServer::clinicalOnly);
     new DeletionRoutes(consents, runtime.events().publisher(), audit, runtime.clock()).mount(router);
     webhooks.mount(router);
-    new io.sessionflow.ingest.events.EventRoutes(feed).mount(router);
+    new io.sessionflow.ingest.events.EventRoutes(feed, config.uploads().idleTimeout()).mount(router);
     ImportRoutes imports = new ImportRoutes(uploads, config.imports(), audit, runtime.clock(),
         runtime.registry());
     imports.mount(router);

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * auditor commands passing, and afterwards not one window of the audio, the transcript's text or
  * the file name in plaintext anywhere in the data dir or the logs (nor the client's pseudonym in
  * the logs). On the same running instance: its Kafka broker serves no client without the data dir's
- * SCRAM credential, and the data dir is closed to other local users. The instance runs the small
+ * SCRAM credential, and the data dir is closed to other local users. The practice's webhook on
+ * loopback is told every step, signed, with ids and states only. The instance runs the small
  * test model ({@link StandaloneProcess#smallModel}): the session's path does not depend on the model.
  */
 class EndToEndIT {
@@ -56,11 +57,30 @@ class EndToEndIT {
     PlaintextScan scan = new PlaintextScan().audio(wav).text(filename);
     String id;
 
+    List<JsonObject> hooked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hooks", exchange -> {
+      hooked.add(new JsonObject().put("id", exchange.getRequestHeaders().getFirst("webhook-id"))
+          .put("timestamp", exchange.getRequestHeaders().getFirst("webhook-timestamp"))
+          .put("signature", exchange.getRequestHeaders().getFirst("webhook-signature"))
+          .put("body", new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    receiver.start();
     try (StandaloneProcess serve = StandaloneProcess.start(logs, "--data-dir", dataDir.toString(), "--port",
         Integer.toString(port), "--model", StandaloneProcess.smallModel(work).toString())) {
       serve.awaitReady(port, Duration.ofSeconds(90));
       String token = api.token("ther-e2e", "therapist", "practice-e2e");
       String consent = api.consent(token, clientRef);
+      // The practice's system is told each step by webhook (standalone lets it listen on loopback over http).
+      String admin = api.token("admin-e2e", "clinic-admin", "practice-e2e");
+      HttpResponse<String> hook = api.send("POST", "/v1/webhooks", admin, ("{\"url\":\"http://127.0.0.1:"
+          + receiver.getAddress().getPort() + "/hooks\",\"events\":[\"recording.stored\",\"recording.transcribed\","
+          + "\"recording.analyzed\",\"audio.purged\"]}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(hook.statusCode()).as(hook.body()).isEqualTo(201);
+      String secret = StandaloneClient.json(hook).getString("secret");
 
       String printed = new NodeTool(TUS_CLIENT).install("tus-js-client").node("tus-upload.mjs", "--endpoint",
           api.base() + "/files/", "--token", token, "--file", file.toString(), "--consent", consent, "--filename",
@@ -75,6 +95,20 @@ class EndToEndIT {
       });
       assertThat(api.recording(id, token).getJsonArray("history").stream()
           .map(h -> ((JsonObject) h).getString("status"))).contains("STORED", "TRANSCRIBED", "ANALYZED");
+      await().atMost(Duration.ofSeconds(60)).until(() -> hooked.stream().map(h -> new JsonObject(h.getString("body"))
+          .getString("type")).distinct().count() == 4);
+      for (JsonObject delivery : hooked) {
+        JsonObject body = new JsonObject(delivery.getString("body"));
+        assertThat(body.getJsonObject("data").getString("recordingId")).isEqualTo(id);
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(java.util.Base64.getDecoder().decode(secret.substring(6)),
+            "HmacSHA256"));
+        String signed = java.util.Base64.getEncoder().encodeToString(mac.doFinal((delivery.getString("id") + "."
+            + delivery.getString("timestamp") + "." + delivery.getString("body"))
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(delivery.getString("signature")).as("Standard Webhooks signature").isEqualTo("v1," + signed);
+        assertThat(delivery.getString("body")).doesNotContain(clientRef).doesNotContain(filename);
+      }
 
       HttpResponse<String> transcript = api.send("GET", "/v1/recordings/" + id + "/transcript", token, null);
       assertThat(transcript.statusCode()).isEqualTo(200);
@@ -104,6 +138,8 @@ class EndToEndIT {
       theBrokerServesOnlyTheInstancesOwnUser(dataDir, id);
       theDataDirIsOwnerOnly(dataDir);
       assertThat(serve.terminate()).isIn(0, 143);
+    } finally {
+      receiver.stop(0);
     }
 
     StandaloneProcess.Result audit = StandaloneProcess.run(logs, "verify-audit", "--data-dir", dataDir.toString());

@@ -19,12 +19,16 @@ import java.time.Duration;
  */
 public final class EventRoutes {
   static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+  private final Duration keepAlive;
   /** A client this far behind (bytes not yet written to it) is disconnected; it resumes with Last-Event-ID. */
   private static final int MAX_QUEUED = 1 << 20;
   private final EventFeed feed;
 
-  public EventRoutes(EventFeed feed) {
+  /** {@code idleTimeout}: the server's; a comment goes out well within it (every 15 s at most). */
+  public EventRoutes(EventFeed feed, Duration idleTimeout) {
     this.feed = feed;
+    Duration half = idleTimeout.dividedBy(2);
+    this.keepAlive = half.compareTo(KEEP_ALIVE) < 0 ? half : KEEP_ALIVE;
   }
 
   public void mount(Router router) {
@@ -54,15 +58,20 @@ public final class EventRoutes {
     Context context = ctx.vertx().getOrCreateContext();
     EventFeed.Subscription subscription = feed.subscribe(lastEventId, event -> context.runOnContext(v ->
         send(response, caller, event)));
-    long keepAlive = ctx.vertx().setPeriodic(KEEP_ALIVE.toMillis(), id -> {
+    long keepAliveTimer = ctx.vertx().setPeriodic(Math.max(100, keepAlive.toMillis()), id -> {
       if (!response.closed() && !response.ended()) {
         response.write(": keep-alive\n\n");
       }
     });
-    response.closeHandler(v -> {
+    Runnable stop = () -> {
       subscription.cancel().run();
-      ctx.vertx().cancelTimer(keepAlive);
-    });
+      ctx.vertx().cancelTimer(keepAliveTimer);
+    };
+    response.closeHandler(v -> stop.run());
+    if (response.closed()) {
+      stop.run(); // gone while its token was checked: no close will be told
+      return;
+    }
     response.write("retry: 5000\n\n");
     subscription.missed().forEach(event -> send(response, caller, event));
   }

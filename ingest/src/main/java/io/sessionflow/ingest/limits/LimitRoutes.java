@@ -79,10 +79,12 @@ public final class LimitRoutes {
       return;
     }
     Caller caller = BearerAuthHandler.caller(ctx);
-    long declared = declared(request, tus);
+    // A resumable (IETF draft) creation is held like a tus one: it may stay open after its request.
+    boolean resumable = !tus && request.getHeader("Upload-Draft-Interop-Version") != null;
+    long declared = declared(request, tus || resumable && request.getHeader("Upload-Length") != null);
     IngestLimiter.Admission admission = limiter.tryUpload(caller, declared);
     if (admission.admitted()) {
-      proceed(ctx, admission.slot(), tus);
+      proceed(ctx, admission.slot(), tus || resumable);
       return;
     }
     IngestLimiter.Refusal refusal = admission.refusal();
@@ -96,7 +98,7 @@ public final class LimitRoutes {
     reconcile(caller, refusal.scope().equals("practice")).onComplete(done -> {
       IngestLimiter.Admission again = limiter.admitUpload(caller, declared);
       if (again.admitted()) {
-        proceed(ctx, again.slot(), tus);
+        proceed(ctx, again.slot(), tus || resumable);
       } else {
         refuse(ctx, again.refusal(), tus);
       }
@@ -116,8 +118,8 @@ public final class LimitRoutes {
     return Future.join(checks).mapEmpty();
   }
 
-  private void proceed(RoutingContext ctx, IngestLimiter.Slot slot, boolean tus) {
-    if (tus) {
+  private void proceed(RoutingContext ctx, IngestLimiter.Slot slot, boolean resumable) {
+    if (resumable) {
       // Bound before the client can see the new upload's URL (and so before it can finish it).
       ctx.addHeadersEndHandler(ignored -> {
         String id = createdUpload(ctx.response().getStatusCode(), ctx.response().headers());
@@ -133,13 +135,17 @@ public final class LimitRoutes {
   /** The id of an upload this response created that is still in progress, or null. */
   static String createdUpload(int status, MultiMap headers) {
     String location = headers.get("Location");
-    if (status != 201 || location == null || !location.startsWith("/files/")) {
+    String prefix = location == null ? null : location.startsWith("/files/") ? "/files/"
+        : location.startsWith("/v1/uploads/") ? "/v1/uploads/" : null;
+    if (status != 201 || prefix == null) {
       return null;
     }
     String length = headers.get("Upload-Length");
-    boolean complete = "final".equals(headers.get("Upload-Concat"))
-        || length != null && length.equals(headers.get("Upload-Offset"));
-    return complete ? null : location.substring("/files/".length());
+    String concat = headers.get("Upload-Concat");
+    boolean complete = concat != null && concat.startsWith("final")
+        || length != null && length.equals(headers.get("Upload-Offset"))
+        || "?1".equals(headers.get("Upload-Complete")) || "?0".equals(headers.get("Upload-Incomplete"));
+    return complete ? null : location.substring(prefix.length());
   }
 
   private static long declared(HttpServerRequest request, boolean tus) {

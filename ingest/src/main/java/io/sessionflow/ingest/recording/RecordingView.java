@@ -87,8 +87,9 @@ public final class RecordingView implements AutoCloseable {
     if (practiceId == null || therapistId == null || consentId == null || sha256 == null) {
       return Optional.empty();
     }
+    // A failed recording is one to upload again (the README says so): only one on its way or done counts.
     return Optional.ofNullable(byContent.get(contentKey(practiceId, therapistId, consentId, sha256)))
-        .filter(id -> stored(id).isPresent());
+        .filter(id -> find(id).filter(e -> !e.isDeleted() && !"FAILED".equals(e.state()[0])).isPresent());
   }
 
   private static String contentKey(String practiceId, String therapistId, String consentId, String sha256) {

@@ -186,8 +186,9 @@ public final class CompletionPublisher {
         }
         String id = key.substring(UploadStore.UPLOADS_PREFIX.length(), key.length() - "/state.json".length());
         count = count.thenCompose(n -> store.load(id).thenCompose(found -> {
+          // A re-upload kept as a pointer to its original is never announced: its bytes are gone.
           if (found.isEmpty() || !found.get().isComplete() || found.get().published()
-              || found.get().concat() != UploadState.Concat.NONE) {
+              || found.get().concat() != UploadState.Concat.NONE || found.get().isDuplicate()) {
             return CompletableFuture.completedFuture(n);
           }
           UploadState state = found.get();

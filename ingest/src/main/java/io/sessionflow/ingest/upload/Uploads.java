@@ -325,7 +325,8 @@ public final class Uploads {
     if (closing) {
       return Future.failedFuture(UploadException.shuttingDown(null));
     }
-    return claim(caller, id, this::findWritable).compose(claim -> findWritable(caller, id)
+    return claim(caller, id, this::findWritable).compose(claim -> (closing
+        ? Future.<UploadState>failedFuture(UploadException.shuttingDown(null)) : findWritable(caller, id))
         .compose(state -> checkAppend(state, offset, declaredLength))
         .compose(state -> state.isComplete() ? nothingMore(state, body, claim.ended(requestEnded))
             : withLock(id, () -> appendChecked(state, checksum, body, claim.ended(requestEnded))))
@@ -575,10 +576,10 @@ public final class Uploads {
           UploadState done = state.completed(upload.parts(), verified.sha256(), verified.mediaType());
           java.util.Optional<String> original = done.concat() == UploadState.Concat.PARTIAL
               ? java.util.Optional.empty() : duplicates.apply(done);
-          if (original.isPresent()) {
-            return keepAsDuplicate(done, original.get());
-          }
-          return on(store.save(done)).onSuccess(saved -> dropStaleTails(done)).map(done);
+          Future<Boolean> originalKept = original.isEmpty() ? Future.succeededFuture(false)
+              : on(tombstones.isDeleted(original.get())).map(deleted -> !deleted);
+          return originalKept.compose(kept -> kept ? keepAsDuplicate(done, original.get())
+              : on(store.save(done)).onSuccess(saved -> dropStaleTails(done)).map(done));
         })
         .onSuccess(done -> {
           onFinished.accept(done.id());
@@ -602,7 +603,8 @@ public final class Uploads {
    * of the consent or the therapist finds this upload's state too.
    */
   private Future<UploadState> keepAsDuplicate(UploadState done, String original) {
-    UploadState duplicate = done.duplicateOf(original, clock.instant().plus(settings.expiry()));
+    // Marked published too, so nothing (an older replica's recovery included) ever announces it.
+    UploadState duplicate = done.duplicateOf(original, clock.instant().plus(settings.expiry())).markPublished();
     return on(store.save(duplicate))
         .compose(ignored -> on(store.objectStore().delete(store.bucket(), UploadStore.rawKey(done.id()))))
         .compose(ignored -> on(store.deleteMetadata(done.id())))

@@ -31,7 +31,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +53,13 @@ public final class WebhookDispatcher implements AutoCloseable {
   static final Duration FIRST_RETRY = Duration.ofSeconds(5);
   static final Duration MAX_RETRY = Duration.ofHours(1);
   private static final Duration SCAN_EVERY = Duration.ofSeconds(1);
+  /** Tries of an event whose recording's owners the view does not know yet (about a minute), then it is skipped. */
+  static final int OWNER_ATTEMPTS = 8;
+  /**
+   * A new delivery is sent at once by the replica that stored it; the others' scans leave it alone
+   * this long, so it is not sent by each of them.
+   */
+  static final Duration FIRST_ATTEMPT_LEASE = Duration.ofSeconds(60);
   private static final Duration ENDPOINT_CACHE = Duration.ofSeconds(10);
   private static final Logger LOG = LoggerFactory.getLogger(WebhookDispatcher.class);
   private final Vertx vertx;
@@ -62,7 +68,12 @@ public final class WebhookDispatcher implements AutoCloseable {
   private final WebhookTargets targets;
   private final WebhookSender sender;
   private final Aead kek;
-  private final Executor blocking;
+  private final java.util.concurrent.ExecutorService resolvers = java.util.concurrent.Executors.newFixedThreadPool(4,
+      runnable -> {
+        Thread thread = new Thread(runnable, "webhook-resolver");
+        thread.setDaemon(true);
+        return thread;
+      });
   private final Clock clock;
   private final WebhookSettings settings;
   private final Function<String, Optional<WebhookEvent.Owners>> owners;
@@ -85,7 +96,7 @@ public final class WebhookDispatcher implements AutoCloseable {
   }
 
   WebhookDispatcher(Vertx vertx, WebhookStore store, WebhookTargets targets, WebhookSender sender, Aead kek,
-      Executor blocking, Clock clock, WebhookSettings settings,
+      Clock clock, WebhookSettings settings,
       Function<String, Optional<WebhookEvent.Owners>> owners, AuditLog audit, MeterRegistry registry) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
@@ -93,7 +104,6 @@ public final class WebhookDispatcher implements AutoCloseable {
     this.targets = targets;
     this.sender = sender;
     this.kek = kek;
-    this.blocking = blocking;
     this.clock = clock;
     this.settings = settings;
     this.owners = owners;
@@ -117,14 +127,21 @@ public final class WebhookDispatcher implements AutoCloseable {
 
   /** Starts consuming the topics and sending what is pending. */
   void start(EventStream events) {
-    consumer = events.subscribe(Subscription.of(GROUP, "webhooks", Topic.RECORDING_STORED, Topic.TRANSCRIPT_READY,
-        Topic.ANALYSIS_READY, Topic.RECORDING_FAILED, Topic.AUDIO_PURGED), this::handle);
+    // Never dead-lettered: a dead letter is a recording.failed event, and a webhook store that is down says
+    // nothing about the recording. Such an event waits (uncommitted, retried) until storage is back.
+    consumer = events.subscribe(new Subscription(GROUP, java.util.Set.of(Topic.RECORDING_STORED,
+        Topic.TRANSCRIPT_READY, Topic.ANALYSIS_READY, Topic.RECORDING_FAILED, Topic.AUDIO_PURGED), "webhooks",
+        Integer.MAX_VALUE, Duration.ofSeconds(1), Duration.ofSeconds(30), error -> true, 256), this::handle);
     context.runOnContext(v -> timer = vertx.setPeriodic(SCAN_EVERY.toMillis(), id -> scan()));
   }
 
   /** Stores a delivery for every endpoint that wants the event; completes once all are durable. */
   CompletionStage<Void> handle(ConsumedEvent consumed) {
     Optional<WebhookEvent> event = WebhookEvent.of(consumed, owners);
+    if (event.isEmpty() && WebhookEvent.needsOwners(consumed.event()) && consumed.attempt() < OWNER_ATTEMPTS) {
+      // The status view has not read the recording's recording.stored yet (topics are not ordered together).
+      return CompletableFuture.failedFuture(new IllegalStateException("owners of the recording not known yet"));
+    }
     return event.isEmpty() ? CompletableFuture.completedFuture(null) : enqueue(event.get());
   }
 
@@ -135,7 +152,8 @@ public final class WebhookDispatcher implements AutoCloseable {
       Instant now = clock.instant();
       List<CompletableFuture<Void>> stored = list.stream().filter(e -> e.wants(event.type())).map(endpoint -> {
         WebhookDelivery delivery = new WebhookDelivery(WebhookEvent.digest(event.id() + "/" + endpoint.id()),
-            event.id(), event.practiceId(), endpoint.id(), event.type(), event.recordingId(), payload, now, 0, now);
+            event.id(), event.practiceId(), endpoint.id(), event.type(), event.recordingId(), payload, now, 0,
+            now.plus(FIRST_ATTEMPT_LEASE));
         return store.savePending(delivery).thenRun(() -> context.runOnContext(v -> submit(delivery)));
       }).toList();
       return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
@@ -227,12 +245,13 @@ public final class WebhookDispatcher implements AutoCloseable {
 
   /** Checks and resolves the endpoint's URL (every time: DNS may have changed) and unseals its secret. */
   private Future<Target> target(WebhookEndpoint endpoint) {
+    // On the dispatcher's own threads, with a deadline: a slow resolver never holds the upload path's pool.
     return on(CompletableFuture.supplyAsync(() -> {
       URI uri = targets.parse(endpoint.url());
       InetAddress address = targets.resolve(uri);
       byte[] secret = secrets.computeIfAbsent(endpoint.id(), id -> unseal(endpoint));
       return new Target(uri, address, secret);
-    }, blocking));
+    }, resolvers).orTimeout(settings.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
   }
 
   private Future<Void> settle(WebhookDelivery delivery, WebhookEndpoint endpoint, WebhookSender.Outcome result) {
@@ -277,9 +296,11 @@ public final class WebhookDispatcher implements AutoCloseable {
         .compose(v -> endpointState);
   }
 
+  /** Writes an endpoint's failure state back, unless it was deleted meanwhile (a write would bring it back). */
   private Future<Void> save(WebhookEndpoint endpoint) {
     changed(endpoint.practiceId());
-    return on(store.save(endpoint));
+    return on(store.endpoint(endpoint.practiceId(), endpoint.id()))
+        .compose(current -> current.isEmpty() ? Future.succeededFuture() : on(store.save(endpoint)));
   }
 
   /** 5 s, 10 s, 20 s … doubling up to an hour between attempts. */
@@ -332,5 +353,6 @@ public final class WebhookDispatcher implements AutoCloseable {
       vertx.cancelTimer(timer);
     }
     sender.close();
+    resolvers.shutdownNow();
   }
 }

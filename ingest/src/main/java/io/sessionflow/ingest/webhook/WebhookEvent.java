@@ -76,6 +76,11 @@ public record WebhookEvent(String id, String type, String practiceId, String the
     return Optional.empty();
   }
 
+  /** Whether the event names no owners, so the status view must know its recording first. */
+  public static boolean needsOwners(PipelineEvent event) {
+    return event instanceof RecordingFailedEvent || event instanceof AudioPurgedEvent;
+  }
+
   /** A practice's import that finished, told to its clinic admins. */
   public static WebhookEvent importCompleted(String importId, String practiceId, String state, int recordings,
       Instant at) {

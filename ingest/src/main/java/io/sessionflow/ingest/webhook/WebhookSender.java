@@ -29,9 +29,11 @@ final class WebhookSender implements AutoCloseable {
   static final int MAX_RESPONSE = 64 * 1024;
   private final HttpClient client;
   private final Duration timeout;
+  private final Vertx vertx;
 
   WebhookSender(Vertx vertx, Duration timeout) {
     this.timeout = timeout;
+    this.vertx = vertx;
     this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeout.toMillis())
         .setForceSni(true).setVerifyHost(true).setKeepAlive(false).setMaxRedirects(0).setDecompressionSupported(false));
   }
@@ -56,8 +58,15 @@ final class WebhookSender implements AutoCloseable {
         .putHeader("Content-Type", "application/json").putHeader("User-Agent", "Sessionflow-Webhooks/1")
         .putHeader("webhook-id", messageId).putHeader("webhook-timestamp", timestamp)
         .putHeader("webhook-signature", "v1," + sign(secret, messageId, timestamp, body));
+    // The timeout above is per idle stretch; this is the attempt's whole time (a receiver that drips is cut off).
+    io.vertx.core.Promise<Void> deadline = io.vertx.core.Promise.promise();
+    long timer = vertx.setTimer(timeout.toMillis(),
+        t -> deadline.tryFail(new java.util.concurrent.TimeoutException()));
     return client.request(options)
-        .compose(request -> request.send(Buffer.buffer(body.getBytes(StandardCharsets.UTF_8))))
+        .compose(request -> {
+          deadline.future().onFailure(expired -> request.reset());
+          return request.send(Buffer.buffer(body.getBytes(StandardCharsets.UTF_8)));
+        })
         .compose(response -> {
           long[] read = {0};
           io.vertx.core.Promise<Integer> done = io.vertx.core.Promise.promise();
@@ -73,8 +82,13 @@ final class WebhookSender implements AutoCloseable {
           response.endHandler(v -> done.tryComplete(response.statusCode()));
           return done.future();
         })
+        .andThen(done -> {
+          vertx.cancelTimer(timer);
+          deadline.tryComplete();
+        })
         .map(status -> new Outcome(status, null, (System.nanoTime() - started) / 1_000_000))
-        .recover(error -> Future.succeededFuture(new Outcome(0, describe(error),
+        .recover(error -> Future.succeededFuture(new Outcome(0, deadline.future().failed() ? "timed out"
+            : describe(error),
             (System.nanoTime() - started) / 1_000_000)));
   }
 

@@ -59,7 +59,7 @@ final class WebhookStore {
   CompletableFuture<List<WebhookEndpoint>> endpoints(String practiceId) {
     return store.listKeys(bucket, endpointPrefix(practiceId)).thenCompose(keys -> {
       List<CompletableFuture<Optional<WebhookEndpoint>>> reads = keys.stream()
-          .map(key -> read(key, WebhookEndpoint.class)).toList();
+          .map(key -> readOrSkip(key, WebhookEndpoint.class)).toList();
       return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(ignored -> reads.stream()
           .map(CompletableFuture::join).flatMap(Optional::stream)
           .sorted(java.util.Comparator.comparing(WebhookEndpoint::createdAt)).toList());
@@ -81,7 +81,7 @@ final class WebhookStore {
   CompletableFuture<List<WebhookDelivery>> pending() {
     return store.listKeys(bucket, PENDING).thenCompose(keys -> {
       List<CompletableFuture<Optional<WebhookDelivery>>> reads = keys.stream()
-          .map(key -> read(key, WebhookDelivery.class)).toList();
+          .map(key -> readOrSkip(key, WebhookDelivery.class)).toList();
       return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(ignored -> reads.stream()
           .map(CompletableFuture::join).flatMap(Optional::stream).toList());
     });
@@ -118,6 +118,22 @@ final class WebhookStore {
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * As {@link #read}, in a listing: one object that cannot be parsed is logged and left out, so it
+   * cannot stop every other endpoint's deliveries (a storage outage still fails the listing).
+   */
+  private <T> CompletableFuture<Optional<T>> readOrSkip(String key, Class<T> type) {
+    return read(key, type).exceptionallyCompose(e -> {
+      Throwable cause = Failures.unwrap(e);
+      if (cause instanceof StorageException se && se.getCause() instanceof IOException) {
+        org.slf4j.LoggerFactory.getLogger(WebhookStore.class).warn("{} is unreadable and left out: {}", key,
+            Failures.reason(cause));
+        return CompletableFuture.completedFuture(Optional.empty());
+      }
+      return CompletableFuture.failedFuture(cause);
+    });
   }
 
   private <T> CompletableFuture<Optional<T>> read(String key, Class<T> type) {

@@ -59,8 +59,11 @@ public final class WebhookTargets {
     for (InetAddress address : addresses) {
       String refused = refusal(address);
       if (refused != null) {
-        throw new IllegalArgumentException("the url's host resolves to " + refused + " address "
-            + address.getHostAddress() + ", which webhooks may not reach");
+        // Which address is not said: an admin's probes must not map the inside of the network.
+        org.slf4j.LoggerFactory.getLogger(WebhookTargets.class).info("webhook host refused: it resolves to {} "
+            + "address", refused);
+        throw new IllegalArgumentException("the url's host resolves to an address webhooks may not reach "
+            + "(private, loopback, link-local, metadata or reserved)");
       }
     }
     return addresses[0];
@@ -110,7 +113,45 @@ public final class WebhookTargets {
     if ((top & 0xfe) == 0xfc) {
       return "a unique-local (private)";
     }
+    // IPv6 forms that carry an IPv4 address (NAT64, 6to4, IPv4-compatible) are judged by it; Teredo, the
+    // discard prefix and the documentation prefix are refused outright.
+    int second16 = ((raw[2] & 0xff) << 8) | (raw[3] & 0xff);
+    int first16 = (top << 8) | (raw[1] & 0xff);
+    if (first16 == 0x0064 && second16 == 0xff9b && !isZero(raw, 4, 12)) {
+      return "a local-use NAT64"; // 64:ff9b:1::/48 places the IPv4 address elsewhere: refused outright
+    }
+    if (first16 == 0x0064 && second16 == 0xff9b) {
+      return kindOfEmbedded(java.util.Arrays.copyOfRange(raw, 12, 16), "a NAT64 form of ");
+    }
+    if (first16 == 0x2002) {
+      return kindOfEmbedded(java.util.Arrays.copyOfRange(raw, 2, 6), "a 6to4 form of ");
+    }
+    if (isZero(raw, 0, 12)) {
+      return kindOfEmbedded(java.util.Arrays.copyOfRange(raw, 12, 16), "an IPv4-compatible form of ");
+    }
+    if ((first16 == 0x2001 && second16 == 0x0000) || (first16 == 0x2001 && second16 == 0x0db8)
+        || (first16 == 0x0100 && isZero(raw, 2, 8))) {
+      return "a Teredo, discard or documentation";
+    }
     return null;
+  }
+
+  private static String kindOfEmbedded(byte[] v4, String form) {
+    try {
+      String kind = kind(InetAddress.getByAddress(v4));
+      return kind == null ? null : form + kind;
+    } catch (UnknownHostException e) {
+      return "a malformed";
+    }
+  }
+
+  private static boolean isZero(byte[] raw, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (raw[i] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isMappedV4(byte[] raw) {

@@ -17,7 +17,7 @@ public final class Webhooks implements AutoCloseable {
     WebhookStore store = new WebhookStore(runtime.store(), bucket);
     WebhookTargets targets = new WebhookTargets(settings);
     this.dispatcher = new WebhookDispatcher(runtime.vertx(), store, targets,
-        new WebhookSender(runtime.vertx(), settings.timeout()), runtime.kek(), runtime.blocking(), runtime.clock(),
+        new WebhookSender(runtime.vertx(), settings.timeout()), runtime.kek(), runtime.clock(),
         settings, owners, audit, runtime.registry());
     this.routes = new WebhookRoutes(store, dispatcher, targets, audit, runtime.clock(), runtime.blocking());
   }

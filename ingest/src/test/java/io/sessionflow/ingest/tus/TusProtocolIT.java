@@ -606,6 +606,16 @@ class TusProtocolIT {
     assertThat(offset(patch(therapist, elsewhere, 0, audio))).isEqualTo(6000);
     assertThat(stored(id(elsewhere))).isEqualTo(audio);
     assertThat(duplicates()).isEqualTo(before + 1);
+
+    // A recording that failed is one to upload again: its bytes are then stored and processed anew.
+    harness.runtime().events().publisher().publish(new io.sessionflow.common.event.RecordingFailedEvent(1,
+        harness.clock.instant(), id(first), "transcriber", "no speech", 1, "sessionflow.recording.stored")).join();
+    await().atMost(Duration.ofSeconds(60)).until(() -> harness.send(harness.request("/v1/recordings/" + id(first),
+        therapist).GET()).body().contains("FAILED"));
+    String retry = location(create(therapist, (long) audio.length, metadata(consentId)));
+    assertThat(offset(patch(therapist, retry, 0, audio))).isEqualTo(6000);
+    assertThat(stored(id(retry))).isEqualTo(audio);
+    assertThat(duplicates()).isEqualTo(before + 1);
   }
 
   private static double duplicates() {

@@ -25,12 +25,15 @@ class WebhookTargetsTest {
   void everyAddressInsideIsRefusedAfterResolutionUnlessItsNetworkIsAllowed() throws Exception {
     for (String inside : List.of("127.0.0.1", "localhost", "10.1.2.3", "172.16.0.1", "192.168.0.10",
         "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00:ec2::254", "::ffff:169.254.169.254",
-        "::ffff:10.0.0.1", "224.0.0.1")) {
+        "::ffff:10.0.0.1", "224.0.0.1", "64:ff9b::a00:5", "64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:5",
+        "2002:a00:5::1", "::10.0.0.5", "2001::1", "2001:db8::1", "100::1")) {
       assertThatThrownBy(() -> production.resolve(URI.create("https://" + (inside.contains(":") ? "[" + inside + "]"
           : inside) + "/"))).as(inside).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("address");
     }
     assertThat(production.resolve(URI.create("https://93.184.216.34/")).getHostAddress()).isEqualTo("93.184.216.34");
     assertThat(production.resolve(URI.create("https://[2606:2800:220:1::]/"))).isNotNull();
+    assertThat(production.resolve(URI.create("https://[64:ff9b::5db8:d822]/"))).as("NAT64 of a public address")
+        .isNotNull();
     WebhookTargets developer = new WebhookTargets(new WebhookSettings(true, List.of("127.0.0.0/8", "::1/128"),
         Duration.ofHours(24), Duration.ofSeconds(10), 4));
     assertThat(developer.resolve(developer.parse("http://127.0.0.1:9000/h"))).isEqualTo(InetAddress.getByName(

@@ -294,9 +294,14 @@ public final class RawAudioInventory {
       // upload URL until the upload's expiry, and goes then (its index entry with it).
       Optional<Instant> until = instant(state.path("expiresAt"));
       String original = state.path("duplicateOf").asText();
-      if (until.isEmpty() || now.isAfter(until.get())) {
-        return purge(id, held, "re-upload of recording " + original + " past its expiry", new PurgeOrder(id,
-            PurgeOrder.EXPIRED_UPLOAD, null, null, null, true, uploadIndexKeys(id, state)));
+      boolean bytesLeft = held.raw.stream().anyMatch(v -> !v.deleteMarker() && v.latest())
+          || held.audioKeys.stream().anyMatch(v -> !v.deleteMarker())
+          || !held.multipart.isEmpty();
+      if (until.isEmpty() || now.isAfter(until.get()) || bytesLeft) {
+        // Past its time, or its bytes were not all deleted when it was recognised (the ingest failed half-way).
+        return purge(id, held, "re-upload of recording " + original + (bytesLeft ? " still holding its bytes"
+            : " past its expiry"), new PurgeOrder(id, PurgeOrder.EXPIRED_UPLOAD, null, null, null, true,
+            uploadIndexKeys(id, state)));
       }
       return allowed(id, held.describe(), held.oldest(), "re-upload of recording " + original
           + ": its bytes were not kept; its upload URL answers until " + until.get());
