@@ -90,7 +90,9 @@ public final class IngestServer implements AutoCloseable {
     BearerAuthHandler auth = new BearerAuthHandler(verifier, audit);
     // Unauthenticated metrics are on the ops port only; here they need an ops token.
     router.get("/metrics").handler(auth).handler(IngestServer::opsOnly).handler(OpsRoutes.metrics(runtime.registry()));
-    router.route().handler(CorsPolicy.handler(config.corsAllowedOrigins(), TusRoutes.ALLOWED_HEADERS,
+    java.util.Set<String> allowedHeaders = new java.util.HashSet<>(TusRoutes.ALLOWED_HEADERS);
+    allowedHeaders.addAll(config.corsAllowedHeaders());
+    router.route().handler(CorsPolicy.handler(config.corsAllowedOrigins(), allowedHeaders,
         TusRoutes.EXPOSED_HEADERS));
     TusRoutes tus = new TusRoutes(uploads);
     tus.mountPublic(router);

@@ -25,6 +25,18 @@ class IngestConfigTest {
   }
 
   @Test
+  void appHeadersABrowserMaySendAreHeaderNamesOnly() {
+    assertThat(ConfigSource.of(Map.of(), Map.of()).get(IngestConfig.CORS_ALLOWED_HEADERS)).isEmpty();
+    assertThat(ConfigSource.of(Map.of("cors-allowed-headers", "X-App-Version, X-Client-Build"), Map.of())
+        .get(IngestConfig.CORS_ALLOWED_HEADERS)).containsExactly("X-App-Version", "X-Client-Build");
+    for (String bad : new String[] {"*", "X App", "X-App:1"}) {
+      assertThatThrownBy(() -> ConfigSource.of(Map.of("cors-allowed-headers", bad), Map.of())
+          .get(IngestConfig.CORS_ALLOWED_HEADERS)).as(bad).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("CORS_ALLOWED_HEADERS");
+    }
+  }
+
+  @Test
   void theOpsPortIsASettingOfTheIngest() {
     assertThat(IngestConfig.SETTINGS).contains(StageProcessConfig.OPS_PORT, IngestConfig.CORS_ALLOWED_ORIGINS);
     assertThat(List.copyOf(IngestConfig.SETTINGS).stream().map(s -> s.env()).distinct().count())

@@ -106,7 +106,8 @@ public final class IngestHarness implements AutoCloseable {
     ConfigSource source = ConfigSource.of(overrides, Map.of());
     IngestConfig config = new IngestConfig(pipeline, 0, 0, "127.0.0.1",
         new AuthConfig(issuer.jwksFile().toString(), LocalTokenIssuer.ISSUER, LocalTokenIssuer.AUDIENCE,
-            source.get(AuthConfig.MAX_TOKEN_LIFETIME)), source.get(IngestConfig.CORS_ALLOWED_ORIGINS), uploads,
+            source.get(AuthConfig.MAX_TOKEN_LIFETIME)), source.get(IngestConfig.CORS_ALLOWED_ORIGINS),
+        source.get(IngestConfig.CORS_ALLOWED_HEADERS), uploads,
         ImportLimits.from(source), LimitSettings.from(source.withDefaults(UNLIMITED)),
         io.sessionflow.ingest.webhook.WebhookSettings.from(source.withDefaults(Map.of("webhook-allow-http", "true",
             "webhook-allowed-networks", "127.0.0.0/8"))));

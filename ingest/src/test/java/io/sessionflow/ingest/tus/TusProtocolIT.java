@@ -36,7 +36,8 @@ class TusProtocolIT {
 
   @BeforeAll
   static void start() {
-    harness = new IngestHarness(Map.of("upload-max-size", "64MiB", "cors-allowed-origins", "https://app.example"));
+    harness = new IngestHarness(Map.of("upload-max-size", "64MiB", "cors-allowed-origins", "https://app.example",
+        "cors-allowed-headers", "X-App-Version"));
     therapist = harness.token("ther-a", Role.THERAPIST, "prac-1");
     consentId = consent(therapist, "[\"record\",\"transcribe\"]");
   }
@@ -141,12 +142,13 @@ class TusProtocolIT {
     HttpResponse<String> preflight = harness.send(harness.request("/files/", null)
         .header("Origin", "https://app.example").header("Access-Control-Request-Method", "PATCH")
         .header("Access-Control-Request-Headers", "authorization,tus-resumable,upload-offset,content-type,"
-            + "x-request-id")
+            + "x-request-id,x-app-version")
         .method("OPTIONS", BodyPublishers.noBody()));
     assertThat(preflight.statusCode()).isIn(200, 204);
     assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods").orElse("")).contains("PATCH");
     assertThat(String.join(",", preflight.headers().allValues("Access-Control-Allow-Headers")).toLowerCase())
-        .as("tus-js-client's addRequestId").contains("x-request-id");
+        .as("tus-js-client's addRequestId, and the app's own header (CORS_ALLOWED_HEADERS)")
+        .contains("x-request-id").contains("x-app-version");
     HttpResponse<String> actual = harness.send(harness.request("/files/", therapist)
         .header("Origin", "https://app.example").header("Tus-Resumable", "1.0.0")
         .method("HEAD", BodyPublishers.noBody()));
