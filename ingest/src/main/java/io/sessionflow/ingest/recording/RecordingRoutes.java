@@ -197,9 +197,14 @@ public final class RecordingRoutes {
     uploads.receiveWhole(caller, request.getParam("consentId"), Map.of(), "put", request, RequestEnd.of(request))
         .onSuccess(state -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
             .putHeader("Location", "/v1/recordings/" + state.id())
-            .end(new JsonObject().put("id", state.id()).put("bytes", state.length())
-                .put("sha256", state.sha256()).encode()))
+            .end(created(state).encode()))
         .onFailure(error -> UploadErrors.respond(ctx, error));
+  }
+
+  /** A stored recording's creation answer; a re-upload's names the recording its bytes already were. */
+  public static JsonObject created(UploadState state) {
+    JsonObject body = new JsonObject().put("id", state.id()).put("bytes", state.length()).put("sha256", state.sha256());
+    return state.isDuplicate() ? body.put("duplicateOf", state.duplicateOf()) : body;
   }
 
   private void status(RoutingContext ctx) {

@@ -376,8 +376,7 @@ public final class ResumableUploadRoutes {
     if (state.isComplete()) {
       response.setStatusCode(creating ? 201 : 200).putHeader("Content-Type", "application/json")
           .putHeader("Location", "/v1/recordings/" + state.id())
-          .end(new JsonObject().put("id", state.id()).put("bytes", state.length()).put("sha256", state.sha256())
-              .encode());
+          .end(io.sessionflow.ingest.recording.RecordingRoutes.created(state).encode());
       return;
     }
     if (creating) {

@@ -95,6 +95,10 @@ public final class TusRoutes {
   private void methodOverride(RoutingContext ctx) {
     String override = ctx.request().getHeader("X-HTTP-Method-Override");
     if (override != null && ctx.request().method() == HttpMethod.POST && ctx.get("tus.rerouted") == null) {
+      if (!override.trim().matches("[A-Za-z]{1,16}")) {
+        respond(ctx, 400, "X-HTTP-Method-Override must name a method: PATCH, DELETE or HEAD");
+        return;
+      }
       ctx.put("tus.rerouted", true);
       ctx.reroute(HttpMethod.valueOf(override.trim().toUpperCase(Locale.ROOT)), ctx.request().path());
       return;
@@ -258,7 +262,8 @@ public final class TusRoutes {
       response.putHeader("Upload-Concat", "final;" + String.join(" ",
           state.partials().stream().map(TusRoutes::location).toList()));
     }
-    if (!state.isComplete()) {
+    if (!state.isComplete() || state.isDuplicate()) {
+      // A re-upload kept as a pointer answers until its expiry too.
       response.putHeader("Upload-Expires", httpDate(state.expiresAt()));
     }
   }

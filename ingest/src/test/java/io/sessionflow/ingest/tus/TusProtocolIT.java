@@ -208,6 +208,9 @@ class TusProtocolIT {
     assertThat(tooBig.statusCode()).isEqualTo(413);
     assertThat(tooBig.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     assertThat(create(therapist, 10L, "consentId !!notbase64").statusCode()).isEqualTo(400);
+    HttpResponse<String> blankOverride = harness.send(harness.request(location, therapist)
+        .header("Tus-Resumable", "1.0.0").header("X-HTTP-Method-Override", " ").POST(BodyPublishers.noBody()));
+    assertThat(blankOverride.statusCode()).as("not a 500").isEqualTo(400);
   }
 
   @Test
@@ -599,15 +602,22 @@ class TusProtocolIT {
     assertThat(harness.runtime().store().listKeys(IngestHarness.BUCKET, "raw/" + id(again)).join())
         .as("the second copy's bytes are not kept").isEmpty();
     assertThat(keyGone(id(again))).isTrue();
-    assertThat(offset(head(therapist, again))).as("its URL still answers").isEqualTo(6000);
+    HttpResponse<String> pointer = head(therapist, again);
+    assertThat(offset(pointer)).as("its URL still answers").isEqualTo(6000);
+    assertThat(pointer.headers().firstValue("Upload-Expires")).as("until its expiry").isPresent();
     assertThat(duplicates()).isEqualTo(before + 1);
+    HttpResponse<String> streamed = harness.send(harness.request("/v1/recordings?consentId=" + consentId, therapist)
+        .POST(BodyPublishers.ofByteArray(audio)));
+    assertThat(new JsonObject(streamed.body()).getString("duplicateOf")).as("a streamed re-upload says so")
+        .isEqualTo(id(first));
+    assertThat(duplicates()).isEqualTo(before + 2);
 
     // Another consent (another client's session) is another recording, whatever its bytes.
     String otherConsent = consent(therapist, "[\"record\"]");
     String elsewhere = location(create(therapist, (long) audio.length, metadata(otherConsent)));
     assertThat(offset(patch(therapist, elsewhere, 0, audio))).isEqualTo(6000);
     assertThat(stored(id(elsewhere))).isEqualTo(audio);
-    assertThat(duplicates()).isEqualTo(before + 1);
+    assertThat(duplicates()).isEqualTo(before + 2);
 
     // A recording that failed is one to upload again: its bytes are then stored and processed anew.
     harness.runtime().events().publisher().publish(new io.sessionflow.common.event.RecordingFailedEvent(1,
@@ -617,12 +627,13 @@ class TusProtocolIT {
     String retry = location(create(therapist, (long) audio.length, metadata(consentId)));
     assertThat(offset(patch(therapist, retry, 0, audio))).isEqualTo(6000);
     assertThat(stored(id(retry))).isEqualTo(audio);
-    assertThat(duplicates()).isEqualTo(before + 1);
+    assertThat(duplicates()).isEqualTo(before + 2);
   }
 
   private static double duplicates() {
-    var counter = harness.runtime().registry().find("sessionflow.uploads.duplicates").counter();
-    return counter == null ? 0 : counter.count();
+    // One counter per source (tus, put): summed.
+    return harness.runtime().registry().find("sessionflow.uploads.duplicates").counters().stream()
+        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
   }
 
   @Test
