@@ -15,12 +15,22 @@ import io.vertx.ext.web.RoutingContext;
  */
 public final class BearerAuthHandler implements Handler<RoutingContext> {
   private static final String CALLER = "sessionflow.caller";
+  private static final String EXPIRES = "sessionflow.token.expires";
   private final JwtVerifier verifier;
   private final AuditLog audit;
 
   public BearerAuthHandler(JwtVerifier verifier, AuditLog audit) {
     this.verifier = verifier;
     this.audit = audit;
+  }
+
+  /** When the request's token expires: a response that lasts (a stream) ends then. */
+  public static java.time.Instant expiresAt(RoutingContext ctx) {
+    java.time.Instant expires = ctx.get(EXPIRES);
+    if (expires == null) {
+      throw new IllegalStateException("route is not behind BearerAuthHandler");
+    }
+    return expires;
   }
 
   public static Caller caller(RoutingContext ctx) {
@@ -50,9 +60,10 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
     }
     String token = header.substring(7).trim();
     ctx.request().pause();
-    ctx.vertx().executeBlocking(() -> verifier.verify(token), false).onComplete(result -> {
+    ctx.vertx().executeBlocking(() -> verifier.verified(token), false).onComplete(result -> {
       if (result.succeeded()) {
-        ctx.put(CALLER, result.result());
+        ctx.put(CALLER, result.result().caller());
+        ctx.put(EXPIRES, result.result().expiresAt());
         // Still paused: the route that reads the body resumes it when it is ready for the bytes.
         ctx.next();
       } else if (result.cause() instanceof AuthException refused) {

@@ -77,6 +77,15 @@ public final class JwtVerifier {
 
   /** The caller named by a valid token; an {@link AuthException} saying what is wrong otherwise. */
   public Caller verify(String token) {
+    return verified(token).caller();
+  }
+
+  /** A verified caller and when its token expires. */
+  public record Verified(Caller caller, java.time.Instant expiresAt) {
+  }
+
+  /** As {@link #verify}, with the token's expiry (what a long-lived response, a stream, must not outlive). */
+  public Verified verified(String token) {
     JWTClaimsSet claims;
     try {
       claims = processor.process(token, null);
@@ -108,7 +117,7 @@ public final class JwtVerifier {
       throw new AuthException(AuthException.CLAIMS, "the bearer token has no valid practice claim, required for "
           + "role " + role.claim(), subject, null);
     }
-    return new Caller(subject, role, practice);
+    return new Verified(new Caller(subject, role, practice), claims.getExpirationTime().toInstant());
   }
 
   private static String human(Duration d) {

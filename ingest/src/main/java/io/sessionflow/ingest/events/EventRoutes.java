@@ -14,8 +14,9 @@ import java.time.Duration;
 /**
  * {@code GET /v1/events}: Server-Sent Events of the caller's recordings (a therapist's own, a
  * clinic admin's practice), the same events webhooks carry; {@code Last-Event-ID} resumes after
- * the last one a client saw. A comment every {@link #KEEP_ALIVE} keeps the connection from idling
- * out; a client that stops reading is dropped rather than buffered for.
+ * the last one a client saw. A stream ends when its token expires. A comment every
+ * {@link #KEEP_ALIVE} keeps the connection from idling out; a client that stops reading is
+ * dropped rather than buffered for.
  */
 public final class EventRoutes {
   static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
@@ -63,9 +64,18 @@ public final class EventRoutes {
         response.write(": keep-alive\n\n");
       }
     });
+    // The stream ends when its token does: a client reconnects (Last-Event-ID) with a token still valid.
+    long untilExpiry = Math.max(1, java.time.Duration.between(java.time.Instant.now(),
+        BearerAuthHandler.expiresAt(ctx)).toMillis());
+    long expiryTimer = ctx.vertx().setTimer(untilExpiry, id -> {
+      if (!response.ended() && !response.closed()) {
+        response.end();
+      }
+    });
     Runnable stop = () -> {
       subscription.cancel().run();
       ctx.vertx().cancelTimer(keepAliveTimer);
+      ctx.vertx().cancelTimer(expiryTimer);
     };
     response.closeHandler(v -> stop.run());
     if (response.closed()) {

@@ -91,6 +91,7 @@ public final class WebhookDispatcher implements AutoCloseable {
   private boolean scanning;
   private long timer = -1;
   private EventStream.Consumer consumer;
+  private boolean closed;
 
   private record CachedEndpoints(Instant at, List<WebhookEndpoint> endpoints) {
   }
@@ -125,8 +126,11 @@ public final class WebhookDispatcher implements AutoCloseable {
         .description("Webhook deliveries waiting for an attempt or a retry").register(registry);
   }
 
-  /** Starts consuming the topics and sending what is pending. */
-  void start(EventStream events) {
+  /** Starts consuming the topics and sending what is pending (nothing once closed: the server may close first). */
+  synchronized void start(EventStream events) {
+    if (closed) {
+      return;
+    }
     // Never dead-lettered: a dead letter is a recording.failed event, and a webhook store that is down says
     // nothing about the recording. Such an event waits (uncommitted, retried) until storage is back.
     consumer = events.subscribe(new Subscription(GROUP, java.util.Set.of(Topic.RECORDING_STORED,
@@ -345,7 +349,8 @@ public final class WebhookDispatcher implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
     if (consumer != null) {
       consumer.close();
     }

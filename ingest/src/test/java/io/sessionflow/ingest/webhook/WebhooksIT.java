@@ -189,6 +189,7 @@ class WebhooksIT {
   /** An open {@code GET /v1/events}: the lines it has sent so far. */
   static final class EventStreamClient implements AutoCloseable {
     final List<String> lines = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
     final java.util.concurrent.CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> response;
 
     EventStreamClient(String token, String lastEventId) {
@@ -200,7 +201,10 @@ class WebhooksIT {
       }
       response = java.net.http.HttpClient.newHttpClient().sendAsync(request.GET().build(),
           HttpResponse.BodyHandlers.ofLines());
-      response.thenAcceptAsync(r -> r.body().forEach(lines::add));
+      response.thenAcceptAsync(r -> {
+        r.body().forEach(lines::add);
+        ended.complete(null); // the server ended the stream
+      });
     }
 
     /** The events received so far: {id, event, data}. */
@@ -266,6 +270,13 @@ class WebhooksIT {
     HttpResponse<String> ops = harness.send(harness.request("/v1/events", harness.token("ops", Role.OPS, "prac-sse"))
         .GET());
     assertThat(ops.statusCode()).isEqualTo(403);
+    // A stream does not outlive its token: it ends at the token's expiry.
+    String shortLived = harness.issuer.issue("ther-sse", Role.THERAPIST, "prac-sse", Duration.ofSeconds(3));
+    try (EventStreamClient expiring = new EventStreamClient(shortLived, null)) {
+      HttpResponse<java.util.stream.Stream<String>> open = expiring.response.get(30, TimeUnit.SECONDS);
+      assertThat(open.statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(60)).until(expiring.ended::isDone);
+    }
   }
 
   @Test
