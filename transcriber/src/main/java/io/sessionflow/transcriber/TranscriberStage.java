@@ -363,11 +363,13 @@ public final class TranscriberStage implements AutoCloseable {
     }
     boolean idle = slots.size() == config.slots();
     slots.forEach(WhisperEngine.Slot::close);
+    if (vad != null) {
+      // Always: it waits for a run in progress and refuses the next, so no decode thread is inside the
+      // model when the process exits (its native runtime is torn down then: a run in it crashed the JVM).
+      vad.close();
+    }
     if (idle) {
       engine.close();
-      if (vad != null) {
-        vad.close();
-      }
     }
   }
 

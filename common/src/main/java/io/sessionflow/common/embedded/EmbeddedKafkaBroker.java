@@ -119,6 +119,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       Consumer<Map<String, Object>> customize) {
     int brokerPort = FreePorts.find();
     int controllerPort = FreePorts.find();
+    while (controllerPort == brokerPort) {
+      // Both were free when asked, one after the other: the kernel may hand the same port out twice.
+      controllerPort = FreePorts.find();
+    }
     try {
       Files.createDirectories(logDir);
     } catch (IOException e) {

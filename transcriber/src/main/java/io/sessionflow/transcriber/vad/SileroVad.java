@@ -39,6 +39,13 @@ public final class SileroVad implements AutoCloseable {
   private final OrtSession session;
   private final OnnxTensor sampleRate;
   private final String source;
+  /**
+   * Runs hold it shared, {@link #close} exclusively: the session is never freed under a run (a
+   * shutdown closing it while a decode thread was still classifying crashed the JVM in native code).
+   */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock running =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private boolean closed;
 
   private SileroVad(OrtEnvironment env, OrtSession session, OnnxTensor sampleRate, String source) {
     this.env = env;
@@ -110,14 +117,31 @@ public final class SileroVad implements AutoCloseable {
     return new Stream(true);
   }
 
+  /** Waits for a run in progress, then frees the model; a run after it fails with IllegalStateException. */
   @Override
   public void close() {
+    running.writeLock().lock();
     try {
+      if (closed) {
+        return;
+      }
+      closed = true;
       sampleRate.close();
       session.close();
     } catch (OrtException e) {
       throw new IllegalStateException("closing the VAD model: " + e.getMessage(), e);
+    } finally {
+      running.writeLock().unlock();
     }
+  }
+
+  /** One model call; the caller holds the run lock. */
+  private OrtSession.Result runOpen(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> outputs)
+      throws OrtException {
+    if (closed) {
+      throw new IllegalStateException("the VAD model is closed (the transcriber is shutting down)");
+    }
+    return session.run(inputs, outputs);
   }
 
   /** Keeps the last {@code WARMUP} frames of the audio before, for the first lane of the next block. */
@@ -188,7 +212,8 @@ public final class SileroVad implements AutoCloseable {
             }
             fill(input, at + CONTEXT, mono, samples, frame * FRAME, FRAME);
           }
-          try (OrtSession.Result ignored = session.run(Map.of("input", in, "state", current, "sr", sampleRate),
+          running.readLock().lock();
+          try (OrtSession.Result ignored = runOpen(Map.of("input", in, "state", current, "sr", sampleRate),
               Map.of("output", out, "stateN", following))) {
             if (step >= warmup) {
               for (int lane = 0; lane < lanes; lane++) {
@@ -198,6 +223,8 @@ public final class SileroVad implements AutoCloseable {
                 }
               }
             }
+          } finally {
+            running.readLock().unlock();
           }
           OnnxTensor swap = current;
           current = following;

@@ -91,6 +91,34 @@ class VoiceActivityTest {
   }
 
   @Test
+  void closingTheModelWaitsForARunInProgressAndARunAfterItIsRefused() throws Exception {
+    // What a shutdown does while a decode thread classifies: it must never free the session under the run.
+    SileroVad own = SileroVad.load("");
+    float[] audio = SpeechCorpus.speech(60, 3).mono();
+    java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<Throwable> ended = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread decoder = new Thread(() -> {
+      try {
+        FrameClassifier stream = own.stream();
+        stream.classify(audio, audio.length);
+        running.countDown();
+        while (true) {
+          stream.classify(audio, audio.length);
+        }
+      } catch (RuntimeException e) {
+        ended.set(e);
+      }
+    });
+    decoder.start();
+    assertThat(running.await(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    own.close();
+    decoder.join(60_000);
+    assertThat(decoder.isAlive()).isFalse();
+    assertThat(ended.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    own.close(); // twice is fine
+  }
+
+  @Test
   void aModelThatIsNotThereIsAClearError() {
     assertThatThrownBy(() -> SileroVad.load("/nonexistent/silero.onnx")).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("cannot read the VAD model /nonexistent/silero.onnx");
