@@ -223,18 +223,7 @@ public final class ResumableUploadRoutes {
   }
 
   private static Long parse(String value, String header) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      long parsed = Long.parseLong(value.trim());
-      if (parsed < 0) {
-        throw new NumberFormatException();
-      }
-      return parsed;
-    } catch (NumberFormatException e) {
-      throw new UploadException(UploadException.Kind.BAD_REQUEST, header + " must be a non-negative integer");
-    }
+    return io.sessionflow.ingest.tus.TusRoutes.parseLong(value, header);
   }
 
   private String limit(Draft draft) {

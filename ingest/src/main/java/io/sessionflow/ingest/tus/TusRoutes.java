@@ -276,7 +276,8 @@ public final class TusRoutes {
     return parseLong(request.getHeader("Upload-Length"), "Upload-Length");
   }
 
-  static Long parseLong(String value, String header) {
+  /** A header's non-negative integer, null when absent; a BAD_REQUEST naming the header otherwise. */
+  public static Long parseLong(String value, String header) {
     if (value == null) {
       return null;
     }
