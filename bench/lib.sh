@@ -37,3 +37,44 @@ consent() {
     -d "{\"clientRef\":\"$2\",\"scope\":$3,\"formVersion\":\"v1\",\"capturedAt\":\"2026-01-01T00:00:00Z\"}" \
     "$BASE/v1/consents" | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])'
 }
+
+# start_ingest_stage [java options...]: the ingest stage jar on its own, configured only by environment
+# variables (as in production), joined to the running standalone's Kafka broker and S3Proxy, so that its
+# process's CPU and memory are the ingest's alone. Sets INGEST_PORT, INGEST_BASE and INGEST_PID; its GC log
+# is $WORK/ingest-gc.log. UPLOAD_MEMORY_BUDGET and INGEST_HEAP (default 1g) apply. One bench user starts uploads
+# far faster than a person: the per-minute upload limits are lifted (a 429 would be retried and slow a run).
+start_ingest_stage() {
+  local instance="$WORK/data/instance.json" secrets="$WORK/data/secrets"
+  INGEST_PORT=$(free_port); INGEST_BASE="http://127.0.0.1:$INGEST_PORT"
+  prop() { grep "^$2=" "$secrets/$1" | cut -d= -f2-; }
+  env -u KAFKA_BOOTSTRAP_SERVERS \
+    KAFKA_BOOTSTRAP_SERVERS="$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["kafkaBootstrapServers"])' "$instance")" \
+    KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT KAFKA_SASL_MECHANISM=SCRAM-SHA-512 \
+    KAFKA_SASL_USERNAME="$(prop kafka-credentials.properties username)" \
+    KAFKA_SASL_PASSWORD="$(prop kafka-credentials.properties password)" \
+    KAFKA_REPLICATION_FACTOR=1 KAFKA_PARTITIONS=3 \
+    S3_ENDPOINT="$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["s3Endpoint"])' "$instance")" \
+    S3_PATH_STYLE=true S3_ACCESS_KEY="$(prop s3-credentials.properties accessKey)" \
+    S3_SECRET_KEY="$(prop s3-credentials.properties secretKey)" \
+    KEK_URI="$secrets/kek.json" JWT_JWKS_URL="$secrets/jwks.json" \
+    JWT_ISSUER=sessionflow-standalone JWT_AUDIENCE=sessionflow \
+    HTTP_PORT="$INGEST_PORT" OPS_PORT="$(free_port)" BIND_HOST=127.0.0.1 \
+    UPLOAD_MEMORY_BUDGET="${UPLOAD_MEMORY_BUDGET:-512MiB}" \
+    LIMIT_USER_UPLOADS_PER_MINUTE=100000 LIMIT_PRACTICE_UPLOADS_PER_MINUTE=100000 \
+    java "-Xmx${INGEST_HEAP:-1g}" "-Xlog:gc:file=$WORK/ingest-gc.log" "$@" -jar ingest/target/sessionflow-ingest.jar \
+    >"$WORK/ingest.out" 2>&1 &
+  INGEST_PID=$!; EXTRA_PIDS+=("$INGEST_PID")
+  for _ in $(seq 1 1200); do curl -sf "$INGEST_BASE/health/ready" >/dev/null && return 0; sleep 0.1; done
+  echo "the ingest stage did not become ready; its log: $WORK/ingest.out" >&2; tail -20 "$WORK/ingest.out" >&2; exit 1
+}
+
+# cpu_seconds PID: user + system CPU seconds the process has used so far, from /proc/PID/stat.
+cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
+# heap_after_gc_peak_mib: the most heap the ingest stage still held after any collection ($WORK/ingest-gc.log):
+# the memory it really kept in use, without the garbage a young generation holds between collections.
+heap_after_gc_peak_mib() {
+  grep -oE '[0-9]+M->[0-9]+M' "$WORK/ingest-gc.log" 2>/dev/null | sed 's/.*->//; s/M//' | sort -n | tail -1
+}

@@ -90,4 +90,10 @@ export function processFigures(pid) {
     fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 
+/** User + system CPU seconds a process has used so far, from /proc/PID/stat (clock ticks of 1/100 s). */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export const mib = (bytes) => Math.round(bytes / 1048576 * 10) / 10;

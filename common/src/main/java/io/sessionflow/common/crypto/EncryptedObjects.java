@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import io.sessionflow.common.io.BlockInputStream;
 import java.io.InputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -82,9 +83,11 @@ public final class EncryptedObjects {
     private final String objectName;
     private final long partSize;
     private final String uploadId;
+    /** Stored parts, in part-number order (parts may be stored out of order when several are in flight). */
     private final List<CompletedPart> parts;
     private boolean lastWritten;
-    private int pendingParts;
+    /** The number the next encrypted part gets; only the one writer touches it. */
+    private int nextPartNumber;
 
     EncryptedUpload(DataKey key, String objectKey, String objectName, long partSize, String uploadId,
         List<CompletedPart> parts) {
@@ -94,6 +97,8 @@ public final class EncryptedObjects {
       this.partSize = partSize;
       this.uploadId = uploadId;
       this.parts = new ArrayList<>(parts);
+      this.parts.sort(java.util.Comparator.comparingInt(CompletedPart::partNumber));
+      this.nextPartNumber = parts.size() + 1;
     }
 
     public String uploadId() {
@@ -125,6 +130,17 @@ public final class EncryptedObjects {
      * again when this returns, so a caller can refill it while {@link #upload} sends the part.
      */
     public EncryptedPart encrypt(byte[] plaintext, int length, boolean last) {
+      return encrypt(plaintext, length, last, null, null);
+    }
+
+    /**
+     * As {@link #encrypt(byte[], int, boolean)}, hashing the plaintext into {@code hash} in the same
+     * pass when it is given, and writing a full part's ciphertext into {@code fullPartArray} when it
+     * is given (an array of {@link PartLayout#fullPartCiphertextSize()} bytes the caller reuses once
+     * the part is stored); a shorter last part gets an array of its own size.
+     */
+    public EncryptedPart encrypt(byte[] plaintext, int length, boolean last, MessageDigest hash,
+        byte[] fullPartArray) {
       if (lastWritten) {
         throw new IllegalStateException("the last part was already written");
       }
@@ -132,20 +148,29 @@ public final class EncryptedObjects {
         throw new IllegalArgumentException("part of " + length + " bytes; all parts but the last hold exactly "
             + partSize);
       }
-      int partNumber = parts.size() + pendingParts + 1;
-      byte[] ciphertext = key.encryptPart(new PartBinding(key.recordingId(), objectName, partNumber, last),
-          plaintext, 0, length);
-      pendingParts++;
+      int partNumber = nextPartNumber;
+      PartBinding binding = new PartBinding(key.recordingId(), objectName, partNumber, last);
+      byte[] into = fullPartArray != null && fullPartArray.length == PartLayout.ciphertextSize(length)
+          ? fullPartArray : null;
+      byte[] ciphertext = into == null ? key.encryptPart(binding, plaintext, 0, length, hash)
+          : key.encryptPart(binding, plaintext, 0, length, hash, into);
+      nextPartNumber++;
       lastWritten = last;
       return new EncryptedPart(partNumber, ciphertext);
     }
 
-    /** Uploads an encrypted part; parts must be uploaded in the order they were encrypted. */
+    /**
+     * Uploads an encrypted part. Several may be in flight at once; {@link #parts} lists those
+     * stored in part-number order.
+     */
     public CompletableFuture<CompletedPart> upload(EncryptedPart part) {
       return store.uploadPart(bucket, objectKey, uploadId, part.partNumber(), part.ciphertext()).thenApply(done -> {
         synchronized (this) {
-          parts.add(done);
-          pendingParts--;
+          int at = 0;
+          while (at < parts.size() && parts.get(at).partNumber() < done.partNumber()) {
+            at++;
+          }
+          parts.add(at, done);
         }
         return done;
       });
@@ -155,7 +180,7 @@ public final class EncryptedObjects {
       if (!lastWritten) {
         return CompletableFuture.failedFuture(new IllegalStateException("write the last part before completing"));
       }
-      return store.completeMultipartUpload(bucket, objectKey, uploadId, parts);
+      return store.completeMultipartUpload(bucket, objectKey, uploadId, parts());
     }
 
     public CompletableFuture<Void> abort() {

@@ -34,6 +34,50 @@ class DataKeyTest {
     assertThat((long) ciphertext.length).isEqualTo(PartLayout.ciphertextSize(size));
   }
 
+  /**
+   * Parts are encrypted and decrypted segment by segment straight between arrays; the bytes must
+   * be exactly Tink's streaming AEAD, both ways, at every segment boundary, and the plaintext hash
+   * taken in the same pass must be its SHA-256.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 1_048_519, 1_048_520, 1_048_521, 2_097_080, 2_097_081, 2_097_082, 8 << 20, (8 << 20) + 3})
+  void segmentByteCiphertextIsTinksStreamBothWays(int size) throws Exception {
+    KeysetHandle keyset = KeysetHandle.generateNew(PredefinedStreamingAeadParameters.AES256_GCM_HKDF_1MB);
+    DataKey key = new DataKey("rec1", keyset);
+    com.google.crypto.tink.StreamingAead tink = keyset.getPrimitive(
+        com.google.crypto.tink.RegistryConfiguration.get(), com.google.crypto.tink.StreamingAead.class);
+    PartBinding binding = new PartBinding("rec1", "raw", 3, size % 2 == 0);
+    byte[] plaintext = random(size + 5, size);
+    java.security.MessageDigest hash = java.security.MessageDigest.getInstance("SHA-256");
+
+    byte[] ours = key.encryptPart(binding, plaintext, 5, size, hash);
+    assertThat(hash.digest()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(Arrays.copyOfRange(plaintext, 5, size + 5)));
+    try (java.io.InputStream in = tink.newDecryptingStream(new java.io.ByteArrayInputStream(ours),
+        binding.associatedData())) {
+      assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(plaintext, 5, size + 5));
+    }
+    java.io.ByteArrayOutputStream theirs = new java.io.ByteArrayOutputStream();
+    try (java.io.OutputStream out = tink.newEncryptingStream(theirs, binding.associatedData())) {
+      out.write(plaintext, 5, size);
+    }
+    assertThat(theirs.size()).isEqualTo(ours.length);
+    assertThat(key.decryptPart(binding, theirs.toByteArray())).isEqualTo(Arrays.copyOfRange(plaintext, 5, size + 5));
+    assertThat(key.decryptPart(binding, ours)).isEqualTo(Arrays.copyOfRange(plaintext, 5, size + 5));
+  }
+
+  @Test
+  void aCiphertextCutAtASegmentBoundaryOrTooShortFailsAuthentication() throws Exception {
+    DataKey key = newKey("rec1");
+    PartBinding binding = new PartBinding("rec1", "raw", 1, true);
+    byte[] ciphertext = key.encryptPart(binding, random(3 << 20, 9));
+    for (int cut : new int[] {PartLayout.SEGMENT_BYTES, 2 * PartLayout.SEGMENT_BYTES, 10, 0,
+        PartLayout.SEGMENT_BYTES + 5}) {
+      assertThatThrownBy(() -> key.decryptPart(binding, Arrays.copyOf(ciphertext, cut)))
+          .isInstanceOf(CryptoException.class).hasMessageContaining("failed authentication");
+    }
+  }
+
   @Test
   void layoutInvertsObjectSizes() {
     PartLayout layout = new PartLayout(5L << 20);

@@ -162,6 +162,26 @@ public final class MemoryBudget {
     return lease;
   }
 
+  /**
+   * Memory for work that can do without it (another part of an upload in flight): granted only at
+   * once, only while nobody waits, within the tenant's shares and leaving the reserve free, so it
+   * never delays an upload that needs memory to start; else null. Such leases are short (one
+   * part's round trip to the store), and a newcomer waits at most that long for them.
+   */
+  public Lease tryAcquire(String practiceId, String userId, long bytes) {
+    Waiter w = new Waiter(key(practiceId), key(userId), bytes, null, 0);
+    synchronized (this) {
+      if (waitingCount > 0 || used + bytes > capacity - reserve() || !withinShare(w)) {
+        return null;
+      }
+      used += bytes;
+      peak = Math.max(peak, used);
+      heldByPractice.merge(w.practice, bytes, Long::sum);
+      heldByUser.merge(List.of(w.practice, w.user), bytes, Long::sum);
+    }
+    return new Lease(w.practice, w.user, bytes);
+  }
+
   /** Why a wait for memory ended without it: the patience ran out. No PHI, no stack trace. */
   public static final class Busy extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,7 @@
 package io.sessionflow.ingest.upload;
 
 import io.sessionflow.common.crypto.EncryptedObjects;
+import io.sessionflow.common.crypto.PartLayout;
 import io.sessionflow.common.storage.CompletedPart;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -12,19 +13,25 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * Streams one request body into an upload. Bytes fill a part buffer; a full buffer becomes an
  * encrypted part only once the next byte arrives, so the part that ends the upload is always
- * known to be the last one when it is encrypted. Encryption runs on the blocking pool and frees
- * the buffer at once; the encrypted part is then sent while the buffer fills again, one part in
- * flight at most. While encryption runs, or a second part is ready before the first is stored,
- * {@link #accept} says to pause the request (backpressure): an upload holds one plaintext buffer
- * and one ciphertext at most, plus one network chunk.
+ * known to be the last one when it is encrypted. Encryption runs on the blocking pool, hashes the
+ * recording in the same pass, and frees the buffer at once; the encrypted part is then sent while
+ * the buffer fills again. Up to {@link #MOST_PARTS_IN_FLIGHT} parts are sent at once: the first
+ * under the upload's own lease, each further one only while the {@link MemoryBudget} can spare its
+ * ciphertext without delaying anyone (see {@link MemoryBudget#tryAcquire}), so a single fast upload
+ * is not bound by one round trip per part, and many uploads at once cost no more memory than
+ * before. While encryption runs, or the buffer is full again before another part may go,
+ * {@link #accept} says to pause the request (backpressure).
  *
  * <p>Confined to the request's Vert.x context.
  */
 final class UploadAppender {
+  /** Parts of one upload sent at once, at most (the peer, @tus/s3-store, sends up to 60). */
+  static final int MOST_PARTS_IN_FLIGHT = 4;
   private final Context context;
   private final Executor blocking;
   private final EncryptedObjects.EncryptedUpload upload;
@@ -38,25 +45,35 @@ final class UploadAppender {
   private int filled;
   private long received;
   private boolean encrypting;
-  private CompletableFuture<CompletedPart> inFlight = CompletableFuture.completedFuture(null);
-  private boolean uploading;
+  private int uploading;
+  /** Whether the ciphertext the upload's own lease covers is taken (by a part encrypting or in flight). */
+  private boolean ownSlotTaken;
+  private final PartBuffers arrays;
+  private final Supplier<MemoryBudget.Lease> spareMemory;
+  private final int fullCiphertextSize;
   private Throwable failure;
   private Promise<Void> whenDrained;
+  private Promise<Void> whenQuiet;
   private boolean sealed;
 
   /**
    * @param tail     bytes already received past the last full part
    * @param limit    most bytes this body may carry (the rest of the declared length), or -1
    * @param checksum digest of this body for the checksum extension, or null
+   * @param arrays   where ciphertext arrays of full parts come from and go back to
+   * @param spareMemory a lease for one more part's ciphertext in flight, or null when none is spare now
    */
   UploadAppender(Context context, Executor blocking, EncryptedObjects.EncryptedUpload upload, byte[] buffer,
-      byte[] tail, long limit, MessageDigest checksum) {
+      byte[] tail, long limit, MessageDigest checksum, PartBuffers arrays, Supplier<MemoryBudget.Lease> spareMemory) {
     this.context = context;
     this.blocking = blocking;
     this.upload = upload;
     this.buffer = buffer;
     this.limit = limit;
     this.checksum = checksum;
+    this.arrays = arrays;
+    this.spareMemory = spareMemory;
+    this.fullCiphertextSize = (int) PartLayout.ciphertextSize(buffer.length);
     System.arraycopy(tail, 0, buffer, 0, tail.length);
     this.filled = tail.length;
   }
@@ -74,9 +91,6 @@ final class UploadAppender {
       failure = new UploadException(UploadException.Kind.TOO_LARGE,
           "the request body goes past the upload's declared length");
       return false;
-    }
-    if (checksum != null) {
-      checksum.update(chunk.getBytes());
     }
     pending.add(chunk);
     drain();
@@ -128,7 +142,21 @@ final class UploadAppender {
   }
 
   private boolean isIdle() {
-    return !encrypting && !uploading && pending.isEmpty();
+    return !encrypting && uploading == 0 && pending.isEmpty();
+  }
+
+  /**
+   * Completes once no encryption runs and no part is in flight, failed or not: only then may the
+   * part buffer go to another upload (an encryption still running reads it).
+   */
+  Future<Void> quiet() {
+    if (!encrypting && uploading == 0) {
+      return Future.succeededFuture();
+    }
+    if (whenQuiet == null) {
+      whenQuiet = Promise.promise();
+    }
+    return whenQuiet.future();
   }
 
   /** Parts stored so far, including those written by this body (complete once {@link #drained}). */
@@ -154,19 +182,27 @@ final class UploadAppender {
 
   /** Encrypts and stores what the buffer holds as the upload's last part. */
   Future<Void> writeLastPart() {
-    return drained().compose(ignored -> encrypt(true)).compose(ignored -> drained());
+    return drained().compose(ignored -> encrypt(true, null)).compose(ignored -> drained());
   }
 
   private void drain() {
     while (!encrypting && failure == null && !pending.isEmpty()) {
       if (filled == buffer.length) {
-        // A full buffer and at least one more byte: the buffer is not the last part.
-        encrypt(false).onComplete(done -> drain());
+        // A full buffer and at least one more byte: the buffer is not the last part. It goes once a
+        // part may be in flight: the upload's own, or another the budget can spare.
+        MemoryBudget.Lease spare = null;
+        if (ownSlotTaken && (uploading >= MOST_PARTS_IN_FLIGHT || (spare = spareMemory.get()) == null)) {
+          break; // a part stored drains again
+        }
+        encrypt(false, spare).onComplete(done -> drain());
         return;
       }
       Buffer chunk = pending.peek();
       int take = Math.min(buffer.length - filled, chunk.length() - pendingPosition);
       chunk.getBytes(pendingPosition, pendingPosition + take, buffer, filled);
+      if (checksum != null) {
+        checksum.update(buffer, filled, take); // from the part buffer: no copy of its own
+      }
       filled += take;
       pendingPosition += take;
       if (pendingPosition == chunk.length()) {
@@ -178,6 +214,11 @@ final class UploadAppender {
   }
 
   private void signalIfDrained() {
+    if (whenQuiet != null && !encrypting && uploading == 0) {
+      Promise<Void> quietPromise = whenQuiet;
+      whenQuiet = null;
+      quietPromise.complete();
+    }
     if (whenDrained != null && (failure != null || isIdle())) {
       Promise<Void> drainedPromise = whenDrained;
       whenDrained = null;
@@ -189,32 +230,39 @@ final class UploadAppender {
     }
   }
 
-  /** Waits for the part in flight, encrypts the buffer (freeing it), and sends the new part. */
-  private Future<Void> encrypt(boolean last) {
+  /**
+   * Encrypts the buffer (freeing it; hashing it on the way when the whole recording is hashed) and
+   * sends the new part; {@code spare} is the lease of its ciphertext when it is not the upload's own.
+   */
+  private Future<Void> encrypt(boolean last, MemoryBudget.Lease spare) {
     encrypting = true;
+    ownSlotTaken |= spare == null;
     int length = filled;
-    CompletableFuture<EncryptedObjects.EncryptedPart> encrypted = inFlight
-        .thenApplyAsync(previous -> {
-          if (wholeHash != null) {
-            wholeHash.update(buffer, 0, length);
-          }
-          if (head == null) {
-            head = java.util.Arrays.copyOf(buffer, Math.min(length, AudioSniffer.HEAD_BYTES));
-          }
-          return upload.encrypt(buffer, length, last);
-        }, blocking);
+    byte[] ciphertextArray = last ? null : arrays.take(fullCiphertextSize);
+    CompletableFuture<EncryptedObjects.EncryptedPart> encrypted = CompletableFuture.supplyAsync(() -> {
+      if (head == null) {
+        head = java.util.Arrays.copyOf(buffer, Math.min(length, AudioSniffer.HEAD_BYTES));
+      }
+      return upload.encrypt(buffer, length, last, wholeHash, ciphertextArray);
+    }, blocking);
     return Future.fromCompletionStage(encrypted, context).transform(result -> {
       encrypting = false;
       if (result.failed()) {
+        arrays.give(ciphertextArray);
+        free(spare);
         failure = failure == null ? result.cause() : failure;
         signalIfDrained();
         return Future.<Void>failedFuture(failure);
       }
       filled = 0;
-      uploading = true;
-      inFlight = upload.upload(result.result());
-      inFlight.whenComplete((part, error) -> context.runOnContext(v -> {
-        uploading = !inFlight.isDone();
+      uploading++;
+      EncryptedObjects.EncryptedPart part = result.result();
+      upload.upload(part).whenComplete((stored, error) -> context.runOnContext(v -> {
+        uploading--;
+        if (part.ciphertext() == ciphertextArray) {
+          arrays.give(ciphertextArray);
+        }
+        free(spare);
         if (error != null && failure == null) {
           failure = error;
         }
@@ -222,5 +270,14 @@ final class UploadAppender {
       }));
       return Future.<Void>succeededFuture();
     });
+  }
+
+  /** Gives back the slot a part's ciphertext took: its spare lease, or the upload's own. */
+  private void free(MemoryBudget.Lease spare) {
+    if (spare != null) {
+      spare.close();
+    } else {
+      ownSlotTaken = false;
+    }
   }
 }

@@ -49,6 +49,8 @@ public final class Uploads {
   private final RecordingKeys keys;
   private final ConsentStore consents;
   private final MemoryBudget budget;
+  /** Part buffers and ciphertext arrays, reused under the budget's leases. */
+  private final PartBuffers partArrays = new PartBuffers();
   private final UploadSettings settings;
   private final long partSize;
   private final Clock clock;
@@ -474,18 +476,35 @@ public final class Uploads {
         .recover(error -> Future.failedFuture(error instanceof MemoryBudget.Busy ? new UploadException(
             UploadException.Kind.BUSY, "the server's upload memory is taken by other uploads; nothing of this "
             + "request was stored. Retry after the Retry-After seconds (resume from the last offset)") : error))
-        .compose(lease -> on(keys.load(state.id(), Purpose.AUDIO))
-        .compose(key -> on(store.loadTail(key, state)).compose(tail -> {
-          EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()), "raw",
-              state.partSize(), state.multipartUploadId(), state.parts());
-          UploadAppender appender = new UploadAppender(context, blocking, upload, new byte[(int) state.partSize()],
-              tail, limit, checksum == null ? null : checksum.newDigest());
-          if (state.offset() == 0) {
-            appender.hashWhole(sha256());
-          }
-          return work.apply(key, upload, appender);
-        }))
-        .onComplete(done -> lease.close()));
+        .compose(lease -> {
+          // The part buffer and the ciphertexts go back only once nothing reads them any more.
+          java.util.concurrent.atomic.AtomicReference<UploadAppender> opened =
+              new java.util.concurrent.atomic.AtomicReference<>();
+          return on(keys.load(state.id(), Purpose.AUDIO))
+              .compose(key -> on(store.loadTail(key, state)).compose(tail -> {
+                EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()),
+                    "raw", state.partSize(), state.multipartUploadId(), state.parts());
+                long spareBytes = PartLayout.ciphertextSize(state.partSize());
+                UploadAppender appender = new UploadAppender(context, blocking, upload,
+                    partArrays.take((int) state.partSize()), tail, limit,
+                    checksum == null ? null : checksum.newDigest(), partArrays,
+                    () -> budget.tryAcquire(state.practiceId(), state.therapistId(), spareBytes));
+                opened.set(appender);
+                if (state.offset() == 0) {
+                  appender.hashWhole(sha256());
+                }
+                return work.apply(key, upload, appender);
+              }))
+              .onComplete(done -> {
+                UploadAppender appender = opened.get();
+                (appender == null ? Future.<Void>succeededFuture() : appender.quiet()).onComplete(quiet -> {
+                  if (appender != null) {
+                    partArrays.give(appender.buffer());
+                  }
+                  lease.close();
+                });
+              });
+        });
   }
 
   /** Pipes the body into the appender with backpressure; completes when it ended or failed. */
