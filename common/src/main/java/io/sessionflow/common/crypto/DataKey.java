@@ -50,6 +50,11 @@ public final class DataKey {
     return recordingId;
   }
 
+  /** Whether parts go through Tink's segment cipher between arrays (every key Sessionflow writes does). */
+  boolean bySegments() {
+    return segments != null;
+  }
+
   public byte[] encryptPart(PartBinding binding, byte[] plaintext) {
     return encryptPart(binding, plaintext, 0, plaintext.length);
   }

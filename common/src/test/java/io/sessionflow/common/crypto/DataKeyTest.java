@@ -44,6 +44,7 @@ class DataKeyTest {
   void segmentByteCiphertextIsTinksStreamBothWays(int size) throws Exception {
     KeysetHandle keyset = KeysetHandle.generateNew(PredefinedStreamingAeadParameters.AES256_GCM_HKDF_1MB);
     DataKey key = new DataKey("rec1", keyset);
+    assertThat(key.bySegments()).as("the segment path, not Tink's streams").isTrue();
     com.google.crypto.tink.StreamingAead tink = keyset.getPrimitive(
         com.google.crypto.tink.RegistryConfiguration.get(), com.google.crypto.tink.StreamingAead.class);
     PartBinding binding = new PartBinding("rec1", "raw", 3, size % 2 == 0);

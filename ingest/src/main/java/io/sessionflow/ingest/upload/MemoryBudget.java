@@ -107,6 +107,10 @@ public final class MemoryBudget {
         .description("How long uploads that waited for buffer memory waited").register(registry);
   }
 
+  public long capacity() {
+    return capacity;
+  }
+
   public synchronized long used() {
     return used;
   }

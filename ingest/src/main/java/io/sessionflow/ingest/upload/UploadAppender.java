@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  * ciphertext without delaying anyone (see {@link MemoryBudget#tryAcquire}), so a single fast upload
  * is not bound by one round trip per part, and many uploads at once cost no more memory than
  * before. While encryption runs, or the buffer is full again before another part may go,
- * {@link #accept} says to pause the request (backpressure).
+ * {@link #accept} says to pause the request until {@link #writable} (backpressure): reading the
+ * body goes on while parts are in flight. Once a part failed, no further part is sent.
  *
  * <p>Confined to the request's Vert.x context.
  */
@@ -35,9 +36,14 @@ final class UploadAppender {
   private final Context context;
   private final Executor blocking;
   private final EncryptedObjects.EncryptedUpload upload;
+  private final int partSize;
+  /** The part buffer: its first {@code partSize} bytes (a pooled array may be longer). */
   private final byte[] buffer;
   private final long limit;
   private final MessageDigest checksum;
+  private final PartBuffers arrays;
+  private final Supplier<MemoryBudget.Lease> spareMemory;
+  private final int fullCiphertextSize;
   private MessageDigest wholeHash;
   private byte[] head;
   private final Deque<Buffer> pending = new ArrayDeque<>();
@@ -48,37 +54,38 @@ final class UploadAppender {
   private int uploading;
   /** Whether the ciphertext the upload's own lease covers is taken (by a part encrypting or in flight). */
   private boolean ownSlotTaken;
-  private final PartBuffers arrays;
-  private final Supplier<MemoryBudget.Lease> spareMemory;
-  private final int fullCiphertextSize;
   private Throwable failure;
   private Promise<Void> whenDrained;
+  private Promise<Void> whenWritable;
   private Promise<Void> whenQuiet;
   private boolean sealed;
+  private boolean finished;
 
   /**
+   * @param partSize plaintext bytes of every part but the last
+   * @param arrays   where the part buffer and full parts' ciphertext arrays come from and go back to
    * @param tail     bytes already received past the last full part
    * @param limit    most bytes this body may carry (the rest of the declared length), or -1
    * @param checksum digest of this body for the checksum extension, or null
-   * @param arrays   where ciphertext arrays of full parts come from and go back to
    * @param spareMemory a lease for one more part's ciphertext in flight, or null when none is spare now
    */
-  UploadAppender(Context context, Executor blocking, EncryptedObjects.EncryptedUpload upload, byte[] buffer,
-      byte[] tail, long limit, MessageDigest checksum, PartBuffers arrays, Supplier<MemoryBudget.Lease> spareMemory) {
+  UploadAppender(Context context, Executor blocking, EncryptedObjects.EncryptedUpload upload, int partSize,
+      PartBuffers arrays, byte[] tail, long limit, MessageDigest checksum, Supplier<MemoryBudget.Lease> spareMemory) {
     this.context = context;
     this.blocking = blocking;
     this.upload = upload;
-    this.buffer = buffer;
+    this.partSize = partSize;
     this.limit = limit;
     this.checksum = checksum;
     this.arrays = arrays;
     this.spareMemory = spareMemory;
-    this.fullCiphertextSize = (int) PartLayout.ciphertextSize(buffer.length);
+    this.fullCiphertextSize = (int) PartLayout.ciphertextSize(partSize);
+    this.buffer = fullCiphertextSize == arrays.arraySize() ? arrays.take() : new byte[partSize];
     System.arraycopy(tail, 0, buffer, 0, tail.length);
     this.filled = tail.length;
   }
 
-  /** Takes a chunk; returns false when the caller should pause until {@link #drained} completes. */
+  /** Takes a chunk; returns false when the caller should pause until {@link #writable} completes. */
   boolean accept(Buffer chunk) {
     if (sealed) {
       return true; // the request already ended: what still trickles in is not this body's to keep
@@ -88,8 +95,8 @@ final class UploadAppender {
     }
     received += chunk.length();
     if (limit >= 0 && received > limit) {
-      failure = new UploadException(UploadException.Kind.TOO_LARGE,
-          "the request body goes past the upload's declared length");
+      fail(new UploadException(UploadException.Kind.TOO_LARGE,
+          "the request body goes past the upload's declared length"));
       return false;
     }
     pending.add(chunk);
@@ -141,22 +148,48 @@ final class UploadAppender {
     return whenDrained.future();
   }
 
+  /**
+   * Completes when every accepted byte is in the buffer or on its way to the store, so the body may
+   * be read on (parts may still be in flight); fails once the body failed.
+   */
+  Future<Void> writable() {
+    if (failure != null) {
+      return Future.failedFuture(failure);
+    }
+    if (!encrypting && pending.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (whenWritable == null) {
+      whenWritable = Promise.promise();
+    }
+    return whenWritable.future();
+  }
+
   private boolean isIdle() {
     return !encrypting && uploading == 0 && pending.isEmpty();
   }
 
   /**
-   * Completes once no encryption runs and no part is in flight, failed or not: only then may the
-   * part buffer go to another upload (an encryption still running reads it).
+   * Once no encryption runs and no part is in flight, failed or not, gives the part buffer back
+   * to the pool (an encryption still running reads it) and completes; call it once, when the body
+   * is done with. Only then may the upload's memory lease go.
    */
-  Future<Void> quiet() {
+  Future<Void> finish() {
+    Future<Void> quiet;
     if (!encrypting && uploading == 0) {
-      return Future.succeededFuture();
+      quiet = Future.succeededFuture();
+    } else {
+      if (whenQuiet == null) {
+        whenQuiet = Promise.promise();
+      }
+      quiet = whenQuiet.future();
     }
-    if (whenQuiet == null) {
-      whenQuiet = Promise.promise();
-    }
-    return whenQuiet.future();
+    return quiet.andThen(done -> {
+      if (!finished) {
+        finished = true;
+        arrays.give(buffer);
+      }
+    });
   }
 
   /** Parts stored so far, including those written by this body (complete once {@link #drained}). */
@@ -176,6 +209,7 @@ final class UploadAppender {
     sealed = true;
   }
 
+  /** The part buffer; its first {@link #filled} bytes are this upload's. */
   byte[] buffer() {
     return buffer;
   }
@@ -187,7 +221,7 @@ final class UploadAppender {
 
   private void drain() {
     while (!encrypting && failure == null && !pending.isEmpty()) {
-      if (filled == buffer.length) {
+      if (filled == partSize) {
         // A full buffer and at least one more byte: the buffer is not the last part. It goes once a
         // part may be in flight: the upload's own, or another the budget can spare.
         MemoryBudget.Lease spare = null;
@@ -198,7 +232,7 @@ final class UploadAppender {
         return;
       }
       Buffer chunk = pending.peek();
-      int take = Math.min(buffer.length - filled, chunk.length() - pendingPosition);
+      int take = Math.min(partSize - filled, chunk.length() - pendingPosition);
       chunk.getBytes(pendingPosition, pendingPosition + take, buffer, filled);
       if (checksum != null) {
         checksum.update(buffer, filled, take); // from the part buffer: no copy of its own
@@ -210,23 +244,40 @@ final class UploadAppender {
         pendingPosition = 0;
       }
     }
-    signalIfDrained();
+    signal();
   }
 
-  private void signalIfDrained() {
+  private void fail(Throwable cause) {
+    if (failure == null) {
+      failure = cause;
+    }
+    signal();
+  }
+
+  /** Completes whoever waits for what is now true. */
+  private void signal() {
     if (whenQuiet != null && !encrypting && uploading == 0) {
       Promise<Void> quietPromise = whenQuiet;
       whenQuiet = null;
       quietPromise.complete();
     }
+    if (whenWritable != null && (failure != null || (!encrypting && pending.isEmpty()))) {
+      Promise<Void> writablePromise = whenWritable;
+      whenWritable = null;
+      complete(writablePromise);
+    }
     if (whenDrained != null && (failure != null || isIdle())) {
       Promise<Void> drainedPromise = whenDrained;
       whenDrained = null;
-      if (failure != null) {
-        drainedPromise.fail(failure);
-      } else {
-        drainedPromise.complete();
-      }
+      complete(drainedPromise);
+    }
+  }
+
+  private void complete(Promise<Void> promise) {
+    if (failure != null) {
+      promise.fail(failure);
+    } else {
+      promise.complete();
     }
   }
 
@@ -238,33 +289,45 @@ final class UploadAppender {
     encrypting = true;
     ownSlotTaken |= spare == null;
     int length = filled;
-    byte[] ciphertextArray = last ? null : arrays.take(fullCiphertextSize);
-    CompletableFuture<EncryptedObjects.EncryptedPart> encrypted = CompletableFuture.supplyAsync(() -> {
-      if (head == null) {
-        head = java.util.Arrays.copyOf(buffer, Math.min(length, AudioSniffer.HEAD_BYTES));
-      }
-      return upload.encrypt(buffer, length, last, wholeHash, ciphertextArray);
-    }, blocking);
+    byte[] ciphertextArray = last || fullCiphertextSize != arrays.arraySize() ? null : arrays.take();
+    CompletableFuture<EncryptedObjects.EncryptedPart> encrypted;
+    try {
+      encrypted = CompletableFuture.supplyAsync(() -> {
+        if (head == null) {
+          head = java.util.Arrays.copyOf(buffer, Math.min(length, AudioSniffer.HEAD_BYTES));
+        }
+        return upload.encrypt(buffer, length, last, wholeHash, ciphertextArray);
+      }, blocking);
+    } catch (RuntimeException e) { // the pool refused the work (shutting down)
+      encrypted = CompletableFuture.failedFuture(e);
+    }
     return Future.fromCompletionStage(encrypted, context).transform(result -> {
       encrypting = false;
-      if (result.failed()) {
-        arrays.give(ciphertextArray);
+      if (result.failed() || failure != null) {
+        // Failed, or the body failed meanwhile (another part, too many bytes): this part is not sent.
         free(spare);
-        failure = failure == null ? result.cause() : failure;
-        signalIfDrained();
+        arrays.give(ciphertextArray);
+        fail(result.failed() ? result.cause() : failure);
         return Future.<Void>failedFuture(failure);
       }
       filled = 0;
       uploading++;
       EncryptedObjects.EncryptedPart part = result.result();
-      upload.upload(part).whenComplete((stored, error) -> context.runOnContext(v -> {
+      CompletableFuture<?> sent;
+      try {
+        sent = upload.upload(part);
+      } catch (RuntimeException e) {
+        sent = CompletableFuture.failedFuture(e);
+      }
+      sent.whenComplete((stored, error) -> context.runOnContext(v -> {
         uploading--;
-        if (part.ciphertext() == ciphertextArray) {
+        free(spare);
+        // Only a stored part's array is reused: after a failure the HTTP client may still read it.
+        if (error == null && part.ciphertext() == ciphertextArray) {
           arrays.give(ciphertextArray);
         }
-        free(spare);
-        if (error != null && failure == null) {
-          failure = error;
+        if (error != null) {
+          fail(error);
         }
         drain();
       }));

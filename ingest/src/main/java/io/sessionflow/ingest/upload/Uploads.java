@@ -50,7 +50,8 @@ public final class Uploads {
   private final ConsentStore consents;
   private final MemoryBudget budget;
   /** Part buffers and ciphertext arrays, reused under the budget's leases. */
-  private final PartBuffers partArrays = new PartBuffers();
+  private final PartBuffers partArrays;
+  private final long trimTimer;
   private final UploadSettings settings;
   private final long partSize;
   private final Clock clock;
@@ -87,6 +88,9 @@ public final class Uploads {
     this.lock = new UploadLock(store.objectStore(), store.bucket(), clock, vertx);
     this.index = new RecordingIndex(store.objectStore(), store.bucket());
     this.tombstones = new io.sessionflow.common.storage.Tombstones(store.objectStore(), store.bucket());
+    this.partArrays = new PartBuffers(PartLayout.ciphertextSize(partSize), budget);
+    // Part arrays left unused after a burst go back to the garbage collector.
+    this.trimTimer = vertx.setPeriodic(PartBuffers.IDLE_NANOS / 2_000_000, id -> partArrays.trim());
   }
 
   public UploadSettings settings() {
@@ -477,7 +481,8 @@ public final class Uploads {
             UploadException.Kind.BUSY, "the server's upload memory is taken by other uploads; nothing of this "
             + "request was stored. Retry after the Retry-After seconds (resume from the last offset)") : error))
         .compose(lease -> {
-          // The part buffer and the ciphertexts go back only once nothing reads them any more.
+          // The lease, the part buffer and the upload's lock go only once no encryption or part in
+          // flight still reads the buffer or may still land in the store.
           java.util.concurrent.atomic.AtomicReference<UploadAppender> opened =
               new java.util.concurrent.atomic.AtomicReference<>();
           return on(keys.load(state.id(), Purpose.AUDIO))
@@ -485,9 +490,8 @@ public final class Uploads {
                 EncryptedObjects.EncryptedUpload upload = store.objects().resume(key, UploadStore.rawKey(state.id()),
                     "raw", state.partSize(), state.multipartUploadId(), state.parts());
                 long spareBytes = PartLayout.ciphertextSize(state.partSize());
-                UploadAppender appender = new UploadAppender(context, blocking, upload,
-                    partArrays.take((int) state.partSize()), tail, limit,
-                    checksum == null ? null : checksum.newDigest(), partArrays,
+                UploadAppender appender = new UploadAppender(context, blocking, upload, (int) state.partSize(),
+                    partArrays, tail, limit, checksum == null ? null : checksum.newDigest(),
                     () -> budget.tryAcquire(state.practiceId(), state.therapistId(), spareBytes));
                 opened.set(appender);
                 if (state.offset() == 0) {
@@ -495,29 +499,29 @@ public final class Uploads {
                 }
                 return work.apply(key, upload, appender);
               }))
-              .onComplete(done -> {
+              .transform(done -> {
                 UploadAppender appender = opened.get();
-                (appender == null ? Future.<Void>succeededFuture() : appender.quiet()).onComplete(quiet -> {
-                  if (appender != null) {
-                    partArrays.give(appender.buffer());
-                  }
+                return (appender == null ? Future.<Void>succeededFuture() : appender.finish()).transform(quiet -> {
                   lease.close();
+                  return done.succeeded() ? Future.succeededFuture(done.result())
+                      : Future.<UploadState>failedFuture(done.cause());
                 });
               });
         });
   }
 
   /** Pipes the body into the appender with backpressure; completes when it ended or failed. */
-  private static Future<Void> stream(ReadStream<Buffer> body, UploadAppender appender, Future<Void> requestEnded) {
+  static Future<Void> stream(ReadStream<Buffer> body, UploadAppender appender, Future<Void> requestEnded) {
     Promise<Void> streamed = Promise.promise();
     body.handler(chunk -> {
       if (!appender.accept(chunk)) {
+        // Paused until the bytes are in the buffer or on their way: parts may still be in flight.
         body.pause();
-        appender.drained().onComplete(drained -> {
-          if (drained.succeeded()) {
+        appender.writable().onComplete(writable -> {
+          if (writable.succeeded()) {
             body.resume();
           } else {
-            streamed.tryFail(drained.cause());
+            streamed.tryFail(writable.cause());
           }
         });
       }
@@ -963,6 +967,7 @@ public final class Uploads {
 
   /** Releases the upload locks this process holds, so a restarted or other replica can continue. */
   public void close() {
+    vertx.cancelTimer(trimTimer);
     lock.releaseAll();
   }
 

@@ -21,7 +21,6 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -113,11 +112,15 @@ class UploadAppenderTest {
     return result.get(30, TimeUnit.SECONDS);
   }
 
+  private static PartBuffers arrays(MemoryBudget budget) {
+    return new PartBuffers(PartLayout.ciphertextSize(PART), budget);
+  }
+
   private UploadAppender appender(MemoryBudget budget, PartBuffers arrays, MessageDigest hash) {
     EncryptedObjects.EncryptedUpload upload = new EncryptedObjects(holdingStore(), "b")
         .resume(key, "raw/rec1", "raw", PART, "upload-1", List.of());
-    UploadAppender appender = new UploadAppender(context, blocking, upload, arrays.take(PART), new byte[0], -1, null,
-        arrays, () -> budget.tryAcquire("p", "t", PartLayout.ciphertextSize(PART)));
+    UploadAppender appender = new UploadAppender(context, blocking, upload, PART, arrays, new byte[0], -1, null,
+        () -> budget.tryAcquire("p", "t", PartLayout.ciphertextSize(PART)));
     appender.hashWhole(hash);
     return appender;
   }
@@ -138,7 +141,7 @@ class UploadAppenderTest {
     byte[] recording = new byte[6 * PART + 123];
     new Random(5).nextBytes(recording);
     MessageDigest hash = MessageDigest.getInstance("SHA-256");
-    UploadAppender appender = appender(budget, new PartBuffers(), hash);
+    UploadAppender appender = appender(budget, arrays(budget), hash);
 
     onContext(() -> {
       appender.accept(Buffer.buffer(recording));
@@ -174,7 +177,7 @@ class UploadAppenderTest {
     MemoryBudget budget = new MemoryBudget(OWN_LEASE, new SimpleMeterRegistry());
     MemoryBudget.Lease own = budget.acquire("p", "t", OWN_LEASE).toCompletionStage().toCompletableFuture().get();
     byte[] recording = new byte[3 * PART + 1];
-    UploadAppender appender = appender(budget, new PartBuffers(), MessageDigest.getInstance("SHA-256"));
+    UploadAppender appender = appender(budget, arrays(budget), MessageDigest.getInstance("SHA-256"));
     onContext(() -> Future.succeededFuture(appender.accept(Buffer.buffer(recording))));
     for (int part = 1; part <= 3; part++) {
       awaitHeld(1);
@@ -190,42 +193,148 @@ class UploadAppenderTest {
   void aFailedPartFailsTheBodyAndItsArraysAreFreeOnlyOnceNoPartIsInFlight() throws Exception {
     MemoryBudget budget = new MemoryBudget(100L * PART, new SimpleMeterRegistry());
     MemoryBudget.Lease own = budget.acquire("p", "t", OWN_LEASE).toCompletionStage().toCompletableFuture().get();
-    PartBuffers arrays = new PartBuffers();
+    PartBuffers arrays = arrays(budget);
     UploadAppender appender = appender(budget, arrays, MessageDigest.getInstance("SHA-256"));
-    onContext(() -> Future.succeededFuture(appender.accept(Buffer.buffer(new byte[3 * PART + 1]))));
-    awaitHeld(3);
+    // Five full parts and a byte: four go at once, the fifth waits for a slot.
+    onContext(() -> Future.succeededFuture(appender.accept(Buffer.buffer(new byte[5 * PART + 1]))));
+    awaitHeld(4);
     answer(2, new StorageException("upload part 2 failed: HTTP 503", 503, true, null));
     Throwable failure = onContext(() -> appender.drained().transform(d -> Future.succeededFuture(d.cause())));
     assertThat(io.sessionflow.common.failure.Failures.unwrap(failure)).isInstanceOf(StorageException.class);
-    Future<Void> quiet = onContext(() -> Future.succeededFuture(appender.quiet()));
-    assertThat(quiet.isComplete()).as("parts 1 and 3 are still in flight").isFalse();
+    Future<Void> finished = onContext(() -> Future.succeededFuture(appender.finish()));
+    assertThat(finished.isComplete()).as("parts 1, 3 and 4 are still in flight").isFalse();
     answer(1, null);
     answer(3, null);
-    onContext(() -> quiet);
-    // Every spare lease is back; the two full-part ciphertext arrays went back to the pool.
+    answer(4, null);
+    onContext(() -> finished);
+    assertThat(received).as("no part is sent once one failed").containsOnlyKeys(1, 2, 3, 4);
+    // Every spare lease is back; the stored parts' arrays and the part buffer went back to the pool,
+    // the failed part's did not (the HTTP client may still have been reading it).
     assertThat(budget.used()).isEqualTo(OWN_LEASE);
-    assertThat(arrays.pooledBytes()).isEqualTo(3 * PartLayout.ciphertextSize(PART));
     own.close();
+    assertThat(arrays.pooledBytes()).isEqualTo(4 * PartLayout.ciphertextSize(PART));
   }
 
   @Test
-  void theArraysAreReusedAndTheIdleOnesDropped() {
+  void theArraysAreReusedKeptWithinTheBudgetAndTheIdleOnesDropped() {
     long[] now = {0};
-    PartBuffers arrays = new PartBuffers(() -> now[0]);
-    byte[] first = arrays.take(100);
+    long[] lent = {0};
+    PartBuffers arrays = new PartBuffers(100, () -> lent[0], 350, () -> now[0]);
+    byte[] first = arrays.take();
+    byte[] second = arrays.take();
     arrays.give(first);
-    assertThat(arrays.take(200)).isNotSameAs(first).hasSize(200);
-    assertThat(arrays.take(100)).isSameAs(first);
+    assertThat(arrays.take()).isSameAs(first);
+    arrays.give(new byte[99]); // not of the pooled size: left to the garbage collector
+    assertThat(arrays.pooledBytes()).isZero();
+    lent[0] = 200; // the budget lends 200 now: only one more array fits beside it
     arrays.give(first);
+    arrays.give(second);
+    assertThat(arrays.pooledBytes()).isEqualTo(100);
     now[0] += PartBuffers.IDLE_NANOS + 1;
     arrays.trim();
     assertThat(arrays.pooledBytes()).isZero();
-    assertThat(arrays.take(100)).isNotSameAs(first);
+    assertThat(arrays.take()).isNotSameAs(first);
     assertThat(arrays.counts()).containsExactly(1, 3);
-    List<byte[]> none = new ArrayList<>();
-    none.add(null);
-    arrays.give(none.get(0));
+    arrays.give(null);
     assertThat(arrays.pooledBytes()).isZero();
+  }
+
+  /**
+   * Through the request body's own backpressure: the body is read on while parts are in flight,
+   * so a single upload has up to four parts on their way at once.
+   */
+  @Test
+  void aStreamedBodyKeepsBeingReadWhilePartsAreInFlight() throws Exception {
+    MemoryBudget budget = new MemoryBudget(100L * PART, new SimpleMeterRegistry());
+    MemoryBudget.Lease own = budget.acquire("p", "t", OWN_LEASE).toCompletionStage().toCompletableFuture().get();
+    byte[] recording = new byte[6 * PART + 7];
+    new Random(8).nextBytes(recording);
+    UploadAppender appender = appender(budget, arrays(budget), MessageDigest.getInstance("SHA-256"));
+    ChunkStream body = new ChunkStream(recording, 16 << 10);
+    io.vertx.core.Promise<Void> ended = io.vertx.core.Promise.promise();
+    Future<Void> streamed = onContext(() -> {
+      Future<Void> piped = Uploads.stream(body, appender, ended.future());
+      body.ended = ended;
+      return Future.succeededFuture(piped);
+    });
+    awaitHeld(4);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!body.paused && System.nanoTime() < deadline) {
+      onContext(() -> Future.succeededFuture(null));
+    }
+    assertThat(body.paused).as("the fifth part waits for a slot, so the body is paused").isTrue();
+    assertThat(held).hasSize(4);
+    for (int part = 1; part <= 6; part++) {
+      awaitHeld(Math.min(4, 7 - part));
+      answer(held.keySet().stream().min(Integer::compare).orElseThrow(), null);
+    }
+    onContext(() -> streamed);
+    onContext(appender::drained);
+    assertThat(appender.parts()).hasSize(6);
+    assertThat(appender.filled()).isEqualTo(7);
+    assertThat(mostHeldAtOnce).isEqualTo(UploadAppender.MOST_PARTS_IN_FLIGHT);
+    own.close();
+  }
+
+  /** A request body as Vert.x gives it: chunks on the context while not paused. */
+  private final class ChunkStream implements io.vertx.core.streams.ReadStream<Buffer> {
+    private final byte[] bytes;
+    private final int chunk;
+    private int position;
+    private io.vertx.core.Handler<Buffer> handler;
+    volatile boolean paused = true;
+    io.vertx.core.Promise<Void> ended;
+
+    ChunkStream(byte[] bytes, int chunk) {
+      this.bytes = bytes;
+      this.chunk = chunk;
+    }
+
+    @Override
+    public ChunkStream handler(io.vertx.core.Handler<Buffer> next) {
+      this.handler = next;
+      return this;
+    }
+
+    @Override
+    public ChunkStream pause() {
+      paused = true;
+      return this;
+    }
+
+    @Override
+    public ChunkStream resume() {
+      paused = false;
+      context.runOnContext(v -> emit());
+      return this;
+    }
+
+    private void emit() {
+      while (!paused && position < bytes.length) {
+        int end = Math.min(bytes.length, position + chunk);
+        Buffer next = Buffer.buffer(Arrays.copyOfRange(bytes, position, end));
+        position = end;
+        handler.handle(next);
+      }
+      if (position == bytes.length && ended != null) {
+        ended.tryComplete();
+      }
+    }
+
+    @Override
+    public ChunkStream fetch(long amount) {
+      return resume();
+    }
+
+    @Override
+    public ChunkStream exceptionHandler(io.vertx.core.Handler<Throwable> next) {
+      return this;
+    }
+
+    @Override
+    public ChunkStream endHandler(io.vertx.core.Handler<Void> next) {
+      return this;
+    }
   }
 
   @Test
