@@ -15,7 +15,7 @@ OUT = ROOT / "bench" / "out"
 REPORT = ROOT / "bench" / "report"
 SECTIONS = ["upload", "encryption", "transcriber", "e2e", "soak"]
 # Included when their bench has run (bench/report.sh runs them too).
-OPTIONAL = ["fairness", "analyzer", "gpu-bench", "vad"]
+OPTIONAL = ["upload-profile", "fairness", "analyzer", "gpu-bench", "vad"]
 
 
 def rows(name):
@@ -37,13 +37,17 @@ def figures():
                 ("ingest", f"{s}: Sessionflow / @tus/s3-store", r["ratio_to_tus"], "ratio"),
                 ("ingest", f"{s}: raw S3 PUT (ceiling)", r["raw_s3_put_mb_s"], "MB/s"),
                 ("ingest", f"{s}: Sessionflow / raw S3 PUT", r["ratio_to_raw_put"], "ratio"),
+                ("ingest", f"{s}: raw S3 multipart, 8 MiB parts", r["raw_s3_multipart_mb_s"], "MB/s"),
+                ("ingest", f"{s}: Sessionflow / raw S3 multipart", r["ratio_to_raw_multipart"], "ratio"),
+                ("ingest", f"{s}: Sessionflow ingest CPU", r["sessionflow_cpu_s_per_gb"], "CPU s/GB"),
+                ("ingest", f"{s}: @tus/server CPU", r["tus_cpu_s_per_gb"], "CPU s/GB"),
                 ("ingest", f"{s}: Sessionflow heap peak", r["sessionflow_heap_peak_mib"], "MiB"),
-                ("ingest", f"{s}: Sessionflow RSS peak (whole standalone)", r["sessionflow_rss_peak_mib"], "MiB"),
+                ("ingest", f"{s}: Sessionflow RSS peak (ingest stage)", r["sessionflow_rss_peak_mib"], "MiB"),
                 ("ingest", f"{s}: @tus/server heap peak", r["tus_heap_peak_mib"], "MiB"),
                 ("ingest", f"{s}: @tus/server RSS peak", r["tus_rss_peak_mib"], "MiB")]
     enc = {r["what"]: float(r["mb_per_s"]) for r in rows("encryption")}
-    out += [("encryption", "streaming encryption, one core", enc["sessionflow_encrypt"], "MB/s"),
-            ("encryption", "streaming decryption, one core", enc["sessionflow_decrypt"], "MB/s"),
+    out += [("encryption", "part encryption, one core", enc["sessionflow_encrypt"], "MB/s"),
+            ("encryption", "part decryption, one core", enc["sessionflow_decrypt"], "MB/s"),
             ("encryption", "openssl speed -evp aes-256-gcm, one core", enc["openssl_aes_256_gcm"], "MB/s"),
             ("encryption", "encryption / openssl", f"{enc['sessionflow_encrypt'] / enc['openssl_aes_256_gcm']:.2f}",
              "ratio")]
@@ -101,6 +105,11 @@ def main():
         w.writerows(table)
     for name, target in [("e2e.csv", "e2e-recordings.csv"), ("soak.csv", "soak-samples.csv")]:
         shutil.copyfile(OUT / name, REPORT / target)
+    # The upload account's flame graphs (bench/upload-profile.sh), beside the report that links them.
+    for flame in OUT.glob("flame-*"):
+        shutil.copyfile(flame, REPORT / flame.name)
+    if (OUT / "upload-profile.csv").exists():
+        shutil.copyfile(OUT / "upload-profile.csv", REPORT / "upload-profile.csv")
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     mem = next(int(l.split()[1]) // 1048576 for l in open("/proc/meminfo") if l.startswith("MemTotal"))
     java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]

@@ -233,8 +233,9 @@ def main():
         if s > 0.005 or p > 0.005:
             lines.append(f"| {name} | {s:.2f} | {p:.2f} |")
     lines += [f"| **the store process, in all** | **{cpu['sessionflow'][1]:.2f}** | **{cpu['peer'][1]:.2f}** |", "",
-              "Flame graphs: `flame-sessionflow.html`, `flame-store-during-sessionflow.html`, "
-              "`flame-store-during-peer.html` (async-profiler), `flame-peer.svg` (V8 samples)."]
+              "Flame graphs of the same samples: [Sessionflow](flame-sessionflow.html), the store during "
+              "[Sessionflow's uploads](flame-store-during-sessionflow.html) and during "
+              "[the peer's](flame-store-during-peer.html) (async-profiler), [the peer](flame-peer.svg) (V8)."]
     open(f"{args.out}/upload-profile.md", "w").write("\n".join(lines) + "\n")
     with open(f"{args.out}/upload-profile.csv", "w") as out:
         out.write("component,sessionflow_cpu_s_per_gb,peer_cpu_s_per_gb\n")
