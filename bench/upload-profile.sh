@@ -2,10 +2,11 @@
 # Where an uploaded byte's CPU goes: Sessionflow's ingest stage (its own jar, against the standalone's
 # Kafka broker and S3Proxy) and the peer (@tus/server + @tus/s3-store, same S3Proxy), each taking GB of
 # tus uploads while a sampling profiler runs in it: async-profiler (tools.profiler:async-profiler from
-# Maven Central, CPU timers, 1 ms) in the JVMs, V8's CPU profiler (1 ms) in node. The object store's
-# process (the standalone: S3Proxy) is profiled through the same runs. /proc gives each process's CPU
-# seconds; the profile splits them by component. Writes bench/out/upload-profile.md, the account as CSV
-# and flame graphs (bench/out/flame-*.html).
+# Maven Central, on the process CPU timer: asked for 1 ms, it fires at the kernel tick) in the JVMs,
+# V8's CPU profiler (1 ms) in node. The object store's process (the standalone: S3Proxy) is profiled
+# through the same runs. /proc gives each process's CPU seconds; the profile splits them by component.
+# Writes bench/out/upload-profile.md, the account as CSV and flame graphs (bench/out/flame-*). WARMUP
+# rounds (default 3) of REPEATS uploads each run unprofiled first.
 # Usage: [WARMUP=3] bench/upload-profile.sh [STREAMS=32] [SIZE_MB=8] [REPEATS=4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
