@@ -15,7 +15,7 @@ OUT = ROOT / "bench" / "out"
 REPORT = ROOT / "bench" / "report"
 SECTIONS = ["upload", "encryption", "transcriber", "e2e", "soak"]
 # Included when their bench has run (bench/report.sh runs them too).
-OPTIONAL = ["upload-profile", "fairness", "analyzer", "gpu-bench", "vad"]
+OPTIONAL = ["upload-profile", "upload-warmup", "fairness", "analyzer", "gpu-bench", "vad"]
 
 
 def rows(name):
@@ -108,8 +108,9 @@ def main():
     # The upload account's flame graphs (bench/upload-profile.sh), beside the report that links them.
     for flame in OUT.glob("flame-*"):
         shutil.copyfile(flame, REPORT / flame.name)
-    if (OUT / "upload-profile.csv").exists():
-        shutil.copyfile(OUT / "upload-profile.csv", REPORT / "upload-profile.csv")
+    for name in ("upload-profile.csv", "upload-warmup.csv"):
+        if (OUT / name).exists():
+            shutil.copyfile(OUT / name, REPORT / name)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     mem = next(int(l.split()[1]) // 1048576 for l in open("/proc/meminfo") if l.startswith("MemTotal"))
     java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]

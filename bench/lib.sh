@@ -68,6 +68,23 @@ start_ingest_stage() {
   echo "the ingest stage did not become ready; its log: $WORK/ingest.out" >&2; tail -20 "$WORK/ingest.out" >&2; exit 1
 }
 
+# start_peer: @tus/server + @tus/s3-store (bench/node/tus-s3-server.mjs, 8 MiB parts) writing to the running
+# standalone's S3Proxy, in a bucket of its own created with Sessionflow's S3 credentials. Sets S3, ACCESS,
+# SECRET (the store's endpoint and credentials, for the ceilings too), PEER_PORT and PEER_PID.
+start_peer() {
+  S3=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["s3Endpoint"])' "$WORK/data/instance.json")
+  ACCESS=$(grep accessKey "$WORK/data/secrets/s3-credentials.properties" | cut -d= -f2)
+  SECRET=$(grep secretKey "$WORK/data/secrets/s3-credentials.properties" | cut -d= -f2)
+  curl -sf -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ACCESS:$SECRET" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$S3/tus-bench" >/dev/null
+  PEER_PORT=$(free_port)
+  PORT=$PEER_PORT S3_ENDPOINT=$S3 S3_ACCESS_KEY=$ACCESS S3_SECRET_KEY=$SECRET S3_BUCKET=tus-bench \
+    PART_SIZE=$((8 * 1024 * 1024)) node bench/node/tus-s3-server.mjs >"$WORK/peer.out" 2>&1 &
+  PEER_PID=$!; EXTRA_PIDS+=("$PEER_PID")
+  for _ in $(seq 1 100); do grep -q listening "$WORK/peer.out" 2>/dev/null && return 0; sleep 0.1; done
+  echo "the peer did not start listening; its log: $WORK/peer.out" >&2; tail -20 "$WORK/peer.out" >&2; exit 1
+}
+
 # cpu_seconds PID: user + system CPU seconds the process has used so far, from /proc/PID/stat.
 cpu_seconds() {
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / hz }' "/proc/$1/stat"

@@ -12,6 +12,7 @@ if [ "${1:-}" != "--assemble" ]; then
   bench/encryption-bench.sh
   bench/upload-bench.sh
   bench/upload-profile.sh
+  bench/upload-warmup.sh
   bench/transcriber-bench.sh
   bench/vad-bench.sh
   bench/e2e-bench.sh "${E2E_COUNT:-100}" "${E2E_SECONDS:-60}" 1

@@ -26,16 +26,7 @@ STORE_PID=$SF_PID
 start_ingest_stage
 TOKEN=$(token bench-therapist)
 BASE=$INGEST_BASE CONSENT=$(BASE=$INGEST_BASE consent "$TOKEN" bench-1 '["record"]')
-S3=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["s3Endpoint"])' "$WORK/data/instance.json")
-ACCESS=$(grep accessKey "$WORK/data/secrets/s3-credentials.properties" | cut -d= -f2)
-SECRET=$(grep secretKey "$WORK/data/secrets/s3-credentials.properties" | cut -d= -f2)
-curl -sf -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ACCESS:$SECRET" \
-  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$S3/tus-bench" >/dev/null
-PEER_PORT=$(free_port)
-PORT=$PEER_PORT S3_ENDPOINT=$S3 S3_ACCESS_KEY=$ACCESS S3_SECRET_KEY=$SECRET S3_BUCKET=tus-bench \
-  PART_SIZE=$((8 * 1024 * 1024)) node bench/node/tus-s3-server.mjs >"$WORK/peer.out" 2>&1 &
-PEER_PID=$!; EXTRA_PIDS+=("$PEER_PID")
-for _ in $(seq 1 100); do grep -q listening "$WORK/peer.out" 2>/dev/null && break; sleep 0.1; done
+start_peer
 
 upload() { # ENDPOINT [tus-bench options]: REPEATS rounds of STREAMS uploads
   local endpoint=$1; shift

@@ -4,13 +4,14 @@
 // With --pid it samples the server every 100 ms while the uploads run and adds its peak resident
 // memory and its peak heap: a JVM's through `jstat -gc` (which reads the JVM's perf-data file and
 // costs the server nothing), a node server's from its memory route, and the CPU seconds it spent per GB
-// (10^9 bytes) uploaded, from /proc; --store-pid PID adds the same for the object store's process.
+// (10^9 bytes) uploaded, from /proc (for a JVM also its JIT compiler threads' share of them);
+// --store-pid PID adds the same for the object store's process.
 // Every upload sends different bytes (a random run at the start), so none is recognised as a re-upload.
 import { randomFillSync } from 'node:crypto';
 import { Upload } from 'tus-js-client';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { cpuSeconds, mib, options, processFigures } from './util.mjs';
+import { compilerCpuSeconds, cpuSeconds, mib, options, processFigures } from './util.mjs';
 
 const args = options();
 const streams = Number(args.streams || 1);
@@ -64,12 +65,14 @@ let sampling = Promise.resolve();
 const sampler = args.pid ? setInterval(() => { sampling = sampling.then(sample); }, 100) : null;
 
 const cpuBefore = args.pid ? cpuSeconds(args.pid) : 0;
+const jitBefore = args.pid && args.jvm ? compilerCpuSeconds(args.pid) : 0;
 const storeBefore = args['store-pid'] ? cpuSeconds(args['store-pid']) : 0;
 const started = process.hrtime.bigint();
 await Promise.all(Array.from({ length: streams }, () => uploadOnce()));
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const perGb = (cpu) => Number((cpu / (streams * size / 1e9)).toFixed(2));
 const cpu = args.pid ? { cpuSecondsPerGb: perGb(cpuSeconds(args.pid) - cpuBefore) } : {};
+if (args.pid && args.jvm) cpu.jitCpuSecondsPerGb = perGb(compilerCpuSeconds(args.pid) - jitBefore);
 if (args['store-pid']) cpu.storeCpuSecondsPerGb = perGb(cpuSeconds(args['store-pid']) - storeBefore);
 clearInterval(sampler);
 await sampling;

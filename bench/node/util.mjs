@@ -96,4 +96,23 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * CPU seconds a JVM's JIT compiler threads (C1 and C2 "CompilerThread"s) have used so far, from
+ * /proc/PID/task/TID/stat; a thread that has exited takes its seconds with it (run the JVM with
+ * -XX:-UseDynamicNumberOfCompilerThreads to keep them all).
+ */
+export function compilerCpuSeconds(pid) {
+  let ticks = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (!readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').includes('CompilerThre')) continue;
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch (e) {
+      if (e.code !== 'ENOENT' && e.code !== 'ESRCH') throw e; // the thread ended while we read it
+    }
+  }
+  return ticks / 100;
+}
+
 export const mib = (bytes) => Math.round(bytes / 1048576 * 10) / 10;
