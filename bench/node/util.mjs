@@ -92,8 +92,13 @@ export function processFigures(pid) {
 
 /** User + system CPU seconds a process has used so far, from /proc/PID/stat (clock ticks of 1/100 s). */
 export function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return cpuTicks(`/proc/${pid}/stat`) / 100;
+}
+
+/** User + system clock ticks in a /proc stat file (a process's or a thread's). */
+function cpuTicks(statFile) {
+  const fields = readFileSync(statFile, 'utf8').replace(/^.*\) /, '').split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 /**
@@ -106,8 +111,7 @@ export function compilerCpuSeconds(pid) {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       if (!readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').includes('CompilerThre')) continue;
-      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks += cpuTicks(`/proc/${pid}/task/${tid}/stat`);
     } catch (e) {
       if (e.code !== 'ENOENT' && e.code !== 'ESRCH') throw e; // the thread ended while we read it
     }
