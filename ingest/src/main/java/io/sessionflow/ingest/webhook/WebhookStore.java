@@ -58,7 +58,7 @@ final class WebhookStore {
 
   CompletableFuture<List<WebhookEndpoint>> endpoints(String practiceId) {
     return store.listKeys(bucket, endpointPrefix(practiceId)).thenCompose(keys -> {
-      List<CompletableFuture<Optional<WebhookEndpoint>>> reads = keys.stream()
+      List<CompletableFuture<Optional<WebhookEndpoint>>> reads = keys.stream().filter(WebhookStore::written)
           .map(key -> readOrSkip(key, WebhookEndpoint.class)).toList();
       return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(ignored -> reads.stream()
           .map(CompletableFuture::join).flatMap(Optional::stream)
@@ -80,7 +80,7 @@ final class WebhookStore {
 
   CompletableFuture<List<WebhookDelivery>> pending() {
     return store.listKeys(bucket, PENDING).thenCompose(keys -> {
-      List<CompletableFuture<Optional<WebhookDelivery>>> reads = keys.stream()
+      List<CompletableFuture<Optional<WebhookDelivery>>> reads = keys.stream().filter(WebhookStore::written)
           .map(key -> readOrSkip(key, WebhookDelivery.class)).toList();
       return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(ignored -> reads.stream()
           .map(CompletableFuture::join).flatMap(Optional::stream).toList());
@@ -99,17 +99,31 @@ final class WebhookStore {
     return store.put(bucket, key, entry.toBuffer().getBytes(), META).thenApply(info -> null);
   }
 
-  /** The newest {@code limit} attempts of an endpoint, newest first. */
+  /**
+   * The newest {@code limit} attempts of an endpoint, newest first; one listed but gone by the time it is
+   * read (its endpoint removed meanwhile) is left out.
+   */
   CompletableFuture<List<JsonObject>> log(String practiceId, String endpointId, int limit) {
     return store.listKeys(bucket, logPrefix(practiceId, endpointId)).thenCompose(keys -> {
-      List<CompletableFuture<byte[]>> reads = keys.stream().sorted().limit(limit)
-          .map(key -> store.get(bucket, key)).toList();
+      List<CompletableFuture<Optional<byte[]>>> reads = keys.stream().filter(WebhookStore::written).sorted()
+          .limit(limit).map(this::bytes).toList();
       return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
         List<JsonObject> entries = new ArrayList<>();
-        reads.forEach(read -> entries.add(new JsonObject(io.vertx.core.buffer.Buffer.buffer(read.join()))));
+        reads.forEach(read -> read.join().ifPresent(
+            bytes -> entries.add(new JsonObject(io.vertx.core.buffer.Buffer.buffer(bytes)))));
         return entries;
       });
     });
+  }
+
+  /**
+   * Whether a listed key is one this store wrote (every one ends in {@code .json}): a listing can also show
+   * an object the store is still writing, as S3Proxy's filesystem backend lists its temporary
+   * {@code KEY-UUID} file until it is renamed to KEY, and that is never read as an entry (it failed a
+   * delivery log's read with a 404 once, and a pending delivery read from one would be sent twice).
+   */
+  static boolean written(String key) {
+    return key.endsWith(".json");
   }
 
   private CompletableFuture<Void> put(String key, Object value) {
@@ -137,13 +151,21 @@ final class WebhookStore {
   }
 
   private <T> CompletableFuture<Optional<T>> read(String key, Class<T> type) {
-    return store.get(bucket, key).thenApply(bytes -> {
+    return bytes(key).thenCompose(found -> {
       try {
-        return Optional.of(JSON.readValue(bytes, type));
+        return CompletableFuture.completedFuture(found.isEmpty() ? Optional.<T>empty()
+            : Optional.of(JSON.readValue(found.get(), type)));
       } catch (IOException e) {
-        throw new StorageException(key + " is unreadable", 0, false, e);
+        return CompletableFuture.failedFuture(new StorageException(key + " is unreadable", 0, false, e));
       }
-    }).exceptionallyCompose(e -> Failures.unwrap(e) instanceof StorageException se && se.isNotFound()
-        ? CompletableFuture.completedFuture(Optional.<T>empty()) : CompletableFuture.failedFuture(Failures.unwrap(e)));
+    });
+  }
+
+  /** The object's bytes; empty when there is none. */
+  private CompletableFuture<Optional<byte[]>> bytes(String key) {
+    return store.get(bucket, key).thenApply(Optional::of)
+        .exceptionallyCompose(e -> Failures.unwrap(e) instanceof StorageException se && se.isNotFound()
+            ? CompletableFuture.completedFuture(Optional.<byte[]>empty())
+            : CompletableFuture.failedFuture(Failures.unwrap(e)));
   }
 }
