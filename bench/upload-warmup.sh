@@ -51,7 +51,7 @@ path, rounds, streams, size_mb, commit, cpu, cores = sys.argv[1:]
 rows = list(csv.DictReader(open(path)))
 def median(values):
     return sorted(values)[len(values) // 2]
-print("## A fresh server's CPU per GB, round by round")
+print("## A fresh ingest's CPU per GB, round by round")
 print()
 print(f"Machine: {cpu}, {cores} cores. Code: commit `{commit}`. Command: "
       f"`ROUNDS={rounds} bench/upload-warmup.sh {streams} {size_mb}`.")

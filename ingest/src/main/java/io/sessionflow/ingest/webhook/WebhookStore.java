@@ -122,7 +122,7 @@ final class WebhookStore {
    * {@code KEY-UUID} file until it is renamed to KEY, and that is never read as an entry (it failed a
    * delivery log's read with a 404 once, and a pending delivery read from one would be sent twice).
    */
-  static boolean written(String key) {
+  private static boolean written(String key) {
     return key.endsWith(".json");
   }
 
