@@ -3,6 +3,7 @@ package io.sessionflow.analyzer;
 import io.sessionflow.common.runtime.OpsServer;
 import io.sessionflow.common.runtime.StageLauncher;
 import io.sessionflow.common.runtime.StageRuntime;
+import io.sessionflow.language.OnnxGate;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -16,6 +17,8 @@ public final class AnalyzerMain {
       AnalyzerConfig config = AnalyzerConfig.from(source);
       StageRuntime runtime = StageRuntime.start(config.process().pipeline(), AnalyzerStage.STAGE,
           Clock.systemUTC(), Duration.ofSeconds(60));
+      // Closed after the stage (last registered, first closed): no model call is left when the JVM exits.
+      runtime.onClose(() -> OnnxGate.stopForExit(OnnxGate.EXIT_PATIENCE));
       AnalyzerStage.start(runtime, config);
       OpsServer.listen(runtime, OpsServer.router(runtime, () -> true), config.process().bindHost(),
           config.process().opsPort());

@@ -33,6 +33,8 @@ public final class SentenceEncoder implements AutoCloseable {
   private final OrtSession session;
   private final WordPieceTokenizer tokenizer;
   private final boolean typeIds;
+  /** Every call into the model holds a permit: the session is never freed under a run. */
+  private final OnnxGate gate = new OnnxGate("sentence encoder");
 
   private SentenceEncoder(OrtEnvironment env, OrtSession session, WordPieceTokenizer tokenizer) {
     this.env = env;
@@ -119,7 +121,8 @@ public final class SentenceEncoder implements AutoCloseable {
       ids[0][t] = row[t];
       mask[0][t] = 1;
     }
-    try (OnnxTensor idTensor = OnnxTensor.createTensor(env, ids);
+    try (OnnxGate.Permit permit = gate.enter();
+        OnnxTensor idTensor = OnnxTensor.createTensor(env, ids);
         OnnxTensor maskTensor = OnnxTensor.createTensor(env, mask);
         OnnxTensor typeTensor = OnnxTensor.createTensor(env, new long[1][row.length])) {
       Map<String, OnnxTensor> inputs = typeIds
@@ -143,12 +146,9 @@ public final class SentenceEncoder implements AutoCloseable {
     }
   }
 
+  /** Waits for the encodings in progress, then frees the model; an encoding after it is refused. */
   @Override
   public void close() {
-    try {
-      session.close();
-    } catch (OrtException e) {
-      throw new IllegalStateException("the sentence encoder could not be closed: " + e.getMessage(), e);
-    }
+    gate.close(session::close);
   }
 }

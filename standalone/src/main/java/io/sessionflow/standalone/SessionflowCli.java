@@ -10,11 +10,13 @@ import io.sessionflow.common.config.PipelineConfig;
 import io.sessionflow.common.config.Setting;
 import io.sessionflow.common.config.SettingsHelp;
 import io.sessionflow.common.event.EventCodec;
+import io.sessionflow.common.runtime.ProcessStop;
 import io.sessionflow.common.runtime.StartupException;
 import io.sessionflow.ingest.IngestConfig;
 import io.sessionflow.ingest.auth.AuthConfig;
 import io.sessionflow.ingest.auth.LocalTokenIssuer;
 import io.sessionflow.ingest.auth.Role;
+import io.sessionflow.language.OnnxGate;
 import io.sessionflow.purger.PurgerConfig;
 import io.sessionflow.transcriber.TranscriberConfig;
 import io.sessionflow.transcriber.whisper.WhisperSettings;
@@ -111,11 +113,12 @@ public final class SessionflowCli {
     source.rejectUnknownFlags(SERVE_SETTINGS, List.of("help"));
     DataDir dataDir = DataDir.open(Path.of(source.get(DATA_DIR)));
     StandaloneServer server = StandaloneServer.start(dataDir, source, Clock.systemUTC());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    ProcessStop.install("sessionflow", () -> {
       LOG.info("stopping: HTTP, stages, then Kafka and object storage");
       server.close();
+      OnnxGate.stopForExit(OnnxGate.EXIT_PATIENCE);
       LOG.info("stopped cleanly");
-    }, "sessionflow-shutdown"));
+    });
     out.println(server.banner());
     out.flush();
     return -1;

@@ -67,6 +67,9 @@ class StageJarIT {
         purger.destroy();
         assertThat(purger.waitFor(30, TimeUnit.SECONDS)).isTrue();
       }
+      // SIGTERM ran the stage's stop before the JVM's exit, and the exit code says SIGTERM.
+      assertThat(purger.exitValue()).isEqualTo(143);
+      assertThat(Files.readString(work.resolve("purger.log"))).contains("shutting down").doesNotContain("hs_err");
     }
   }
 

@@ -4,6 +4,7 @@ import io.sessionflow.common.config.ConfigException;
 import io.sessionflow.common.runtime.OpsServer;
 import io.sessionflow.common.runtime.StageLauncher;
 import io.sessionflow.common.runtime.StageRuntime;
+import io.sessionflow.language.OnnxGate;
 import io.sessionflow.transcriber.model.Models;
 import io.sessionflow.transcriber.whisper.WhisperEngine;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ public final class TranscriberMain {
       WhisperEngine engine = WhisperEngine.load(model, config.whisper());
       StageRuntime runtime = StageRuntime.start(config.process().pipeline(), TranscriberStage.STAGE,
           Clock.systemUTC(), Duration.ofSeconds(60));
+      // Closed after the stage (last registered, first closed): no model call is left when the JVM exits.
+      runtime.onClose(() -> OnnxGate.stopForExit(OnnxGate.EXIT_PATIENCE));
       TranscriberStage.start(runtime, config, engine);
       OpsServer.listen(runtime, OpsServer.router(runtime, () -> true), config.process().bindHost(),
           config.process().opsPort());

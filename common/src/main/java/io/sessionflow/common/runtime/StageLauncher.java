@@ -59,14 +59,10 @@ public final class StageLauncher {
       ConfigSource source = ConfigSource.of(parsed.flags(), env);
       source.rejectUnknownFlags(settings, List.of("help"));
       AutoCloseable running = starter.start(source);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      ProcessStop.install(name, () -> {
         LOG.info("{} shutting down", name);
-        try {
-          running.close();
-        } catch (Exception e) {
-          LOG.warn("{} did not shut down cleanly: {}", name, e.getMessage());
-        }
-      }, name + "-shutdown"));
+        running.close();
+      });
       LOG.info("{} started", name);
       return 0;
     } catch (ConfigException e) {

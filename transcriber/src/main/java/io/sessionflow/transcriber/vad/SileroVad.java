@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.sessionflow.language.OnnxGate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -39,13 +40,8 @@ public final class SileroVad implements AutoCloseable {
   private final OrtSession session;
   private final OnnxTensor sampleRate;
   private final String source;
-  /**
-   * Runs hold it shared, {@link #close} exclusively: the session is never freed under a run (a
-   * shutdown closing it while a decode thread was still classifying crashed the JVM in native code).
-   */
-  private final java.util.concurrent.locks.ReentrantReadWriteLock running =
-      new java.util.concurrent.locks.ReentrantReadWriteLock();
-  private boolean closed;
+  /** Every call into the model holds a permit: the session is never freed under a run. */
+  private final OnnxGate gate = new OnnxGate("VAD model");
 
   private SileroVad(OrtEnvironment env, OrtSession session, OnnxTensor sampleRate, String source) {
     this.env = env;
@@ -120,28 +116,10 @@ public final class SileroVad implements AutoCloseable {
   /** Waits for a run in progress, then frees the model; a run after it fails with IllegalStateException. */
   @Override
   public void close() {
-    running.writeLock().lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
+    gate.close(() -> {
       sampleRate.close();
       session.close();
-    } catch (OrtException e) {
-      throw new IllegalStateException("closing the VAD model: " + e.getMessage(), e);
-    } finally {
-      running.writeLock().unlock();
-    }
-  }
-
-  /** One model call; the caller holds the run lock. */
-  private OrtSession.Result runOpen(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> outputs)
-      throws OrtException {
-    if (closed) {
-      throw new IllegalStateException("the VAD model is closed (the transcriber is shutting down)");
-    }
-    return session.run(inputs, outputs);
+    });
   }
 
   /** Keeps the last {@code WARMUP} frames of the audio before, for the first lane of the next block. */
@@ -191,7 +169,8 @@ public final class SileroVad implements AutoCloseable {
         state.put(carried).clear();
       }
       long[] stateShape = {2, lanes, STATE};
-      try (OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {lanes, INPUT});
+      try (OnnxGate.Permit permit = gate.enter();
+          OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {lanes, INPUT});
           OnnxTensor a = OnnxTensor.createTensor(env, state, stateShape);
           OnnxTensor b = OnnxTensor.createTensor(env, next, stateShape);
           OnnxTensor out = OnnxTensor.createTensor(env, p, new long[] {lanes, 1})) {
@@ -212,8 +191,7 @@ public final class SileroVad implements AutoCloseable {
             }
             fill(input, at + CONTEXT, mono, samples, frame * FRAME, FRAME);
           }
-          running.readLock().lock();
-          try (OrtSession.Result ignored = runOpen(Map.of("input", in, "state", current, "sr", sampleRate),
+          try (OrtSession.Result ignored = session.run(Map.of("input", in, "state", current, "sr", sampleRate),
               Map.of("output", out, "stateN", following))) {
             if (step >= warmup) {
               for (int lane = 0; lane < lanes; lane++) {
@@ -223,8 +201,6 @@ public final class SileroVad implements AutoCloseable {
                 }
               }
             }
-          } finally {
-            running.readLock().unlock();
           }
           OnnxTensor swap = current;
           current = following;

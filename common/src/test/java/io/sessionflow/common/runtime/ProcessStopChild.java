@@ -1,0 +1,45 @@
+package io.sessionflow.common.runtime;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A process for {@link ProcessStopTest}: installs a stop that says whether the JVM had begun exiting
+ * when it ran (a shutdown hook can no longer be added then), and waits for a line on stdin when told
+ * to, so that a second signal lands while it runs. {@code exit N} as its argument exits with N.
+ */
+public final class ProcessStopChild {
+  private ProcessStopChild() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean hold = args.length > 0 && args[0].equals("hold");
+    BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    ProcessStop.install("child", () -> {
+      boolean beforeExit;
+      try {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> { }));
+        beforeExit = true;
+      } catch (IllegalStateException e) {
+        beforeExit = false;
+      }
+      say("stop began; before the exit: " + beforeExit);
+      if (hold) {
+        stdin.readLine();
+      }
+      say("stop ended");
+    });
+    say("ready");
+    if (args.length > 1 && args[0].equals("exit")) {
+      System.exit(Integer.parseInt(args[1]));
+    }
+    // Until a signal: the stop ends the process.
+    Thread.currentThread().join();
+  }
+
+  private static synchronized void say(String line) {
+    System.out.println(line);
+    System.out.flush();
+  }
+}
