@@ -115,8 +115,12 @@ public final class SessionflowCli {
     StandaloneServer server = StandaloneServer.start(dataDir, source, Clock.systemUTC());
     ProcessStop.install("sessionflow", () -> {
       LOG.info("stopping: HTTP, stages, then Kafka and object storage");
-      server.close();
-      OnnxGate.stopForExit(OnnxGate.EXIT_PATIENCE);
+      try {
+        server.close();
+      } finally {
+        // Whatever the close did: no model call is left in native code when the JVM's hooks run.
+        OnnxGate.stopForExit(OnnxGate.EXIT_PATIENCE);
+      }
       LOG.info("stopped cleanly");
     });
     out.println(server.banner());

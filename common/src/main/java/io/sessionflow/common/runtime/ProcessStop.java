@@ -59,8 +59,14 @@ public final class ProcessStop {
       return;
     }
     LOG.info("{}: SIG{}, stopping", name, signal.getName());
-    runStop();
-    System.exit(exit);
+    // Not on the JDK's signal thread, a daemon: once the stop ended the last other non-daemon thread
+    // (an event loop, the broker's), the JVM would begin exiting, hooks and all, with the stop unfinished.
+    Thread stopping = new Thread(() -> {
+      runStop();
+      System.exit(exit);
+    }, name + "-stop");
+    stopping.setDaemon(false);
+    stopping.start();
   }
 
   private void onExit() {

@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * A process for {@link ProcessStopTest}: installs a stop that says whether the JVM had begun exiting
  * when it ran (a shutdown hook can no longer be added then), and waits for a line on stdin when told
- * to, so that a second signal lands while it runs. {@code exit N} as its argument exits with N.
+ * to, so that a second signal lands while it runs, and whether its thread keeps the JVM from exiting
+ * (a daemon's would not, once the stop ended the other threads). {@code exit N} as its argument exits with N.
  */
 public final class ProcessStopChild {
   private ProcessStopChild() {
@@ -24,7 +25,7 @@ public final class ProcessStopChild {
       } catch (IllegalStateException e) {
         beforeExit = false;
       }
-      say("stop began; before the exit: " + beforeExit);
+      say("stop began; before the exit: " + beforeExit + "; keeps the JVM up: " + !Thread.currentThread().isDaemon());
       if (hold) {
         stdin.readLine();
       }

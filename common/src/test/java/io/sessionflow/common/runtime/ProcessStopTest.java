@@ -38,7 +38,7 @@ class ProcessStopTest {
     Child child = Child.start("run");
     child.expect("ready");
     child.signal(signal);
-    assertThat(child.rest()).containsExactly("stop began; before the exit: true", "stop ended");
+    assertThat(child.rest()).containsExactly("stop began; before the exit: true; keeps the JVM up: true", "stop ended");
     assertThat(child.exit()).isEqualTo(exit);
   }
 
@@ -46,7 +46,8 @@ class ProcessStopTest {
   void anotherExitRunsTheStopOnceInTheShutdownHookAndKeepsItsCode() throws Exception {
     Child child = Child.start("exit", "3");
     child.expect("ready");
-    assertThat(child.rest()).containsExactly("stop began; before the exit: false", "stop ended");
+    assertThat(child.rest())
+        .containsExactly("stop began; before the exit: false; keeps the JVM up: true", "stop ended");
     assertThat(child.exit()).isEqualTo(3);
   }
 
@@ -55,7 +56,7 @@ class ProcessStopTest {
     Child child = Child.start("hold");
     child.expect("ready");
     child.signal("TERM");
-    child.expect("stop began; before the exit: true");
+    child.expect("stop began; before the exit: true; keeps the JVM up: true");
     child.signal("TERM");
     assertThat(child.rest()).isEmpty();
     assertThat(child.exit()).isEqualTo(143);
