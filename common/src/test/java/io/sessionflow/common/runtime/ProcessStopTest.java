@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,11 +116,7 @@ class ProcessStopTest {
         process.destroyForcibly();
         throw new AssertionError("the child did not exit within " + WAIT_S + " s");
       }
-      try (OutputStream in = process.getOutputStream()) {
-        return process.exitValue();
-      } catch (IOException e) {
-        return process.exitValue();
-      }
+      return process.exitValue();
     }
   }
 }
