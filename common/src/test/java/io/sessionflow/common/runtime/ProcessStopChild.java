@@ -5,10 +5,11 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A process for {@link ProcessStopTest}: installs a stop that says whether the JVM had begun exiting
- * when it ran (a shutdown hook can no longer be added then), and waits for a line on stdin when told
- * to, so that a second signal lands while it runs, and whether its thread keeps the JVM from exiting
- * (a daemon's would not, once the stop ended the other threads). {@code exit N} as its argument exits with N.
+ * A process for {@link ProcessStopTest}. Its stop says whether the JVM had begun exiting when the stop
+ * ran (a shutdown hook can no longer be added then) and whether the stop's thread keeps the JVM up (a
+ * daemon's would not, once the stop ended the other threads). With {@code hold} the stop waits for a
+ * line on stdin, so that a second signal lands while it runs; with {@code exit N} the process exits
+ * with N.
  */
 public final class ProcessStopChild {
   private ProcessStopChild() {
