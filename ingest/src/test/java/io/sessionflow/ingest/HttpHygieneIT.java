@@ -189,6 +189,34 @@ class HttpHygieneIT {
   }
 
   /** Sends bytes as they are and reads until the server closes the connection (or 10 s of silence). */
+  @Test
+  void aRefusedHeadsAnswerSurvivesTheBodyTheClientIsStillSending() throws IOException {
+    // A client that writes its whole body before it reads. Closed at once, the connection would answer
+    // the rest of the body with a reset, and a reset can destroy the answer before it is read.
+    try (Socket socket = new Socket("127.0.0.1", harness.port())) {
+      socket.setSoTimeout(60_000);
+      socket.getOutputStream().write(("OPTIONS /files/x HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\n"
+          + "Upload-Metadata: k " + "A".repeat(33_000) + "\r\nContent-Length: 1048576\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      InputStream in = socket.getInputStream();
+      ByteArrayOutputStream head = new ByteArrayOutputStream();
+      while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+        int b = in.read();
+        assertThat(b).as("the answer's head: %s", head).isNotNegative();
+        head.write(b);
+      }
+      assertThat(head.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 431 ")
+          .containsIgnoringCase("connection: close");
+      byte[] chunk = new byte[65_536];
+      for (int i = 0; i < 16; i++) {
+        socket.getOutputStream().write(chunk);
+      }
+      socket.shutdownOutput();
+      // The problem's JSON, then the server's FIN: no reset at any point.
+      assertThat(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1)).contains("\"status\":431");
+    }
+  }
+
   private static String raw(String request) {
     try (Socket socket = new Socket("127.0.0.1", harness.port())) {
       socket.setSoTimeout(10_000);

@@ -46,6 +46,9 @@ public final class StrictHttpServer {
         pipeline.replace(StrictRequestDecoder.PIPELINE_NAME, StrictRequestDecoder.PIPELINE_NAME,
             new StrictRequestDecoder(options));
       }
+      if (pipeline.get(LingeringClose.PIPELINE_NAME) == null) {
+        pipeline.addFirst(LingeringClose.PIPELINE_NAME, new LingeringClose());
+      }
       return;
     }
     // Not the pipeline this was written for (a Vert.x upgrade?): refuse rather than serve unchecked.
@@ -54,6 +57,11 @@ public final class StrictHttpServer {
   }
 
   private static void refuse(HttpServerRequest request) {
+    if (request.connection() instanceof ConnectionBase base
+        && base.channel().pipeline().get(LingeringClose.PIPELINE_NAME) instanceof LingeringClose linger) {
+      // Vert.x closes an invalid request's connection once its answer is written: that close lingers.
+      linger.arm();
+    }
     Throwable cause = request.decoderResult().cause();
     int status = cause instanceof TooLongHttpLineException ? 414
         : cause instanceof TooLongHttpHeaderException ? 431 : 400;
@@ -65,6 +73,6 @@ public final class StrictHttpServer {
     request.response().putHeader("Connection", "close").putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Cache-Control", "no-store");
     new Problem(status, status == 414 ? "URI Too Long" : status == 431 ? "Request Header Fields Too Large"
-        : "Bad Request", detail).send(request.response()).onComplete(done -> Problem.closeAfterLinger(request));
+        : "Bad Request", detail).send(request.response()).onComplete(done -> request.connection().close());
   }
 }
